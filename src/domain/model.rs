@@ -1,0 +1,148 @@
+//! The records the proof rules read, already parsed into the vocabularies. Rows that do not
+//! parse never become these types: the store reports them as unreadable instead, so the rules
+//! below never guess.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::vocab::{Blocker, EvidenceStatus, ItemOutcome, OpStatus, Outcome, RestoreStatus};
+
+/// One `operation_runs` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationRun {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub environment_id: i64,
+    pub op_type: String,
+    pub status: OpStatus,
+    pub outcome: Outcome,
+    pub initiator_id: Option<i64>,
+    pub context: Map<String, Value>,
+    pub summary_counts: Map<String, Value>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OperationRun {
+    /// `context.restore_run_id` when it is an integer (or a string of digits).
+    #[must_use]
+    pub fn restore_run_id(&self) -> Option<i64> {
+        match self.context.get("restore_run_id")? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// One `restore_runs` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreRun {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub environment_id: i64,
+    pub operation_run_id: Option<i64>,
+    pub backup_set_ref: String,
+    pub status: RestoreStatus,
+    pub is_dry_run: bool,
+    pub blocker: Option<Blocker>,
+    pub requested_by: Option<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One `restore_items` row. `error_message` and `provider_payload` are raw provider text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreItem {
+    pub id: i64,
+    pub restore_run_id: i64,
+    pub policy_type: String,
+    pub policy_name: String,
+    pub outcome: ItemOutcome,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub provider_payload: Option<Value>,
+}
+
+/// Item outcomes counted per kind: all the rules need of the items.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ItemCounts {
+    pub applied: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub manual_required: u64,
+}
+
+impl ItemCounts {
+    /// Adds `n` items of one outcome.
+    pub fn add(&mut self, outcome: ItemOutcome, n: u64) {
+        let slot = match outcome {
+            ItemOutcome::Applied => &mut self.applied,
+            ItemOutcome::Unchanged => &mut self.unchanged,
+            ItemOutcome::Failed => &mut self.failed,
+            ItemOutcome::Skipped => &mut self.skipped,
+            ItemOutcome::ManualRequired => &mut self.manual_required,
+        };
+        *slot += n;
+    }
+
+    #[must_use]
+    pub const fn total(&self) -> u64 {
+        self.applied + self.unchanged + self.failed + self.skipped + self.manual_required
+    }
+
+    /// Applied plus unchanged.
+    #[must_use]
+    pub const fn succeeded(&self) -> u64 {
+        self.applied + self.unchanged
+    }
+}
+
+impl FromIterator<ItemOutcome> for ItemCounts {
+    fn from_iter<I: IntoIterator<Item = ItemOutcome>>(iter: I) -> Self {
+        let mut c = Self::default();
+        for o in iter {
+            c.add(o, 1);
+        }
+        c
+    }
+}
+
+/// One `evidence` row (post-run evidence).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub id: i64,
+    pub restore_run_id: i64,
+    pub kind: String,
+    pub status: EvidenceStatus,
+    pub verified_items: i64,
+    pub expected_items: i64,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// The part of an `audit_log` row that audit continuity reads: an entry whose subject is the
+/// restore run, with the scope it was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFact {
+    pub action: String,
+    pub workspace_id: i64,
+    pub environment_id: i64,
+}
+
+/// Everything `assess` reads about one operation run.
+///
+/// `restore` is the row named by `context.restore_run_id`, whatever its scope: deciding
+/// whether it may be used is the rules' job. `evidence` holds the latest evidence row only
+/// (by `captured_at`, then id), `audit` the entries about the restore run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProofBundle {
+    pub operation: OperationRun,
+    pub restore: Option<RestoreRun>,
+    pub items: ItemCounts,
+    pub latest_evidence: Option<Evidence>,
+    pub audit: Vec<AuditFact>,
+}

@@ -1,0 +1,25 @@
+//! proofdesk: a terminal investigation console for `restore.execute` operation runs.
+//!
+//! Module map and the one dependency rule (held by `tests/architecture.rs`):
+//!
+//! ```text
+//!   cli, tui  ──►  service  ──►  store  ──►  domain
+//!                     └──────────────────────►  domain
+//! ```
+//!
+//! - [`domain`]: vocabularies, records, the ordered proof rules (`assess`) and access rules.
+//!   Pure: no I/O, no async, no sqlx/tokio/ratatui.
+//! - [`store`]: SQLite and PostgreSQL behind one type; migrations, queries, fixtures, demo seed.
+//! - [`service`]: the handle the CLI and the TUI hold. `service::reconcile` is the only code
+//!   that writes an operation run's status, outcome, timestamps, reconciliation context and
+//!   summary counts.
+//! - [`cli`]: the command line and its text/JSON output.
+//! - [`tui`]: the terminal UI; it talks to the service only.
+//! - [`sanitize`]: the one place database text is made safe for a terminal.
+
+pub mod cli;
+pub mod domain;
+pub mod sanitize;
+pub mod service;
+pub mod store;
+pub mod tui;

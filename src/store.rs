@@ -1,0 +1,501 @@
+//! The store: SQLite (embedded default) and PostgreSQL (production) behind one type.
+//!
+//! Every query is written once, with `$n` placeholders that both engines accept, and bound
+//! values only: [`Sql`] is the one way to build a statement, and it never formats a value
+//! into the text. Dispatch to the right driver happens in the two `dispatch` macros below, so
+//! callers never see which engine they talk to. Migrations are versioned, one set per backend
+//! (`migrations/sqlite`, `migrations/postgres`), and run on start.
+//!
+//! What does not live here: the proof rules (`domain`), and the write of an operation run's
+//! status/outcome/counts/context, which belongs to `service::reconcile` alone (the store
+//! only hands it a transaction).
+
+pub mod fixtures;
+pub mod queries;
+pub mod rows;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// How long a write waits for a lock held by someone else before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// A store failure, already sorted by what the caller should say.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database named does not exist or cannot be opened; the message says how to fix it.
+    #[error("{0}")]
+    Open(String),
+    /// The schema was written by a newer proofdesk (or another tool).
+    #[error("{0}")]
+    Schema(String),
+    /// A lock held elsewhere outlasted the bounded wait.
+    #[error("the database is busy (a lock is held elsewhere); try again")]
+    Busy,
+    /// Anything else from the driver; the text never contains a password.
+    #[error("database error: {0}")]
+    Driver(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            // SQLite: SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL: lock_not_available.
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "55P03")) {
+                return Self::Busy;
+            }
+        }
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            return Self::Busy;
+        }
+        Self::Driver(redact_passwords(&e.to_string()))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        use sqlx::migrate::MigrateError as M;
+        match e {
+            M::VersionMissing(v) => Self::Schema(format!(
+                "the database schema (migration {v}) is newer than this proofdesk; upgrade proofdesk"
+            )),
+            M::VersionMismatch(v) => Self::Schema(format!("migration {v} was changed after it was applied")),
+            M::Execute(e) => e.into(),
+            other => Self::Driver(redact_passwords(&other.to_string())),
+        }
+    }
+}
+
+/// Replaces `user:password@` in any URL-looking text with `user:***@`.
+#[must_use]
+pub fn redact_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'').unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..colon]);
+                out.push_str(":***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A bound value. Statements carry these, never formatted text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    I64(i64),
+    OptI64(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+    Time(DateTime<Utc>),
+    OptTime(Option<DateTime<Utc>>),
+    Json(Value),
+    OptJson(Option<Value>),
+}
+
+/// A statement and its bound values, with `$n` placeholders numbered as values are pushed.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_owned(), args: Vec::new() }
+    }
+
+    /// Appends SQL text (never a value).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Binds a value and appends its placeholder.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let n = self.args.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+
+    /// Binds a value without appending a placeholder (for statements written with `$n` already).
+    #[must_use]
+    pub fn arg(mut self, arg: Arg) -> Self {
+        self.args.push(arg);
+        self
+    }
+
+    /// Appends `(p1, p2, ...)` binding each value.
+    pub fn bind_list(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.text.push('(');
+        for (i, a) in args.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(a);
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(*v),
+                Arg::OptI64(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::OptText(v) => q.bind(v.clone()),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::Time(v) => q.bind(*v),
+                Arg::OptTime(v) => q.bind(*v),
+                Arg::Json(v) => q.bind(sqlx::types::Json(v.clone())),
+                Arg::OptJson(v) => q.bind(v.clone().map(sqlx::types::Json)),
+            };
+        }
+        q
+    }};
+}
+
+/// A row type that decodes on both engines (derive `sqlx::FromRow` with portable field types).
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+macro_rules! dispatch_pool {
+    ($pool:expr, $sql:expr, $method:ident) => {
+        match $pool {
+            Pool::Sqlite(p) => bind_args!(sqlx::query_as(&$sql.text), &$sql.args).$method(p).await,
+            Pool::Postgres(p) => bind_args!(sqlx::query_as(&$sql.text), &$sql.args).$method(p).await,
+        }
+    };
+}
+
+/// Which engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Whether opening may create a missing SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// `db` commands and the default demo database.
+    IfMissing,
+    /// Everything else: a missing file is an error that says how to create it.
+    Never,
+}
+
+/// A connection pool to one database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+    label: String,
+}
+
+/// An open write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: with a `lock_timeout`).
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// The file path of a `sqlite:` URL (without query parameters).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// A short, password-free name for a database URL: the SQLite file, or `postgres host:port/db`.
+#[must_use]
+pub fn describe_url(url: &str) -> String {
+    if let Some(path) = sqlite_path(url) {
+        return format!("sqlite {}", path.display());
+    }
+    match PgConnectOptions::from_str(url) {
+        Ok(o) => format!("postgres {}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("postgres")),
+        Err(_) => redact_passwords(url),
+    }
+}
+
+impl Store {
+    /// Opens `url` (`sqlite:PATH` or `postgres://…`) and runs pending migrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] with a sentence that says what to do, or a migration failure.
+    pub async fn open(url: &str, create: Create) -> Result<Self, StoreError> {
+        let store = Self::connect(url, create).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens `url` without migrating.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] when the URL is not usable or the server cannot be reached.
+    pub async fn connect(url: &str, create: Create) -> Result<Self, StoreError> {
+        let label = describe_url(url);
+        if url.starts_with("sqlite:") {
+            let path = sqlite_path(url).ok_or_else(|| StoreError::Open(format!("not a SQLite file URL: {url}")))?;
+            check_sqlite_path(&path, url, create)?;
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Open(format!("bad SQLite URL {url}: {e}")))?
+                .create_if_missing(create == Create::IfMissing)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(LOCK_WAIT)
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(LOCK_WAIT * 2)
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::Open(format!("cannot open {}: {}", path.display(), sqlite_reason(&e))))?;
+            Ok(Self { pool: Pool::Sqlite(pool), label })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Open(format!("bad PostgreSQL URL: {}", redact_passwords(&e.to_string()))))?
+                .application_name("proofdesk");
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| {
+                    StoreError::Open(format!("cannot connect to {label}: {}", redact_passwords(&e.to_string())))
+                })?;
+            Ok(Self { pool: Pool::Postgres(pool), label })
+        } else {
+            Err(StoreError::Open(format!(
+                "unsupported database URL {:?}: use sqlite:PATH or postgres://USER@HOST:PORT/DB",
+                redact_passwords(url)
+            )))
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    ///
+    /// # Errors
+    /// [`StoreError::Schema`] when the database is ahead of this binary.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// `sqlite FILE` or `postgres host:port/db`; never a password.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    #[must_use]
+    pub const fn engine(&self) -> Engine {
+        match self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Closes every connection (waits for them to be returned).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Runs a query and decodes every row.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_all<T: AnyRow>(&self, sql: &Sql) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch_pool!(&self.pool, sql, fetch_all)?)
+    }
+
+    /// Runs a query and decodes the first row, if any.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_optional<T: AnyRow>(&self, sql: &Sql) -> Result<Option<T>, StoreError> {
+        Ok(dispatch_pool!(&self.pool, sql, fetch_optional)?)
+    }
+
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock up front, so two
+    /// writers never deadlock on an upgrade), a bounded `lock_timeout` on PostgreSQL.
+    ///
+    /// # Errors
+    /// [`StoreError::Busy`] when the lock is not had in time.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => Ok(Tx { inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?) }),
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
+                Ok(Tx { inner: TxInner::Postgres(tx) })
+            }
+        }
+    }
+}
+
+macro_rules! dispatch_tx {
+    ($tx:expr, $sql:expr, $method:ident, $query:path) => {
+        match &mut $tx.inner {
+            TxInner::Sqlite(t) => bind_args!($query(&$sql.text), &$sql.args).$method(&mut **t).await,
+            TxInner::Postgres(t) => bind_args!($query(&$sql.text), &$sql.args).$method(&mut **t).await,
+        }
+    };
+}
+
+impl Tx {
+    /// Runs a query inside the transaction and decodes every row.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch_tx!(self, sql, fetch_all, sqlx::query_as)?)
+    }
+
+    /// Runs a query inside the transaction and decodes the first row, if any.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_optional<T: AnyRow>(&mut self, sql: &Sql) -> Result<Option<T>, StoreError> {
+        Ok(dispatch_tx!(self, sql, fetch_optional, sqlx::query_as)?)
+    }
+
+    /// Executes a statement; returns the number of rows it touched.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn execute(&mut self, sql: &Sql) -> Result<u64, StoreError> {
+        Ok(match &mut self.inner {
+            TxInner::Sqlite(t) => bind_args!(sqlx::query(&sql.text), &sql.args).execute(&mut **t).await?.rows_affected(),
+            TxInner::Postgres(t) => {
+                bind_args!(sqlx::query(&sql.text), &sql.args).execute(&mut **t).await?.rows_affected()
+            }
+        })
+    }
+
+    /// Makes every write of the transaction durable.
+    ///
+    /// # Errors
+    /// Driver errors; on error nothing of the transaction is kept.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Drops every write of the transaction.
+    ///
+    /// # Errors
+    /// Driver errors (the server rolls back on disconnect anyway).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+fn check_sqlite_path(path: &Path, url: &str, create: Create) -> Result<(), StoreError> {
+    if path.exists() {
+        if path.is_dir() {
+            return Err(StoreError::Open(format!("{} is a directory, not a SQLite file", path.display())));
+        }
+        return Ok(());
+    }
+    match create {
+        Create::Never => Err(StoreError::Open(format!(
+            "database file {} does not exist; create it with: proofdesk --db {url} db migrate",
+            path.display()
+        ))),
+        Create::IfMissing => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
+            if dir.is_dir() {
+                Ok(())
+            } else {
+                Err(StoreError::Open(format!(
+                    "cannot create {}: directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                )))
+            }
+        }
+    }
+}
+
+fn sqlite_reason(e: &sqlx::Error) -> String {
+    let text = e.to_string();
+    if text.contains("file is not a database") || text.contains("malformed") {
+        "not a SQLite database (the file is corrupt or of another kind)".to_owned()
+    } else if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
+        format!("cannot open for writing ({text}); check the file's permissions")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_survive_in_urls() {
+        assert_eq!(
+            redact_passwords("error connecting to postgres://bob:hunter2@db:5432/x: refused"),
+            "error connecting to postgres://bob:***@db:5432/x: refused"
+        );
+        assert_eq!(redact_passwords("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(describe_url("postgres://bob:hunter2@db.internal:6543/prod"), "postgres db.internal:6543/prod");
+        assert_eq!(describe_url("sqlite:demo-db/demo.sqlite"), "sqlite demo-db/demo.sqlite");
+    }
+
+    #[test]
+    fn placeholders_are_numbered_and_values_never_enter_the_text() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(Arg::Text("x'; DROP TABLE t; --".into())).push(" AND b IN ").bind_list([Arg::I64(1), Arg::I64(2)]);
+        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(sql.args.len(), 3);
+    }
+}
