@@ -1,1 +1,466 @@
-//! placeholder
+//! The command line: clap definitions, dispatch to the service, and the mapping of every
+//! failure to one clear stderr line and the contract's exit code. Rendering of text and JSON
+//! output lives in `cli/output.rs`.
+
+mod output;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::{Decision, OpStatus, Outcome};
+use crate::present::{parse_duration, parse_instant};
+use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
+use crate::store::{fixtures, seed, Create};
+
+/// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
+pub const EXIT_NOT_RECONCILED: u8 = 6;
+
+#[derive(Debug, Parser)]
+#[command(name = "proofdesk", version, about = "Investigation console for restore.execute runs: proof, verdicts, reconciliation")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded demo database)
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub db: Option<String>,
+    /// Operator handle to act as (default on the demo database: the demo on-call operator)
+    #[arg(long = "as", env = "PROOFDESK_OPERATOR", global = true, value_name = "HANDLE")]
+    pub operator: Option<String>,
+    /// Hide and refuse every write, whatever the operator's role
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Theme name (default, light, high-contrast, mono) or path to a theme TOML file
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// How long without an update before a running operation counts as stale
+    #[arg(long, global = true, default_value = "30m", value_parser = duration_arg, value_name = "DURATION")]
+    pub stale_after: Duration,
+    /// Assess as of this instant (RFC 3339), for reproducible investigations
+    #[arg(long, global = true, value_parser = rfc3339_arg, value_name = "RFC3339")]
+    pub now: Option<DateTime<Utc>>,
+    /// More detail on errors
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+fn duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+fn rfc3339_arg(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("invalid RFC 3339 time {s:?}: {e}"))
+}
+
+fn decision_arg(s: &str) -> Result<Decision, String> {
+    Decision::parse(s).map_err(|_| {
+        let all: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
+        format!("unknown decision {s:?} (one of {})", all.join(", "))
+    })
+}
+
+fn status_arg(s: &str) -> Result<String, String> {
+    OpStatus::parse(s).map(|v| v.as_str().to_owned()).map_err(|_| format!("unknown status {s:?} (queued, running, completed)"))
+}
+
+fn outcome_arg(s: &str) -> Result<String, String> {
+    Outcome::parse(s).map(|v| v.as_str().to_owned()).map_err(|_| {
+        let all: Vec<&str> = Outcome::ALL.iter().map(|d| d.as_str()).collect();
+        format!("unknown outcome {s:?} (one of {})", all.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List visible operation runs, newest first
+    Runs(RunsArgs),
+    /// One run: operation, proof bundle, items, evidence, audit trail
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+        /// Add each item's provider payload (secrets masked)
+        #[arg(long)]
+        raw: bool,
+    },
+    /// The verdict now; writes nothing
+    Assess {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// Reconcile one run (or every stale one) through the service transition
+    Reconcile(ReconcileArgs),
+    /// Database commands (no operator needed)
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Operation type (repeatable; `any` for every type; default restore.execute)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+    #[arg(long = "status", value_parser = status_arg)]
+    pub statuses: Vec<String>,
+    #[arg(long = "outcome", value_parser = outcome_arg)]
+    pub outcomes: Vec<String>,
+    /// The verdict's decision
+    #[arg(long = "decision", value_parser = decision_arg)]
+    pub decisions: Vec<Decision>,
+    /// Workspace id or name
+    #[arg(long = "workspace")]
+    pub workspaces: Vec<String>,
+    /// Environment id or name
+    #[arg(long = "environment")]
+    pub environments: Vec<String>,
+    /// Only stale, non-terminal runs
+    #[arg(long)]
+    pub stale: bool,
+    /// Only runs with a proof gap, or drift
+    #[arg(long)]
+    pub gap: bool,
+    /// Created at or after (RFC 3339, YYYY-MM-DD, or an age like 24h)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Created at or before (RFC 3339, YYYY-MM-DD, or an age like 24h)
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Policy names, run ids, tenant refs
+    #[arg(long = "search", value_name = "TEXT")]
+    pub search: Vec<String>,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The run to reconcile (or use --stale)
+    #[arg(required_unless_present = "stale", conflicts_with = "stale")]
+    pub id: Option<i64>,
+    /// Every stale, non-terminal, visible, reconcilable restore.execute run
+    #[arg(long)]
+    pub stale: bool,
+    /// With --stale: report what would be written, write nothing
+    #[arg(long, requires = "stale")]
+    pub dry_run: bool,
+    /// Abort with proof_changed unless the verdict is this decision
+    #[arg(long, value_parser = decision_arg, conflicts_with = "stale")]
+    pub expect: Option<Decision>,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// A ticket or reason, stored in the audit metadata
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply migrations
+    Migrate,
+    /// Load a fixture file (all or nothing)
+    Load { file: std::path::PathBuf },
+    /// The demo data set: every proof rule at least once, plus N synthetic runs
+    SeedDemo {
+        #[arg(long, default_value_t = 0)]
+        runs: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Ndjson,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into(), detail: None }
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        Self { code: e.exit_code(), message: e.to_string(), detail: Some(format!("{e:?}")) }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Self { code: 1, message: e.to_string(), detail: None }
+    }
+}
+
+/// Parses the command line, runs it, and turns any failure into one stderr line and its code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.global.verbose;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("proofdesk: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("proofdesk: {}", crate::sanitize::clean(&f.message));
+            if let (true, Some(detail)) = (verbose, f.detail) {
+                eprintln!("  detail: {}", crate::sanitize::clean(&crate::store::redact_passwords(&detail)));
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn clock(g: &Global) -> Clock {
+    g.now.map_or_else(Clock::system, Clock::fixed)
+}
+
+async fn open(g: &Global) -> Result<Service, Failure> {
+    Ok(Service::open(OpenOptions {
+        url: g.db.clone(),
+        operator: g.operator.clone(),
+        read_only: g.read_only,
+        stale_after: g.stale_after,
+        clock: clock(g),
+    })
+    .await?)
+}
+
+/// Runs one parsed command line; returns the exit code.
+///
+/// # Errors
+/// A [`Failure`] carrying the contract's exit code.
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    let g = &cli.global;
+    match cli.command {
+        None => {
+            let service = open(g).await?;
+            crate::tui::run(service, g.theme.as_deref()).await.map_err(|e| Failure {
+                code: 1,
+                message: e.to_string(),
+                detail: Some(format!("{e:?}")),
+            })?;
+            Ok(0)
+        }
+        Some(Command::Db(cmd)) => db(g, cmd).await,
+        Some(Command::Runs(args)) => {
+            let service = open(g).await?;
+            runs(&service, &args).await
+        }
+        Some(Command::Show { id, format, raw }) => {
+            let service = open(g).await?;
+            let detail = service.detail(id, raw).await?;
+            let now = service.now();
+            let mut out = std::io::stdout().lock();
+            match format {
+                TextFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
+                TextFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
+            }
+            Ok(0)
+        }
+        Some(Command::Assess { id, format }) => {
+            let service = open(g).await?;
+            let view = service.assess(id).await?;
+            let mut out = std::io::stdout().lock();
+            match format {
+                TextFormat::Json => output::print_json(&mut out, &output::assessment_json(&view))?,
+                TextFormat::Text => output::assessment_text(&mut out, &view)?,
+            }
+            Ok(0)
+        }
+        Some(Command::Reconcile(args)) => {
+            let service = open(g).await?;
+            if args.stale {
+                reconcile_stale(&service, &args).await
+            } else {
+                let id = args.id.ok_or_else(|| Failure::usage("reconcile needs a run id or --stale"))?;
+                reconcile_one(&service, id, &args).await
+            }
+        }
+    }
+}
+
+async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
+    let store = service::open_store(g.db.as_deref(), Create::IfMissing, clock(g)).await?;
+    let result = match cmd {
+        DbCommand::Migrate => {
+            println!("migrations applied: {}", store.label());
+            Ok(0)
+        }
+        DbCommand::Load { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+            match fixtures::load(&store, &text).await {
+                Ok(report) => {
+                    println!("loaded {} rows from {}", report.rows, file.display());
+                    Ok(0)
+                }
+                Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(format!("{}: {m}", file.display()))),
+                Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
+            }
+        }
+        DbCommand::SeedDemo { runs } => match seed::seed_demo(&store, clock(g).now(), runs).await {
+            Ok(r) => {
+                println!(
+                    "seeded {}: {} scenario rows, {} synthetic runs",
+                    store.label(),
+                    r.scenario_rows,
+                    r.synthetic_runs
+                );
+                Ok(0)
+            }
+            Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(m)),
+            Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
+        },
+    };
+    store.close().await;
+    result
+}
+
+fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure> {
+    let mut f = RunFilter::default();
+    let any = args.types.iter().any(|t| t == "any");
+    f.query.types = if args.types.is_empty() {
+        vec![crate::domain::RESTORE_EXECUTE.to_owned()]
+    } else if any {
+        Vec::new()
+    } else {
+        args.types.clone()
+    };
+    f.query.statuses.clone_from(&args.statuses);
+    f.query.outcomes.clone_from(&args.outcomes);
+    f.query.workspaces = args.workspaces.iter().map(|w| ScopeRef::parse(w)).collect();
+    f.query.environments = args.environments.iter().map(|e| ScopeRef::parse(e)).collect();
+    f.query.search = args.search.iter().filter(|s| !s.trim().is_empty()).cloned().collect();
+    f.query.since = args.since.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(Failure::usage)?;
+    f.query.until = args.until.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(Failure::usage)?;
+    f.decisions.clone_from(&args.decisions);
+    f.stale = args.stale;
+    f.gap = args.gap;
+    Ok(f)
+}
+
+async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
+    let filter = filter_from(args, service.now())?;
+    let mut remaining = args.limit;
+    let mut after = None;
+    let mut rows = Vec::new();
+    while remaining > 0 {
+        let page = service.list(&filter, after, remaining.min(service::MAX_PAGE)).await?;
+        remaining = remaining.saturating_sub(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
+        rows.extend(page.rows);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ListFormat::Table => output::runs_table(&mut out, &rows, service.now())?,
+        ListFormat::Json => output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?,
+        ListFormat::Ndjson => {
+            for r in &rows {
+                writeln!(out, "{}", output::run_json(r))?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Asks on the terminal for the run id; false when the operator typed anything else.
+fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
+    }
+    let mut err = std::io::stderr().lock();
+    write!(err, "{prompt}")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == expected)
+}
+
+async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
+    let view = service.assess(id).await?;
+    if let Err(denied) = service.may_reconcile(&view) {
+        return Err(ServiceError::Forbidden(denied).into());
+    }
+    let mut expected = args.expect;
+    if !args.yes {
+        let mut err = std::io::stderr().lock();
+        output::assessment_text(&mut err, &view)?;
+        drop(err);
+        if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
+            eprintln!("cancelled; nothing written");
+            return Ok(1);
+        }
+        // Bound to the verdict the operator just saw.
+        if expected.is_none() {
+            expected = view.verdict_ok().map(|v| v.decision);
+        }
+    }
+    let out = service.reconcile(id, expected, args.note.as_deref()).await?;
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        TextFormat::Json => output::print_json(&mut stdout, &output::reconcile_json(&view, &out))?,
+        TextFormat::Text => output::reconcile_text(&mut stdout, &out)?,
+    }
+    Ok(if out.written { 0 } else { EXIT_NOT_RECONCILED })
+}
+
+async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {
+    if service.read_only() && !args.dry_run {
+        return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
+    }
+    if !args.yes && !args.dry_run {
+        let preview = service.reconcile_stale(true).await?;
+        eprintln!("{} stale runs would be written ({} not reconcilable).", preview.would_write, preview.not_reconciled);
+        if preview.would_write == 0 {
+            eprintln!("nothing to do");
+        } else if !confirm("Type yes to reconcile them: ", "yes")? {
+            eprintln!("cancelled; nothing written");
+            return Ok(1);
+        }
+    }
+    let report = service.reconcile_stale(args.dry_run).await?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        TextFormat::Json => output::print_json(&mut out, &serde_json::to_value(&report).unwrap_or_default())?,
+        TextFormat::Text => output::batch_text(&mut out, &report)?,
+    }
+    Ok(0)
+}

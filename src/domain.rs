@@ -8,6 +8,7 @@
 pub mod access;
 pub mod model;
 pub mod proof;
+pub mod secrets;
 pub mod vocab;
 
 pub use access::{Denied, Grant};

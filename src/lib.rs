@@ -15,10 +15,12 @@
 //!   summary counts.
 //! - [`cli`]: the command line and its text/JSON output.
 //! - [`tui`]: the terminal UI; it talks to the service only.
+//! - [`present`]: symbols, ages and times shared by the CLI and the TUI (pure).
 //! - [`sanitize`]: the one place database text is made safe for a terminal.
 
 pub mod cli;
 pub mod domain;
+pub mod present;
 pub mod sanitize;
 pub mod service;
 pub mod store;

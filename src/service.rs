@@ -1,1 +1,223 @@
-//! placeholder
+//! The service: the one handle the command line and the terminal UI hold.
+//!
+//! It opens the database (the embedded demo database when none is named), resolves who is
+//! acting, and answers every question through the domain rules: lists and details
+//! (`runs.rs`), and the one transition that writes an operation's outcome (`reconcile.rs`).
+//! Only `clock.rs` reads the system clock.
+
+pub mod clock;
+pub mod reconcile;
+pub mod runs;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+
+pub use clock::Clock;
+pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
+pub use runs::{
+    AuditView, EvidenceView, ItemView, Page, RunDetail, RunFilter, RunView, ScopeRef, SortKey, MAX_PAGE,
+};
+
+use crate::domain::{Denied, Role, Verdict};
+use crate::store::rows::DataError;
+use crate::store::{queries, seed, Create, Store, StoreError};
+
+/// A service failure, sorted by the exit code the contract gives it.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad usage or bad input (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// No such run, or one the operator may not see (exit 3). Both read the same.
+    #[error("operation run {0} not found")]
+    NotFound(i64),
+    /// Visible but not entitled, or a read-only session (exit 4).
+    #[error("forbidden: {0}")]
+    Forbidden(Denied),
+    /// Another writer moved the run first (exit 5).
+    #[error("conflict: operation run {0} changed while reconciling; nothing was written")]
+    Conflict(i64),
+    /// The verdict inside the transaction differs from the one confirmed (exit 5).
+    #[error("proof changed: expected {expected}, the proof now says {}; nothing was written", .now.decision)]
+    ProofChanged { expected: crate::domain::Decision, now: Box<Verdict> },
+    /// A stored row breaks the contract; reported for that run only (exit 1).
+    #[error("operation run {run} is unreadable: {error}")]
+    Unreadable { run: i64, error: DataError },
+    /// The database (exit 1, or 2 for a database that cannot be opened as named).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    /// The contract's exit code for this error.
+    #[must_use]
+    pub const fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) | Self::Store(StoreError::Open(_) | StoreError::Schema(_)) => 2,
+            Self::NotFound(_) => 3,
+            Self::Forbidden(_) => 4,
+            Self::Conflict(_) | Self::ProofChanged { .. } => 5,
+            Self::Unreadable { .. } | Self::Store(_) => 1,
+        }
+    }
+}
+
+/// The acting operator, with their memberships.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub id: i64,
+    pub handle: String,
+    pub display_name: String,
+    /// (workspace id, workspace name, role); a role outside the vocabulary is left out.
+    pub memberships: Vec<(i64, String, Role)>,
+}
+
+impl Operator {
+    /// The operator's role in one workspace.
+    #[must_use]
+    pub fn role_in(&self, workspace_id: i64) -> Option<Role> {
+        self.memberships.iter().find(|m| m.0 == workspace_id).map(|m| m.2)
+    }
+
+    /// The strongest role held anywhere, for the status bar.
+    #[must_use]
+    pub fn headline_role(&self) -> Option<Role> {
+        self.memberships.iter().map(|m| m.2).min()
+    }
+}
+
+/// How to open a session.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// `sqlite:PATH` or `postgres://…`; `None` means the embedded demo database.
+    pub url: Option<String>,
+    /// `--as`; `None` means the demo operator on a demo database, else an error.
+    pub operator: Option<String>,
+    pub read_only: bool,
+    pub stale_after: Duration,
+    pub clock: Clock,
+}
+
+/// Where the embedded demo database lives: `demo-db/demo.sqlite` in the project.
+#[must_use]
+pub fn demo_db_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo-db").join("demo.sqlite")
+}
+
+/// The synthetic runs the embedded demo database gets on first use.
+pub const DEMO_SYNTHETIC_RUNS: u64 = 5_000;
+
+/// Opens the database named by `url` for `db` commands (creating a missing SQLite file, whose
+/// directory must exist), or the embedded demo database (created and seeded on first use).
+///
+/// # Errors
+/// [`ServiceError::Store`] when it cannot be opened or migrated.
+pub async fn open_store(url: Option<&str>, create: Create, clock: Clock) -> Result<Store, ServiceError> {
+    if let Some(url) = url {
+        return Ok(Store::open(url, create).await?);
+    }
+    let path = demo_db_path();
+    let fresh = !path.exists();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServiceError::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::open(&url, Create::IfMissing).await?;
+    if fresh || queries::meta(&store, "demo").await?.is_none() {
+        seed::seed_demo(&store, clock.now(), DEMO_SYNTHETIC_RUNS).await.map_err(|e| match e {
+            crate::store::fixtures::LoadError::Invalid(m) => ServiceError::Usage(format!("demo seed: {m}")),
+            crate::store::fixtures::LoadError::Store(s) => ServiceError::Store(s),
+        })?;
+    }
+    Ok(store)
+}
+
+/// The handle every command and screen holds.
+#[derive(Debug, Clone)]
+pub struct Service {
+    store: Store,
+    me: Operator,
+    clock: Clock,
+    stale_after: Duration,
+    read_only: bool,
+}
+
+impl Service {
+    /// Opens the database and resolves the operator.
+    ///
+    /// # Errors
+    /// [`ServiceError::Usage`] for a missing or unknown operator (naming `--as`), or a database
+    /// that cannot be opened.
+    pub async fn open(opts: OpenOptions) -> Result<Self, ServiceError> {
+        let store = open_store(opts.url.as_deref(), Create::Never, opts.clock).await?;
+        Self::with_store(store, opts).await
+    }
+
+    /// Resolves the operator on an open store.
+    ///
+    /// # Errors
+    /// [`ServiceError::Usage`] for a missing or unknown operator.
+    pub async fn with_store(store: Store, opts: OpenOptions) -> Result<Self, ServiceError> {
+        let handle = match opts.operator {
+            Some(h) if !h.trim().is_empty() => h,
+            _ if queries::meta(&store, "demo").await?.is_some() => seed::DEMO_OPERATOR.to_owned(),
+            _ => {
+                return Err(ServiceError::Usage(
+                    "no operator given: pass --as HANDLE (or set PROOFDESK_OPERATOR)".to_owned(),
+                ))
+            }
+        };
+        let row = queries::operator_by_handle(&store, &handle)
+            .await?
+            .ok_or_else(|| ServiceError::Usage(format!("unknown operator {handle:?} (--as)")))?;
+        let memberships = queries::memberships_of(&store, row.id)
+            .await?
+            .into_iter()
+            .filter_map(|m| Role::parse(&m.role).ok().map(|r| (m.workspace_id, m.workspace_name, r)))
+            .collect();
+        let me = Operator { id: row.id, handle: row.handle, display_name: row.display_name, memberships };
+        Ok(Self { store, me, clock: opts.clock, stale_after: opts.stale_after, read_only: opts.read_only })
+    }
+
+    #[must_use]
+    pub const fn operator(&self) -> &Operator {
+        &self.me
+    }
+
+    #[must_use]
+    pub const fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    #[must_use]
+    pub const fn stale_after(&self) -> Duration {
+        self.stale_after
+    }
+
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    #[must_use]
+    pub const fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// `sqlite FILE` or `postgres host:port/db`; never a password.
+    #[must_use]
+    pub fn database_label(&self) -> &str {
+        self.store.label()
+    }
+
+    pub(crate) const fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Closes the pool so every connection is returned before the process exits.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}

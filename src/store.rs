@@ -384,6 +384,15 @@ macro_rules! dispatch_tx {
 }
 
 impl Tx {
+    /// Which engine the transaction runs on (for the few statements whose SQL differs).
+    #[must_use]
+    pub const fn engine(&self) -> Engine {
+        match self.inner {
+            TxInner::Sqlite(_) => Engine::Sqlite,
+            TxInner::Postgres(_) => Engine::Postgres,
+        }
+    }
+
     /// Runs a query inside the transaction and decodes every row.
     ///
     /// # Errors

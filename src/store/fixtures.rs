@@ -1,1 +1,826 @@
-//! placeholder
+//! Fixture files: one JSON object whose arrays are rows of the tables of the same name (the
+//! "Fixtures" section of the interfaces contract).
+//!
+//! Loading is all or nothing. The whole document is checked first (shape, fields, JSON types,
+//! vocabularies, times, counts, duplicates and references, against the file and the database)
+//! and the first bad value is reported by its path, e.g.
+//! `operation_runs[3].status: unknown status "runing"`. Only a clean document is inserted, in
+//! one transaction, table by table in foreign-key order.
+//!
+//! The tables are described once, as data ([`TABLES`]): each column with its kind and whether
+//! it is required, nullable or defaulted. One checker reads every table through it.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::DateTime;
+use serde_json::{Map, Value};
+
+use super::{Arg, Engine, Sql, Store, StoreError, Tx};
+use crate::domain::{Blocker, EvidenceStatus, ItemOutcome, OpStatus, Outcome, RestoreStatus, Role, UnknownValue};
+
+/// Why a fixture did not load. `Invalid` carries "PATH: problem", e.g.
+/// `operation_runs[3].status: unknown status "runing"`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a load inserted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Rows inserted, all tables together.
+    pub rows: usize,
+    /// Rows inserted per table, in insert order (every table, zero included).
+    pub tables: Vec<(&'static str, usize)>,
+}
+
+/// The one top-level key that is not a table and is ignored.
+const IGNORED_KEY: &str = "expect";
+
+/// Bound values per statement: below SQLite's 32766 and PostgreSQL's 65535.
+const MAX_BINDS: usize = 30_000;
+
+/// Ids per `IN (...)` list when asking the database what already exists.
+const LOOKUP_CHUNK: usize = 5_000;
+
+/// Tables whose `id` is an identity column on PostgreSQL, resynced after explicit ids.
+const IDENTITY_TABLES: [&str; 2] = ["audit_log", "notifications"];
+
+// ---------------------------------------------------------------------------------------------
+// The schema, as data
+// ---------------------------------------------------------------------------------------------
+
+/// Checks a string against a closed vocabulary.
+type Vocab = fn(&str) -> Result<(), UnknownValue>;
+
+/// A rule over a whole row (after every field passed): `Err("PATH: problem")`.
+type RowRule = fn(&str, &Map<String, Value>) -> Result<(), String>;
+
+/// What a column holds and how its JSON value is checked.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Any integer.
+    Int,
+    /// The id of a row of the named table, in the file or in the database.
+    Ref(&'static str),
+    /// A non-negative integer.
+    Count,
+    /// Any string.
+    Text,
+    /// A non-empty string.
+    NonEmpty,
+    /// A string of a closed vocabulary.
+    Vocab(Vocab),
+    Bool,
+    /// An RFC 3339 time.
+    Time,
+    /// A JSON object.
+    Object,
+    /// A JSON object whose number values are non-negative (`summary_counts`).
+    Counts,
+}
+
+/// What an omitted (or null) value means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    /// Must be given, and not null.
+    Required,
+    /// Omitted or null is SQL NULL.
+    Nullable,
+    /// Omitted is the column default (`{}`, `false`); null is refused.
+    Defaulted,
+}
+
+#[derive(Clone, Copy)]
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    presence: Presence,
+}
+
+const fn req(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        presence: Presence::Required,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        presence: Presence::Nullable,
+    }
+}
+
+const fn def(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        presence: Presence::Defaulted,
+    }
+}
+
+/// What identifies a row, for duplicate checks.
+#[derive(Clone, Copy)]
+enum Key {
+    /// The `id` column.
+    Id,
+    /// A pair of columns, with a word for the message (`membership`).
+    Pair(&'static str, &'static str, &'static str),
+}
+
+struct Table {
+    name: &'static str,
+    /// Every column, in the order they are inserted.
+    fields: &'static [Field],
+    key: Key,
+    /// A text column unique across the table (`operators.handle`).
+    unique: Option<&'static str>,
+    rule: Option<RowRule>,
+}
+
+const ID: Field = req("id", Kind::Int);
+const WORKSPACE: Kind = Kind::Ref("workspaces");
+const ENVIRONMENT: Kind = Kind::Ref("environments");
+const OPERATOR: Kind = Kind::Ref("operators");
+const OPERATION_RUN: Kind = Kind::Ref("operation_runs");
+const RESTORE_RUN: Kind = Kind::Ref("restore_runs");
+
+const OP_STATUS: Kind = Kind::Vocab(|s| OpStatus::parse(s).map(drop));
+const OUTCOME: Kind = Kind::Vocab(|s| Outcome::parse(s).map(drop));
+const RESTORE_STATUS: Kind = Kind::Vocab(|s| RestoreStatus::parse(s).map(drop));
+const BLOCKER: Kind = Kind::Vocab(|s| Blocker::parse(s).map(drop));
+const ITEM_OUTCOME: Kind = Kind::Vocab(|s| ItemOutcome::parse(s).map(drop));
+const EVIDENCE_STATUS: Kind = Kind::Vocab(|s| EvidenceStatus::parse(s).map(drop));
+const ROLE: Kind = Kind::Vocab(|s| Role::parse(s).map(drop));
+const EVIDENCE_KIND: Kind = Kind::Vocab(|s| only("evidence kind", "post_restore_snapshot", s));
+const NOTIFICATION_KIND: Kind = Kind::Vocab(|s| only("notification kind", "operation_run.terminal", s));
+
+/// A one-word vocabulary.
+fn only(what: &'static str, allowed: &str, s: &str) -> Result<(), UnknownValue> {
+    if s == allowed {
+        Ok(())
+    } else {
+        Err(UnknownValue {
+            what,
+            value: s.to_owned(),
+        })
+    }
+}
+
+/// Every table a fixture may fill, in insert (foreign-key) order.
+const TABLES: &[Table] = &[
+    Table {
+        name: "workspaces",
+        fields: &[ID, req("name", Kind::Text)],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "environments",
+        fields: &[
+            ID,
+            req("workspace_id", WORKSPACE),
+            req("name", Kind::Text),
+            req("tenant_ref", Kind::Text),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "operators",
+        fields: &[ID, req("handle", Kind::NonEmpty), req("display_name", Kind::Text)],
+        key: Key::Id,
+        unique: Some("handle"),
+        rule: None,
+    },
+    Table {
+        name: "memberships",
+        fields: &[
+            req("operator_id", OPERATOR),
+            req("workspace_id", WORKSPACE),
+            req("role", ROLE),
+        ],
+        key: Key::Pair("operator_id", "workspace_id", "membership"),
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "entitlements",
+        fields: &[req("operator_id", OPERATOR), req("environment_id", ENVIRONMENT)],
+        key: Key::Pair("operator_id", "environment_id", "entitlement"),
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "operation_runs",
+        fields: &[
+            ID,
+            req("workspace_id", WORKSPACE),
+            req("environment_id", ENVIRONMENT),
+            req("type", Kind::NonEmpty),
+            req("status", OP_STATUS),
+            req("outcome", OUTCOME),
+            opt("initiator_id", OPERATOR),
+            def("context", Kind::Object),
+            def("summary_counts", Kind::Counts),
+            req("created_at", Kind::Time),
+            opt("started_at", Kind::Time),
+            opt("completed_at", Kind::Time),
+            req("updated_at", Kind::Time),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: Some(pending_exactly_while_not_completed),
+    },
+    Table {
+        name: "restore_runs",
+        fields: &[
+            ID,
+            req("workspace_id", WORKSPACE),
+            req("environment_id", ENVIRONMENT),
+            opt("operation_run_id", OPERATION_RUN),
+            req("backup_set_ref", Kind::Text),
+            req("status", RESTORE_STATUS),
+            def("is_dry_run", Kind::Bool),
+            opt("blocker", BLOCKER),
+            opt("requested_by", OPERATOR),
+            opt("started_at", Kind::Time),
+            opt("completed_at", Kind::Time),
+            opt("deleted_at", Kind::Time),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "restore_items",
+        fields: &[
+            ID,
+            req("restore_run_id", RESTORE_RUN),
+            req("policy_type", Kind::Text),
+            req("policy_name", Kind::Text),
+            req("outcome", ITEM_OUTCOME),
+            opt("error_code", Kind::Text),
+            opt("error_message", Kind::Text),
+            opt("provider_payload", Kind::Object),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "evidence",
+        fields: &[
+            ID,
+            req("restore_run_id", RESTORE_RUN),
+            req("kind", EVIDENCE_KIND),
+            req("status", EVIDENCE_STATUS),
+            req("verified_items", Kind::Count),
+            req("expected_items", Kind::Count),
+            req("captured_at", Kind::Time),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "audit_log",
+        fields: &[
+            ID,
+            req("workspace_id", WORKSPACE),
+            opt("environment_id", ENVIRONMENT),
+            opt("actor_id", OPERATOR),
+            req("action", Kind::Text),
+            req("subject_type", Kind::Text),
+            req("subject_id", Kind::Int),
+            def("metadata", Kind::Object),
+            req("created_at", Kind::Time),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+    Table {
+        name: "notifications",
+        fields: &[
+            ID,
+            req("operator_id", OPERATOR),
+            req("operation_run_id", OPERATION_RUN),
+            req("kind", NOTIFICATION_KIND),
+            req("created_at", Kind::Time),
+        ],
+        key: Key::Id,
+        unique: None,
+        rule: None,
+    },
+];
+
+/// `outcome` is `pending` exactly while `status` is not `completed`.
+fn pending_exactly_while_not_completed(at: &str, row: &Map<String, Value>) -> Result<(), String> {
+    let status = row.get("status").and_then(Value::as_str).unwrap_or_default();
+    let outcome = row.get("outcome").and_then(Value::as_str).unwrap_or_default();
+    let completed = status == OpStatus::Completed.as_str();
+    let pending = outcome == Outcome::Pending.as_str();
+    match (completed, pending) {
+        (false, false) => Err(format!(
+            "{at}.outcome: outcome {outcome:?} while status is {status:?}; a run that is not completed has outcome \"pending\""
+        )),
+        (true, true) => Err(format!("{at}.outcome: outcome \"pending\" on a completed run; a completed run has a final outcome")),
+        _ => Ok(()),
+    }
+}
+
+impl Table {
+    fn find(name: &str) -> Option<(usize, &'static Self)> {
+        TABLES.iter().enumerate().find(|(_, t)| t.name == name)
+    }
+
+    fn field(&self, name: &str) -> Option<(usize, &Field)> {
+        self.fields.iter().enumerate().find(|(_, f)| f.name == name)
+    }
+
+    fn columns(&self) -> String {
+        self.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+/// Validates the whole document, then inserts every row in one transaction; all or nothing.
+///
+/// # Errors
+/// [`LoadError::Invalid`] with the path of the first bad value (nothing is written), or a
+/// store failure (the transaction is rolled back).
+pub async fn load(store: &Store, json_text: &str) -> Result<LoadReport, LoadError> {
+    let doc: Value = serde_json::from_str(json_text).map_err(|e| LoadError::Invalid(malformed(&e)))?;
+    load_value(store, &doc).await
+}
+
+/// Same as [`load`], from an already parsed value (the demo seed uses it).
+///
+/// # Errors
+/// As [`load`].
+pub async fn load_value(store: &Store, doc: &Value) -> Result<LoadReport, LoadError> {
+    let Value::Object(doc) = doc else {
+        return Err(LoadError::Invalid(format!(
+            "top level: expected a JSON object of table arrays, found {}",
+            json_kind(doc)
+        )));
+    };
+    let (declared, wanted) = survey(doc);
+    let mut tx = store.begin().await?;
+    let known = Known::lookup(&mut tx, declared, &wanted).await?;
+    let rows = match check_document(doc, &known) {
+        Ok(rows) => rows,
+        Err(problem) => {
+            // Nothing was written; a failed rollback changes nothing the caller can act on.
+            tx.rollback().await.ok();
+            return Err(LoadError::Invalid(problem));
+        }
+    };
+    let report = insert(&mut tx, rows).await?;
+    if store.engine() == Engine::Postgres {
+        resync_identities(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// `malformed JSON at line L column C: what`.
+fn malformed(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let what = text.strip_suffix(&suffix).unwrap_or(&text);
+    format!("malformed JSON at line {} column {}: {what}", e.line(), e.column())
+}
+
+const fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The elements of every known table array, with the table, in document order (shape errors
+/// are left to [`check_document`]).
+fn table_rows(doc: &Map<String, Value>) -> impl Iterator<Item = (&'static Table, &Map<String, Value>)> {
+    doc.iter()
+        .filter_map(|(key, value)| Some((Table::find(key)?.1, value.as_array()?)))
+        .flat_map(|(table, elems)| elems.iter().filter_map(Value::as_object).map(move |row| (table, row)))
+}
+
+/// What the database must be asked about before the document can be judged.
+#[derive(Default)]
+struct Wanted {
+    /// Per table: ids the file declares or references.
+    ids: HashMap<&'static str, HashSet<i64>>,
+    /// Per table: values of its unique text column.
+    unique: HashMap<&'static str, HashSet<String>>,
+    /// Per pair-keyed table: the first column's values.
+    pair_firsts: HashMap<&'static str, HashSet<i64>>,
+}
+
+/// First pass, tolerant of every error: the ids each table declares, and what to look up.
+fn survey(doc: &Map<String, Value>) -> (HashMap<&'static str, HashSet<i64>>, Wanted) {
+    let mut declared: HashMap<&'static str, HashSet<i64>> = HashMap::new();
+    let mut wanted = Wanted::default();
+    for (table, row) in table_rows(doc) {
+        let int = |name: &str| row.get(name).and_then(Value::as_i64);
+        match table.key {
+            Key::Id => {
+                if let Some(id) = int("id") {
+                    declared.entry(table.name).or_default().insert(id);
+                    wanted.ids.entry(table.name).or_default().insert(id);
+                }
+            }
+            Key::Pair(first, _, _) => {
+                if let Some(v) = int(first) {
+                    wanted.pair_firsts.entry(table.name).or_default().insert(v);
+                }
+            }
+        }
+        for field in table.fields {
+            if let (Kind::Ref(target), Some(id)) = (field.kind, int(field.name)) {
+                wanted.ids.entry(target).or_default().insert(id);
+            }
+        }
+        if let Some(s) = table.unique.and_then(|col| row.get(col)).and_then(Value::as_str) {
+            wanted.unique.entry(table.name).or_default().insert(s.to_owned());
+        }
+    }
+    (declared, wanted)
+}
+
+/// What exists already: in the file (declared ids) and in the database (only what was asked).
+#[derive(Default)]
+struct Known {
+    file: HashMap<&'static str, HashSet<i64>>,
+    db: HashMap<&'static str, HashSet<i64>>,
+    db_unique: HashMap<&'static str, HashSet<String>>,
+    db_pairs: HashMap<&'static str, HashSet<(i64, i64)>>,
+}
+
+impl Known {
+    /// Asks the database, inside the load's transaction, about every id, unique value and key
+    /// pair the file mentions. Table and column names come from [`TABLES`], never from input.
+    async fn lookup(
+        tx: &mut Tx,
+        file: HashMap<&'static str, HashSet<i64>>,
+        wanted: &Wanted,
+    ) -> Result<Self, StoreError> {
+        let mut known = Self {
+            file,
+            ..Self::default()
+        };
+        for table in TABLES {
+            if let Some(ids) = wanted.ids.get(table.name) {
+                let sql = format!("SELECT id FROM {} WHERE id IN ", table.name);
+                let found = fetch_in::<(i64,), _>(tx, &sql, ids.iter().map(|&i| Arg::I64(i))).await?;
+                known.db.insert(table.name, found.into_iter().map(|(id,)| id).collect());
+            }
+            if let (Some(col), Some(values)) = (table.unique, wanted.unique.get(table.name)) {
+                let sql = format!("SELECT {col} FROM {} WHERE {col} IN ", table.name);
+                let found = fetch_in::<(String,), _>(tx, &sql, values.iter().cloned().map(Arg::Text)).await?;
+                known
+                    .db_unique
+                    .insert(table.name, found.into_iter().map(|(v,)| v).collect());
+            }
+            if let (Key::Pair(a, b, _), Some(firsts)) = (table.key, wanted.pair_firsts.get(table.name)) {
+                let sql = format!("SELECT {a}, {b} FROM {} WHERE {a} IN ", table.name);
+                let found = fetch_in::<(i64, i64), _>(tx, &sql, firsts.iter().map(|&i| Arg::I64(i))).await?;
+                known.db_pairs.insert(table.name, found.into_iter().collect());
+            }
+        }
+        Ok(known)
+    }
+
+    fn has(&self, table: &str, id: i64) -> bool {
+        [&self.file, &self.db]
+            .iter()
+            .any(|m| m.get(table).is_some_and(|s| s.contains(&id)))
+    }
+
+    fn in_db(&self, table: &str, id: i64) -> bool {
+        self.db.get(table).is_some_and(|s| s.contains(&id))
+    }
+}
+
+/// Runs `prefix (v1, v2, ...)` over the values in chunks and gathers every row.
+async fn fetch_in<T: super::AnyRow, I: IntoIterator<Item = Arg>>(
+    tx: &mut Tx,
+    prefix: &str,
+    values: I,
+) -> Result<Vec<T>, StoreError> {
+    let values: Vec<Arg> = values.into_iter().collect();
+    let mut rows = Vec::new();
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        let mut sql = Sql::new(prefix);
+        sql.bind_list(chunk.iter().cloned());
+        rows.extend(tx.fetch_all::<T>(&sql).await?);
+    }
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking
+// ---------------------------------------------------------------------------------------------
+
+/// Rows ready to insert, per table, indexed like [`TABLES`].
+type Rows = Vec<Vec<Vec<Arg>>>;
+
+/// Second pass, in document order: the first bad value is the error.
+fn check_document(doc: &Map<String, Value>, known: &Known) -> Result<Rows, String> {
+    let mut checker = Checker {
+        known,
+        ids: HashMap::new(),
+        unique: HashMap::new(),
+        pairs: HashMap::new(),
+    };
+    let mut rows: Rows = TABLES.iter().map(|_| Vec::new()).collect();
+    for (key, value) in doc {
+        if key == IGNORED_KEY {
+            continue;
+        }
+        let Some((ti, table)) = Table::find(key) else {
+            let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
+            return Err(format!(
+                "{key}: unknown table (expected {}, or \"{IGNORED_KEY}\")",
+                names.join(", ")
+            ));
+        };
+        let Value::Array(elems) = value else {
+            return Err(format!("{key}: expected an array of rows, found {}", json_kind(value)));
+        };
+        for (i, elem) in elems.iter().enumerate() {
+            rows[ti].push(checker.row(table, i, elem)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// Where each key was first seen in the file, for duplicate checks.
+struct Checker<'k> {
+    known: &'k Known,
+    ids: HashMap<(&'static str, i64), usize>,
+    unique: HashMap<(&'static str, String), usize>,
+    pairs: HashMap<(&'static str, i64, i64), usize>,
+}
+
+impl Checker<'_> {
+    /// One element: every field, then the row rule, then its keys.
+    fn row(&mut self, table: &'static Table, i: usize, elem: &Value) -> Result<Vec<Arg>, String> {
+        let at = format!("{}[{i}]", table.name);
+        let Value::Object(obj) = elem else {
+            return Err(format!("{at}: expected an object, found {}", json_kind(elem)));
+        };
+        let mut args: Vec<Option<Arg>> = vec![None; table.fields.len()];
+        for (name, value) in obj {
+            let (fi, field) = table.field(name).ok_or_else(|| format!("{at}.{name}: unknown field"))?;
+            args[fi] = Some(self.value(field, value, &format!("{at}.{name}"))?);
+        }
+        let args = table
+            .fields
+            .iter()
+            .zip(args)
+            .map(|(field, arg)| arg.map_or_else(|| absent(field, &at), Ok))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(rule) = table.rule {
+            rule(&at, obj)?;
+        }
+        self.keys(table, i, &at, obj)?;
+        Ok(args)
+    }
+
+    /// One present value, as the bound value to insert.
+    fn value(&self, field: &Field, v: &Value, path: &str) -> Result<Arg, String> {
+        let bad = |problem: String| format!("{path}: {problem}");
+        if v.is_null() {
+            return match field.presence {
+                Presence::Nullable => Ok(null_arg(field.kind)),
+                _ => Err(bad(format!("expected {}, found null", expected(field.kind)))),
+            };
+        }
+        let wrong = || {
+            bad(format!(
+                "expected {}{}, found {}",
+                expected(field.kind),
+                or_null(field),
+                json_kind(v)
+            ))
+        };
+        match field.kind {
+            Kind::Int => v.as_i64().map(Arg::I64).ok_or_else(wrong),
+            Kind::Ref(target) => {
+                let id = v.as_i64().ok_or_else(wrong)?;
+                if self.known.has(target, id) {
+                    Ok(Arg::I64(id))
+                } else {
+                    Err(bad(format!(
+                        "dangling reference: no {target} row with id {id} in the file or the database"
+                    )))
+                }
+            }
+            Kind::Count => match v.as_i64().ok_or_else(wrong)? {
+                n if n < 0 => Err(bad(format!("negative count {n}"))),
+                n => Ok(Arg::I64(n)),
+            },
+            Kind::Text => v.as_str().map(|s| Arg::Text(s.to_owned())).ok_or_else(wrong),
+            Kind::NonEmpty => match v.as_str().ok_or_else(wrong)? {
+                "" => Err(bad("empty string".to_owned())),
+                s => Ok(Arg::Text(s.to_owned())),
+            },
+            Kind::Vocab(parse) => {
+                let s = v.as_str().ok_or_else(wrong)?;
+                parse(s).map_err(|e| bad(e.to_string()))?;
+                Ok(Arg::Text(s.to_owned()))
+            }
+            Kind::Bool => v.as_bool().map(Arg::Bool).ok_or_else(wrong),
+            Kind::Time => {
+                let s = v.as_str().ok_or_else(wrong)?;
+                let t = DateTime::parse_from_rfc3339(s).map_err(|e| {
+                    bad(format!(
+                        "bad time {s:?} ({e}); expected RFC 3339, e.g. 2026-11-20T09:00:00Z"
+                    ))
+                })?;
+                Ok(Arg::Time(t.to_utc()))
+            }
+            Kind::Object => v.is_object().then(|| Arg::Json(v.clone())).ok_or_else(wrong),
+            Kind::Counts => {
+                let obj = v.as_object().ok_or_else(wrong)?;
+                if let Some((k, n)) = obj.iter().find(|(_, n)| n.as_f64().is_some_and(|x| x < 0.0)) {
+                    return Err(format!("{path}.{k}: negative count {n}"));
+                }
+                Ok(Arg::Json(v.clone()))
+            }
+        }
+    }
+
+    /// Duplicate ids, unique values and key pairs, in the file and against the database.
+    fn keys(&mut self, table: &'static Table, i: usize, at: &str, row: &Map<String, Value>) -> Result<(), String> {
+        let int = |name: &str| row.get(name).and_then(Value::as_i64).unwrap_or_default();
+        let t = table.name;
+        match table.key {
+            Key::Id => {
+                let id = int("id");
+                if let Some(j) = self.ids.insert((t, id), i) {
+                    return Err(format!("{at}.id: duplicate id {id} (also {t}[{j}])"));
+                }
+                if self.known.in_db(t, id) {
+                    return Err(format!("{at}.id: duplicate id {id}: it already exists in the database"));
+                }
+            }
+            Key::Pair(a, b, what) => {
+                let (x, y) = (int(a), int(b));
+                if let Some(j) = self.pairs.insert((t, x, y), i) {
+                    return Err(format!("{at}: duplicate {what} ({a} {x}, {b} {y}) (also {t}[{j}])"));
+                }
+                if self.known.db_pairs.get(t).is_some_and(|s| s.contains(&(x, y))) {
+                    return Err(format!(
+                        "{at}: duplicate {what} ({a} {x}, {b} {y}): it already exists in the database"
+                    ));
+                }
+            }
+        }
+        if let Some(col) = table.unique {
+            let value = row.get(col).and_then(Value::as_str).unwrap_or_default().to_owned();
+            if self.known.db_unique.get(t).is_some_and(|s| s.contains(&value)) {
+                return Err(format!(
+                    "{at}.{col}: duplicate {col} {value:?}: it already exists in the database"
+                ));
+            }
+            if let Some(j) = self.unique.insert((t, value.clone()), i) {
+                return Err(format!("{at}.{col}: duplicate {col} {value:?} (also {t}[{j}])"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value of an omitted field, or the error for a required one.
+fn absent(field: &Field, at: &str) -> Result<Arg, String> {
+    match field.presence {
+        Presence::Required => Err(format!("{at}.{}: missing required field", field.name)),
+        Presence::Nullable => Ok(null_arg(field.kind)),
+        Presence::Defaulted => Ok(match field.kind {
+            Kind::Bool => Arg::Bool(false),
+            _ => Arg::Json(Value::Object(Map::new())),
+        }),
+    }
+}
+
+/// A typed SQL NULL for the column (PostgreSQL wants the type).
+const fn null_arg(kind: Kind) -> Arg {
+    match kind {
+        Kind::Int | Kind::Ref(_) | Kind::Count => Arg::OptI64(None),
+        Kind::Text | Kind::NonEmpty | Kind::Vocab(_) => Arg::OptText(None),
+        Kind::Time => Arg::OptTime(None),
+        Kind::Object | Kind::Counts => Arg::OptJson(None),
+        // No boolean column is nullable; `false` keeps the statement well-typed regardless.
+        Kind::Bool => Arg::Bool(false),
+    }
+}
+
+const fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Int | Kind::Ref(_) => "an integer",
+        Kind::Count => "a non-negative integer",
+        Kind::Text | Kind::NonEmpty | Kind::Vocab(_) => "a string",
+        Kind::Bool => "a boolean",
+        Kind::Time => "an RFC 3339 time string",
+        Kind::Object | Kind::Counts => "a JSON object",
+    }
+}
+
+fn or_null(field: &Field) -> &'static str {
+    if field.presence == Presence::Nullable {
+        " or null"
+    } else {
+        ""
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// Inserts every table in [`TABLES`] order, in multi-row statements of at most [`MAX_BINDS`] values.
+async fn insert(tx: &mut Tx, rows: Rows) -> Result<LoadReport, StoreError> {
+    let mut report = LoadReport::default();
+    for (table, rows) in TABLES.iter().zip(rows) {
+        let count = rows.len();
+        let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns());
+        let per_statement = (MAX_BINDS / table.fields.len()).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut sql = Sql::new(&head);
+            for (n, row) in rows.by_ref().take(per_statement).enumerate() {
+                if n > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_list(row);
+            }
+            tx.execute(&sql).await?;
+        }
+        report.rows += count;
+        report.tables.push((table.name, count));
+    }
+    Ok(report)
+}
+
+/// After explicit ids, the next generated id of each identity column follows the largest one.
+async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
+    for table in IDENTITY_TABLES {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(COALESCE(MAX(id), 0) + 1, 1), false) \
+             FROM {table}"
+        );
+        tx.execute(&Sql::new(&sql)).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_names_a_table_inserted_before_its_own() {
+        for (i, table) in TABLES.iter().enumerate() {
+            for field in table.fields {
+                if let Kind::Ref(target) = field.kind {
+                    let (ti, _) = Table::find(target).expect("reference to a known table");
+                    assert!(
+                        ti < i,
+                        "{}.{} refers to {target}, inserted later",
+                        table.name,
+                        field.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let e = serde_json::from_str::<Value>("{\n  \"workspaces\": [\n").expect_err("malformed");
+        assert!(
+            malformed(&e).starts_with("malformed JSON at line 3 column 0: EOF"),
+            "{}",
+            malformed(&e)
+        );
+    }
+}

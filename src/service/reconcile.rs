@@ -1,0 +1,330 @@
+//! THE transition: the only code that writes an operation run's `status`, `outcome`,
+//! `started_at`, `completed_at`, `context.reconciliation` and `summary_counts`
+//! (`tests/architecture.rs` fails if any other file does).
+//!
+//! `reconcile` follows the contract's six steps in one transaction: load and re-authorize,
+//! re-assess against the verdict the operator confirmed, compare-and-swap the status, write
+//! counts/context/timestamps plus one audit row and one notification, commit. A crash before
+//! the commit leaves the run exactly as it was. `reconcile_stale` runs it once per stale run,
+//! each in its own transaction, and reports every result.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::{RunFilter, Service, ServiceError};
+use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::store::queries::{self, Cursor};
+use crate::store::{Arg, Engine, Sql, Tx};
+
+/// What one reconciliation did.
+#[derive(Debug, Clone)]
+pub struct ReconcileOutcome {
+    pub run_id: i64,
+    /// The verdict assessed inside the transaction.
+    pub verdict: Verdict,
+    /// False for a `not_reconciled` verdict: nothing was written.
+    pub written: bool,
+    /// The operation's status and outcome after the call.
+    pub status: String,
+    pub outcome: String,
+}
+
+/// One run's line in a batch report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchItem {
+    pub operation_run_id: i64,
+    pub result: BatchResult,
+    pub decision: Option<Decision>,
+    pub reason_code: Option<crate::domain::ReasonCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How one run of a batch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchResult {
+    Written,
+    /// `--dry-run`: what would be written.
+    WouldWrite,
+    NotReconciled,
+    Conflict,
+    ProofChanged,
+    Error,
+}
+
+/// The report of `reconcile --stale`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BatchReport {
+    pub dry_run: bool,
+    pub written: usize,
+    pub would_write: usize,
+    pub not_reconciled: usize,
+    pub conflicts: usize,
+    pub errors: usize,
+    pub runs: Vec<BatchItem>,
+}
+
+impl BatchReport {
+    fn push(&mut self, item: BatchItem) {
+        match item.result {
+            BatchResult::Written => self.written += 1,
+            BatchResult::WouldWrite => self.would_write += 1,
+            BatchResult::NotReconciled => self.not_reconciled += 1,
+            BatchResult::Conflict | BatchResult::ProofChanged => self.conflicts += 1,
+            BatchResult::Error => self.errors += 1,
+        }
+        self.runs.push(item);
+    }
+}
+
+/// `context.reconciliation` as the contract spells it.
+fn reconciliation_context(v: &Verdict, now: DateTime<Utc>, actor_id: i64) -> Value {
+    let proof = v.proof.as_ref().map_or(Value::Null, |p| {
+        json!({
+            "restore_run_id": p.restore_run_id,
+            "restore_status": p.restore_status,
+            "evidence_status": p.evidence_status,
+            "audit": p.audit,
+        })
+    });
+    json!({
+        "adapter": RESTORE_EXECUTE,
+        "decision": v.decision,
+        "reason_code": v.reason_code,
+        "findings": v.findings,
+        "reconciled_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "actor": {"kind": "operator", "id": actor_id},
+        "proof": proof,
+    })
+}
+
+/// `started_at` is kept, or taken from the restore; `completed_at` is the restore's when it is
+/// present, not before `started_at` and not after `now`, else `now`.
+fn timestamps(
+    bundle: &ProofBundle,
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, DateTime<Utc>) {
+    let restore = bundle.restore.as_ref();
+    let started = bundle.operation.started_at.or_else(|| restore.and_then(|r| r.started_at));
+    let completed = restore
+        .and_then(|r| r.completed_at)
+        .filter(|c| started.is_none_or(|s| *c >= s) && *c <= now)
+        .unwrap_or(now);
+    (started, completed)
+}
+
+async fn load_locked(tx: &mut Tx, id: i64) -> Result<Option<crate::store::rows::RunRow>, ServiceError> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(crate::store::rows::RUN_COLUMNS)
+        .push(" FROM operation_runs o ")
+        .push(crate::store::rows::RUN_JOINS)
+        .push(" WHERE o.id = ")
+        .bind(Arg::I64(id));
+    if tx.engine() == Engine::Postgres {
+        // SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL locks the row.
+        sql.push(" FOR UPDATE OF o");
+    }
+    Ok(tx.fetch_optional(&sql).await?)
+}
+
+impl Service {
+    /// Reconciles one run through the contract's transition, bound to `expected` (the decision
+    /// the operator confirmed) when given. `note` (ticket or reason) goes into the audit metadata.
+    ///
+    /// # Errors
+    /// `NotFound` (missing or hidden), `Forbidden`, `ProofChanged`, `Conflict`, `Unreadable`,
+    /// or a database error; in every error case nothing was written.
+    pub async fn reconcile(
+        &self,
+        id: i64,
+        expected: Option<Decision>,
+        note: Option<&str>,
+    ) -> Result<ReconcileOutcome, ServiceError> {
+        let mut tx = self.store().begin().await?;
+        let result = self.reconcile_in(&mut tx, id, expected, note).await;
+        match result {
+            Ok(out) if out.written => {
+                tx.commit().await?;
+                Ok(out)
+            }
+            other => {
+                tx.rollback().await?;
+                other
+            }
+        }
+    }
+
+    async fn reconcile_in(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        expected: Option<Decision>,
+        note: Option<&str>,
+    ) -> Result<ReconcileOutcome, ServiceError> {
+        // 1. Load and re-authorize, inside the transaction.
+        let row = load_locked(tx, id).await?.ok_or(ServiceError::NotFound(id))?;
+        let grant = queries::grant(tx, self.operator().id, row.workspace_id, row.environment_id).await?;
+        grant.may_reconcile(self.read_only()).map_err(|d| match d {
+            Denied::NotVisible => ServiceError::NotFound(id),
+            other => ServiceError::Forbidden(other),
+        })?;
+        let mut bundles = queries::load_bundles(tx, std::slice::from_ref(&row)).await?;
+        let bundle = match bundles.remove(&id) {
+            Some(Ok(b)) => b,
+            Some(Err(error)) => return Err(ServiceError::Unreadable { run: id, error }),
+            None => return Err(ServiceError::NotFound(id)),
+        };
+        // 2. Re-assess; the confirmed verdict must still hold.
+        let now = self.now();
+        let verdict = assess(&bundle, now, self.stale_after());
+        if let Some(expected) = expected {
+            if expected != verdict.decision {
+                return Err(ServiceError::ProofChanged { expected, now: Box::new(verdict) });
+            }
+        }
+        // 3. `not_reconciled` writes nothing.
+        let Some(outcome) = Outcome::from_decision(verdict.decision) else {
+            return Ok(ReconcileOutcome {
+                run_id: id,
+                verdict,
+                written: false,
+                status: row.status,
+                outcome: row.outcome,
+            });
+        };
+        // 4. Compare-and-swap from the status and updated_at read in step 1.
+        let (started_at, completed_at) = timestamps(&bundle, now);
+        let mut context: Map<String, Value> = bundle.operation.context.clone();
+        context.insert("reconciliation".to_owned(), reconciliation_context(&verdict, now, self.operator().id));
+        let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
+        let same_time = match tx.engine() {
+            // Text timestamps may be spelled differently by other writers: compare instants.
+            Engine::Sqlite => "julianday(updated_at) = julianday($9)",
+            Engine::Postgres => "updated_at = $9",
+        };
+        let mut sql = Sql::new(
+            "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, completed_at = $3, \
+             updated_at = $4, context = $5, summary_counts = $6 WHERE id = $7 AND status = $8 AND ",
+        );
+        sql.push(same_time);
+        let sql = sql
+            .arg(Arg::Text(outcome.as_str().to_owned()))
+            .arg(Arg::OptTime(started_at))
+            .arg(Arg::Time(completed_at))
+            .arg(Arg::Time(now))
+            .arg(Arg::Json(Value::Object(context)))
+            .arg(Arg::Json(counts))
+            .arg(Arg::I64(id))
+            .arg(Arg::Text(row.status.clone()))
+            .arg(Arg::Time(row.updated_at));
+        if tx.execute(&sql).await? != 1 {
+            return Err(ServiceError::Conflict(id));
+        }
+        // 5. One audit row and one notification, in the same transaction.
+        let mut metadata = json!({
+            "decision": verdict.decision,
+            "reason_code": verdict.reason_code,
+            "findings": verdict.findings,
+            "restore_run_id": verdict.proof.as_ref().map(|p| p.restore_run_id),
+        });
+        if let (Some(note), Some(m)) = (note.filter(|n| !n.trim().is_empty()), metadata.as_object_mut()) {
+            m.insert("note".to_owned(), Value::String(note.to_owned()));
+        }
+        let audit = Sql::new(
+            "INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, subject_id, metadata, created_at) \
+             VALUES ($1, $2, $3, 'operation_run.reconciled', 'operation_run', $4, $5, $6)",
+        )
+        .arg(Arg::I64(row.workspace_id))
+        .arg(Arg::I64(row.environment_id))
+        .arg(Arg::I64(self.operator().id))
+        .arg(Arg::I64(id))
+        .arg(Arg::Json(metadata))
+        .arg(Arg::Time(now));
+        tx.execute(&audit).await?;
+        if let Some(initiator) = row.initiator_id {
+            let notify = Sql::new(
+                "INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
+                 VALUES ($1, $2, 'operation_run.terminal', $3)",
+            )
+            .arg(Arg::I64(initiator))
+            .arg(Arg::I64(id))
+            .arg(Arg::Time(now));
+            tx.execute(&notify).await?;
+        }
+        Ok(ReconcileOutcome {
+            run_id: id,
+            verdict,
+            written: true,
+            status: "completed".to_owned(),
+            outcome: outcome.as_str().to_owned(),
+        })
+    }
+
+    /// The ids of every stale, non-terminal, visible `restore.execute` run the operator may
+    /// reconcile, oldest update first.
+    async fn stale_candidates(&self) -> Result<Vec<i64>, ServiceError> {
+        let mut filter = RunFilter::restore_execute();
+        filter.stale = true;
+        let mut ids = Vec::new();
+        let mut after: Option<Cursor> = None;
+        loop {
+            let page = self.list(&filter, after, super::MAX_PAGE).await?;
+            ids.extend(page.rows.iter().filter(|r| self.may_reconcile(r).is_ok()).map(|r| r.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(ids)
+    }
+
+    /// `reconcile --stale`: one transaction per run, bound to the verdict read just before.
+    ///
+    /// # Errors
+    /// `Forbidden` for a read-only session; database errors while listing. Errors on single
+    /// runs are reported in the batch, not returned.
+    pub async fn reconcile_stale(&self, dry_run: bool) -> Result<BatchReport, ServiceError> {
+        if self.read_only() && !dry_run {
+            return Err(ServiceError::Forbidden(Denied::ReadOnlySession));
+        }
+        let ids = self.stale_candidates().await?;
+        let mut report = BatchReport { dry_run, ..BatchReport::default() };
+        for id in ids {
+            let item = self.batch_one(id, dry_run).await;
+            report.push(item);
+        }
+        Ok(report)
+    }
+
+    async fn batch_one(&self, id: i64, dry_run: bool) -> BatchItem {
+        let line = |result, v: Option<&Verdict>, error: Option<String>| BatchItem {
+            operation_run_id: id,
+            result,
+            decision: v.map(|v| v.decision),
+            reason_code: v.map(|v| v.reason_code),
+            error,
+        };
+        let verdict = match self.assess(id).await {
+            Ok(view) => match view.verdict {
+                Ok(v) => v,
+                Err(e) => return line(BatchResult::Error, None, Some(e.to_string())),
+            },
+            Err(e) => return line(BatchResult::Error, None, Some(e.to_string())),
+        };
+        if !verdict.is_final() {
+            return line(BatchResult::NotReconciled, Some(&verdict), None);
+        }
+        if dry_run {
+            return line(BatchResult::WouldWrite, Some(&verdict), None);
+        }
+        match self.reconcile(id, Some(verdict.decision), None).await {
+            Ok(out) if out.written => line(BatchResult::Written, Some(&out.verdict), None),
+            Ok(out) => line(BatchResult::NotReconciled, Some(&out.verdict), None),
+            Err(ServiceError::Conflict(_)) => line(BatchResult::Conflict, Some(&verdict), None),
+            Err(ServiceError::ProofChanged { now, .. }) => line(BatchResult::ProofChanged, Some(&now), None),
+            Err(e) => line(BatchResult::Error, Some(&verdict), Some(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The read side of the service: lists with filters and keyset pages, one run's detail, and
+//! the verdict now. Every verdict comes from `domain::assess` on records loaded in a fixed
+//! number of queries per page (never one per row).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{Service, ServiceError};
+use crate::domain::secrets::mask_secrets;
+use crate::domain::{assess, Decision, Denied, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::store::queries::{self, Cursor, RunQuery};
+use crate::store::rows::{DataError, RunRow};
+
+pub use crate::store::queries::{ScopeRef, SortKey};
+
+/// The most rows one page may hold.
+pub const MAX_PAGE: u32 = 500;
+
+/// Filters of a run list: the SQL-side ones plus those on the verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub query: RunQuery,
+    /// Only runs whose verdict decision is one of these.
+    pub decisions: Vec<Decision>,
+    /// Only runs with a proof gap (or drift).
+    pub gap: bool,
+    /// `--stale`: not completed and not updated within `stale_after`.
+    pub stale: bool,
+}
+
+impl RunFilter {
+    /// The default view: `restore.execute` runs.
+    #[must_use]
+    pub fn restore_execute() -> Self {
+        let mut f = Self::default();
+        f.query.types.push(RESTORE_EXECUTE.to_owned());
+        f
+    }
+
+    fn needs_verdict(&self) -> bool {
+        !self.decisions.is_empty() || self.gap
+    }
+}
+
+/// One run as lists and details show it.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub id: i64,
+    pub op_type: String,
+    pub workspace_id: i64,
+    pub workspace: String,
+    pub environment_id: i64,
+    pub environment: String,
+    pub tenant_ref: String,
+    pub status: String,
+    pub outcome: String,
+    pub initiator_id: Option<i64>,
+    pub context: Value,
+    pub summary_counts: Value,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// The verdict now, or why this run cannot be read.
+    pub verdict: Result<Verdict, DataError>,
+}
+
+impl RunView {
+    fn new(row: &RunRow, bundle: Option<&Result<ProofBundle, DataError>>, service: &Service) -> Self {
+        let verdict = match bundle {
+            Some(Ok(b)) => Ok(assess(b, service.now(), service.stale_after)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
+        };
+        Self {
+            id: row.id,
+            op_type: row.op_type.clone(),
+            workspace_id: row.workspace_id,
+            workspace: row.workspace_name.clone().unwrap_or_else(|| format!("#{}", row.workspace_id)),
+            environment_id: row.environment_id,
+            environment: row.environment_name.clone().unwrap_or_else(|| format!("#{}", row.environment_id)),
+            tenant_ref: row.tenant_ref.clone().unwrap_or_default(),
+            status: row.status.clone(),
+            outcome: row.outcome.clone(),
+            initiator_id: row.initiator_id,
+            context: row.context.0.clone(),
+            summary_counts: row.summary_counts.0.clone(),
+            created_at: row.created_at,
+            started_at: row.started_at,
+            completed_at: row.completed_at,
+            updated_at: row.updated_at,
+            verdict,
+        }
+    }
+
+    /// The verdict, when the run could be read.
+    #[must_use]
+    pub fn verdict_ok(&self) -> Option<&Verdict> {
+        self.verdict.as_ref().ok()
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub rows: Vec<RunView>,
+    /// Where the next page starts; `None` at the end.
+    pub next: Option<Cursor>,
+}
+
+/// An item as the detail shows it; the provider payload only when asked for, secrets masked.
+#[derive(Debug, Clone)]
+pub struct ItemView {
+    pub id: i64,
+    pub policy_type: String,
+    pub policy_name: String,
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// Masked payload; `None` unless requested (`--raw`, or the item pane's key).
+    pub payload: Option<Value>,
+    pub has_payload: bool,
+}
+
+/// An evidence row.
+#[derive(Debug, Clone)]
+pub struct EvidenceView {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub verified_items: i64,
+    pub expected_items: i64,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// An audit entry.
+#[derive(Debug, Clone)]
+pub struct AuditView {
+    pub id: i64,
+    pub action: String,
+    pub actor: String,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything the detail view and `show` present about one run.
+#[derive(Debug, Clone)]
+pub struct RunDetail {
+    pub run: RunView,
+    /// The linked restore, only when it is in the operation's scope (rules 3-7 pass).
+    pub restore: Option<crate::domain::RestoreRun>,
+    pub items: Vec<ItemView>,
+    pub evidence: Vec<EvidenceView>,
+    pub audit: Vec<AuditView>,
+    /// Whether the operator may reconcile now, and if not, why.
+    pub may_reconcile: Result<(), Denied>,
+}
+
+impl Service {
+    /// One page of visible runs matching `filter`, strictly after `after`.
+    ///
+    /// Filters on the verdict (`decisions`, `gap`) are applied after assessing each SQL page,
+    /// reading further pages until `limit` rows match or the list ends.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn list(&self, filter: &RunFilter, after: Option<Cursor>, limit: u32) -> Result<Page, ServiceError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut query = filter.query.clone();
+        if filter.stale {
+            query.stale_before = Some(self.now() - self.stale_after);
+        }
+        let batch = if filter.needs_verdict() { MAX_PAGE } else { limit };
+        let mut cursor = after;
+        let mut rows = Vec::new();
+        loop {
+            let page = queries::list_runs(self.store(), self.operator().id, &query, cursor, batch).await?;
+            let exhausted = page.len() < batch as usize;
+            let mut store = self.store();
+            let bundles = queries::load_bundles(&mut store, &page).await?;
+            for (i, row) in page.iter().enumerate() {
+                let view = RunView::new(row, bundles.get(&row.id), self);
+                cursor = Some(queries::cursor_after(row, query.sort));
+                if matches_verdict(filter, &view) {
+                    rows.push(view);
+                    if rows.len() == limit as usize {
+                        let at_end = exhausted && i + 1 == page.len();
+                        return Ok(Page { rows, next: if at_end { None } else { cursor } });
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(Page { rows, next: None });
+            }
+        }
+    }
+
+    /// How many visible runs match the SQL-side filters of `filter` (verdict filters ignored).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn count(&self, filter: &RunFilter) -> Result<i64, ServiceError> {
+        let mut query = filter.query.clone();
+        if filter.stale {
+            query.stale_before = Some(self.now() - self.stale_after);
+        }
+        Ok(queries::count_runs(self.store(), self.operator().id, &query).await?)
+    }
+
+    /// One visible run with its verdict now.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for a missing or hidden run.
+    pub async fn run(&self, id: i64) -> Result<RunView, ServiceError> {
+        Ok(self.run_with_bundle(id).await?.0)
+    }
+
+    async fn run_with_bundle(&self, id: i64) -> Result<(RunView, Option<ProofBundle>), ServiceError> {
+        let mut store = self.store();
+        let row = queries::run_by_id(&mut store, id).await?.ok_or(ServiceError::NotFound(id))?;
+        let grant = queries::grant(&mut store, self.operator().id, row.workspace_id, row.environment_id).await?;
+        if !grant.can_see() {
+            return Err(ServiceError::NotFound(id));
+        }
+        let mut bundles = queries::load_bundles(&mut store, std::slice::from_ref(&row)).await?;
+        let view = RunView::new(&row, bundles.get(&id), self);
+        Ok((view, bundles.remove(&id).and_then(Result::ok)))
+    }
+
+    /// The verdict now for one visible run; an unreadable run is an error for that run.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] or [`ServiceError::Unreadable`].
+    pub async fn assess(&self, id: i64) -> Result<RunView, ServiceError> {
+        let view = self.run(id).await?;
+        if let Err(error) = &view.verdict {
+            return Err(ServiceError::Unreadable { run: id, error: error.clone() });
+        }
+        Ok(view)
+    }
+
+    /// Whether the session's operator may reconcile `run` right now (role, read-only, verdict).
+    #[must_use]
+    pub fn may_reconcile(&self, run: &RunView) -> Result<(), Denied> {
+        let grant = crate::domain::Grant {
+            role: self.operator().role_in(run.workspace_id),
+            // The list only holds visible runs: members without ownership were entitled.
+            entitled: true,
+        };
+        grant.may_reconcile(self.read_only())
+    }
+
+    /// The full detail of one visible run. `raw` adds each item's masked provider payload.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] for a missing or hidden run.
+    pub async fn detail(&self, id: i64, raw: bool) -> Result<RunDetail, ServiceError> {
+        let (run, bundle) = self.run_with_bundle(id).await?;
+        // Only a restore in the operation's scope is shown: nothing of a foreign one leaks.
+        let in_scope = run.verdict.as_ref().ok().and_then(|v| v.proof.as_ref()).map(|p| p.restore_run_id);
+        let restore = in_scope.and_then(|_| bundle.and_then(|b| b.restore));
+        let restore_id = restore.as_ref().map(|r| r.id);
+        let (items, evidence) = match restore_id {
+            Some(rid) => (queries::items_of(self.store(), rid).await?, queries::evidence_of(self.store(), rid).await?),
+            None => (Vec::new(), Vec::new()),
+        };
+        let audit = queries::audit_of(self.store(), id, restore_id).await?;
+        let items = items
+            .into_iter()
+            .map(|i| ItemView {
+                id: i.id,
+                has_payload: i.provider_payload.is_some(),
+                payload: if raw { i.provider_payload.as_ref().map(|p| mask_secrets(&p.0)) } else { None },
+                policy_type: i.policy_type,
+                policy_name: i.policy_name,
+                outcome: i.outcome,
+                error_code: i.error_code,
+                error_message: i.error_message,
+            })
+            .collect();
+        let evidence = evidence
+            .into_iter()
+            .map(|e| EvidenceView {
+                id: e.id,
+                kind: e.kind,
+                status: e.status,
+                verified_items: e.verified_items,
+                expected_items: e.expected_items,
+                captured_at: e.captured_at,
+            })
+            .collect();
+        let audit = audit
+            .into_iter()
+            .map(|a| AuditView {
+                id: a.id,
+                action: a.action,
+                actor: a.actor_handle.unwrap_or_else(|| a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}"))),
+                subject_type: a.subject_type,
+                subject_id: a.subject_id,
+                metadata: a.metadata.0,
+                created_at: a.created_at,
+            })
+            .collect();
+        let may_reconcile = self.may_reconcile(&run);
+        Ok(RunDetail { run, restore, items, evidence, audit, may_reconcile })
+    }
+}
+
+fn matches_verdict(filter: &RunFilter, view: &RunView) -> bool {
+    if !filter.needs_verdict() {
+        return true;
+    }
+    let Ok(v) = &view.verdict else { return false };
+    (filter.decisions.is_empty() || filter.decisions.contains(&v.decision)) && (!filter.gap || v.has_gap())
+}
