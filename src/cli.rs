@@ -19,7 +19,11 @@ use crate::store::{fixtures, seed, Create};
 pub const EXIT_NOT_RECONCILED: u8 = 6;
 
 #[derive(Debug, Parser)]
-#[command(name = "proofdesk", version, about = "Investigation console for restore.execute runs: proof, verdicts, reconciliation")]
+#[command(
+    name = "proofdesk",
+    version,
+    about = "Investigation console for restore.execute runs: proof, verdicts, reconciliation"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -70,7 +74,9 @@ fn decision_arg(s: &str) -> Result<Decision, String> {
 }
 
 fn status_arg(s: &str) -> Result<String, String> {
-    OpStatus::parse(s).map(|v| v.as_str().to_owned()).map_err(|_| format!("unknown status {s:?} (queued, running, completed)"))
+    OpStatus::parse(s)
+        .map(|v| v.as_str().to_owned())
+        .map_err(|_| format!("unknown status {s:?} (queued, running, completed)"))
 }
 
 fn outcome_arg(s: &str) -> Result<String, String> {
@@ -391,7 +397,9 @@ async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
     let mut out = std::io::stdout().lock();
     match args.format {
         ListFormat::Table => output::runs_table(&mut out, &rows, service.now())?,
-        ListFormat::Json => output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?,
+        ListFormat::Json => {
+            output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?
+        }
         ListFormat::Ndjson => {
             for r in &rows {
                 writeln!(out, "{}", output::run_json(r))?;
@@ -421,6 +429,9 @@ async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Resu
     }
     let mut expected = args.expect;
     if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
+        }
         let mut err = std::io::stderr().lock();
         output::assessment_text(&mut err, &view)?;
         drop(err);
@@ -447,6 +458,9 @@ async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, 
         return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
     }
     if !args.yes && !args.dry_run {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
+        }
         let preview = service.reconcile_stale(true).await?;
         eprintln!("{} stale runs would be written ({} not reconcilable).", preview.would_write, preview.not_reconciled);
         if preview.would_write == 0 {

@@ -15,6 +15,6 @@ pub use access::{Denied, Grant};
 pub use model::{AuditFact, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem, RestoreRun};
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
 pub use vocab::{
-    Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role,
-    UnknownValue, RESTORE_EXECUTE,
+    Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role, UnknownValue,
+    RESTORE_EXECUTE,
 };

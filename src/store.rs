@@ -415,7 +415,9 @@ impl Tx {
     /// Driver errors, sorted into [`StoreError`].
     pub async fn execute(&mut self, sql: &Sql) -> Result<u64, StoreError> {
         Ok(match &mut self.inner {
-            TxInner::Sqlite(t) => bind_args!(sqlx::query(&sql.text), &sql.args).execute(&mut **t).await?.rows_affected(),
+            TxInner::Sqlite(t) => {
+                bind_args!(sqlx::query(&sql.text), &sql.args).execute(&mut **t).await?.rows_affected()
+            }
             TxInner::Postgres(t) => {
                 bind_args!(sqlx::query(&sql.text), &sql.args).execute(&mut **t).await?.rows_affected()
             }

@@ -1,6 +1,9 @@
 -- proofdesk schema, PostgreSQL. Times are timestamptz; JSON columns are jsonb.
 -- Vocabulary columns carry no CHECK: other systems share this database, and a value outside
 -- the contract must still be listed (as unreadable) rather than make the table unusable.
+-- Links between restore records (item -> restore, evidence -> restore, restore -> operation)
+-- are not foreign keys: a restore that was hard-deleted or points at the wrong operation is
+-- exactly what the proof rules must see and report, so such rows must be storable.
 
 CREATE TABLE workspaces (
     id   BIGINT PRIMARY KEY,
@@ -59,7 +62,7 @@ CREATE TABLE restore_runs (
     id               BIGINT PRIMARY KEY,
     workspace_id     BIGINT NOT NULL REFERENCES workspaces(id),
     environment_id   BIGINT NOT NULL REFERENCES environments(id),
-    operation_run_id BIGINT REFERENCES operation_runs(id),
+    operation_run_id BIGINT,
     backup_set_ref   TEXT NOT NULL,
     status           TEXT NOT NULL,
     is_dry_run       BOOLEAN NOT NULL DEFAULT FALSE,
@@ -73,7 +76,7 @@ CREATE INDEX restore_runs_operation ON restore_runs (operation_run_id);
 
 CREATE TABLE restore_items (
     id               BIGINT PRIMARY KEY,
-    restore_run_id   BIGINT NOT NULL REFERENCES restore_runs(id),
+    restore_run_id   BIGINT NOT NULL,
     policy_type      TEXT NOT NULL,
     policy_name      TEXT NOT NULL,
     outcome          TEXT NOT NULL,
@@ -86,7 +89,7 @@ CREATE INDEX restore_items_policy_name ON restore_items (lower(policy_name));
 
 CREATE TABLE evidence (
     id             BIGINT PRIMARY KEY,
-    restore_run_id BIGINT NOT NULL REFERENCES restore_runs(id),
+    restore_run_id BIGINT NOT NULL,
     kind           TEXT NOT NULL,
     status         TEXT NOT NULL,
     verified_items BIGINT NOT NULL,

@@ -1,6 +1,9 @@
 -- proofdesk schema, SQLite. Times are RFC 3339 text in UTC; JSON columns are text.
 -- Vocabulary columns carry no CHECK: other systems share this database, and a value outside
 -- the contract must still be listed (as unreadable) rather than make the table unusable.
+-- Links between restore records (item -> restore, evidence -> restore, restore -> operation)
+-- are not foreign keys: a restore that was hard-deleted or points at the wrong operation is
+-- exactly what the proof rules must see and report, so such rows must be storable.
 
 CREATE TABLE workspaces (
     id   INTEGER PRIMARY KEY,
@@ -59,7 +62,7 @@ CREATE TABLE restore_runs (
     id               INTEGER PRIMARY KEY,
     workspace_id     INTEGER NOT NULL REFERENCES workspaces(id),
     environment_id   INTEGER NOT NULL REFERENCES environments(id),
-    operation_run_id INTEGER REFERENCES operation_runs(id),
+    operation_run_id INTEGER,
     backup_set_ref   TEXT NOT NULL,
     status           TEXT NOT NULL,
     is_dry_run       BOOLEAN NOT NULL DEFAULT 0,
@@ -73,7 +76,7 @@ CREATE INDEX restore_runs_operation ON restore_runs (operation_run_id);
 
 CREATE TABLE restore_items (
     id               INTEGER PRIMARY KEY,
-    restore_run_id   INTEGER NOT NULL REFERENCES restore_runs(id),
+    restore_run_id   INTEGER NOT NULL,
     policy_type      TEXT NOT NULL,
     policy_name      TEXT NOT NULL,
     outcome          TEXT NOT NULL,
@@ -86,7 +89,7 @@ CREATE INDEX restore_items_policy_name ON restore_items (policy_name COLLATE NOC
 
 CREATE TABLE evidence (
     id             INTEGER PRIMARY KEY,
-    restore_run_id INTEGER NOT NULL REFERENCES restore_runs(id),
+    restore_run_id INTEGER NOT NULL,
     kind           TEXT NOT NULL,
     status         TEXT NOT NULL,
     verified_items INTEGER NOT NULL,

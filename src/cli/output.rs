@@ -231,14 +231,18 @@ pub fn detail_json(d: &RunDetail, raw: bool) -> Value {
     let evidence: Vec<Value> = d
         .evidence
         .iter()
-        .map(|e| json!({"id": e.id, "kind": e.kind, "status": e.status, "verified_items": e.verified_items,
-                        "expected_items": e.expected_items, "captured_at": time(e.captured_at)}))
+        .map(|e| {
+            json!({"id": e.id, "kind": e.kind, "status": e.status, "verified_items": e.verified_items,
+                        "expected_items": e.expected_items, "captured_at": time(e.captured_at)})
+        })
         .collect();
     let audit: Vec<Value> = d
         .audit
         .iter()
-        .map(|a| json!({"id": a.id, "action": a.action, "actor": a.actor, "subject_type": a.subject_type,
-                        "subject_id": a.subject_id, "metadata": a.metadata, "created_at": time(a.created_at)}))
+        .map(|a| {
+            json!({"id": a.id, "action": a.action, "actor": a.actor, "subject_type": a.subject_type,
+                        "subject_id": a.subject_id, "metadata": a.metadata, "created_at": time(a.created_at)})
+        })
         .collect();
     let r = &d.run;
     json!({
@@ -279,7 +283,14 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
         writeln!(
             out,
             "  counts       total {} · applied {} · unchanged {} · failed {} · skipped {} · manual {} · evidence {}/{}",
-            c.total, c.applied, c.unchanged, c.failed, c.skipped, c.manual_required, c.evidence_verified, c.evidence_expected
+            c.total,
+            c.applied,
+            c.unchanged,
+            c.failed,
+            c.skipped,
+            c.manual_required,
+            c.evidence_verified,
+            c.evidence_expected
         )?;
     }
     writeln!(out)?;

@@ -342,7 +342,8 @@ fn checklist(r: Option<&Reading<'_>>, scope: Option<CheckState>, stale: bool) ->
 pub fn assess(bundle: &ProofBundle, now: DateTime<Utc>, stale_after: Duration) -> Verdict {
     let op = &bundle.operation;
     let completed = op.status == OpStatus::Completed;
-    let stale = !completed && op.updated_at <= now - stale_after;
+    // A window reaching past the calendar's start means nothing is stale yet.
+    let stale = !completed && now.checked_sub_signed(stale_after).is_some_and(|t| op.updated_at <= t);
     let verdict = |decision, reason_code, findings, proof_decision, r: Option<&Reading<'_>>, scope| {
         let drift = completed
             && op.op_type == RESTORE_EXECUTE

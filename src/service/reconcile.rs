@@ -102,16 +102,11 @@ fn reconciliation_context(v: &Verdict, now: DateTime<Utc>, actor_id: i64) -> Val
 
 /// `started_at` is kept, or taken from the restore; `completed_at` is the restore's when it is
 /// present, not before `started_at` and not after `now`, else `now`.
-fn timestamps(
-    bundle: &ProofBundle,
-    now: DateTime<Utc>,
-) -> (Option<DateTime<Utc>>, DateTime<Utc>) {
+fn timestamps(bundle: &ProofBundle, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, DateTime<Utc>) {
     let restore = bundle.restore.as_ref();
     let started = bundle.operation.started_at.or_else(|| restore.and_then(|r| r.started_at));
-    let completed = restore
-        .and_then(|r| r.completed_at)
-        .filter(|c| started.is_none_or(|s| *c >= s) && *c <= now)
-        .unwrap_or(now);
+    let completed =
+        restore.and_then(|r| r.completed_at).filter(|c| started.is_none_or(|s| *c >= s) && *c <= now).unwrap_or(now);
     (started, completed)
 }
 

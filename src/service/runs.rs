@@ -241,8 +241,10 @@ impl Service {
         Ok(view)
     }
 
-    /// Whether the session's operator may reconcile `run` right now (role, read-only, verdict).
-    #[must_use]
+    /// Whether the session's operator may reconcile `run` right now (role, read-only).
+    ///
+    /// # Errors
+    /// Why not.
     pub fn may_reconcile(&self, run: &RunView) -> Result<(), Denied> {
         let grant = crate::domain::Grant {
             role: self.operator().role_in(run.workspace_id),
@@ -296,7 +298,9 @@ impl Service {
             .map(|a| AuditView {
                 id: a.id,
                 action: a.action,
-                actor: a.actor_handle.unwrap_or_else(|| a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}"))),
+                actor: a
+                    .actor_handle
+                    .unwrap_or_else(|| a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}"))),
                 subject_type: a.subject_type,
                 subject_id: a.subject_id,
                 metadata: a.metadata.0,

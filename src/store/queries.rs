@@ -275,9 +275,8 @@ pub async fn load_bundles<E: Exec>(
             restores.insert(r.id, r);
         }
 
-        let mut sql = Sql::new(
-            "SELECT restore_run_id, outcome, COUNT(*) AS n FROM restore_items WHERE restore_run_id IN ",
-        );
+        let mut sql =
+            Sql::new("SELECT restore_run_id, outcome, COUNT(*) AS n FROM restore_items WHERE restore_run_id IN ");
         sql.bind_list(ids()).push(" GROUP BY restore_run_id, outcome");
         for row in ex.all::<ItemCountRow>(&sql).await? {
             let entry = counts.entry(row.restore_run_id).or_insert_with(|| Ok(ItemCounts::default()));
@@ -405,7 +404,12 @@ pub async fn memberships_of(store: &Store, operator_id: i64) -> Result<Vec<Membe
 ///
 /// # Errors
 /// Driver errors.
-pub async fn grant<E: Exec>(ex: &mut E, operator_id: i64, workspace_id: i64, environment_id: i64) -> Result<Grant, StoreError> {
+pub async fn grant<E: Exec>(
+    ex: &mut E,
+    operator_id: i64,
+    workspace_id: i64,
+    environment_id: i64,
+) -> Result<Grant, StoreError> {
     let sql = Sql::new(
         "SELECT (SELECT role FROM memberships WHERE operator_id = $1 AND workspace_id = $2) AS role, \
          EXISTS (SELECT 1 FROM entitlements WHERE operator_id = $1 AND environment_id = $3) AS entitled",

@@ -1,0 +1,132 @@
+//! The dependency rule and the one-writer rule, read from the source.
+//!
+//! - `domain` imports nothing from the crate outside itself and no I/O crate.
+//! - The TUI never imports the store or sqlx, and never calls `assess` itself.
+//! - Only `src/service/reconcile.rs` writes `operation_runs` status, outcome, timestamps,
+//!   context or summary counts: no other file holds an `UPDATE operation_runs`, and no other
+//!   file names those columns in an UPDATE's SET list.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Source text without `//` comments, upper-cased and with whitespace collapsed, so that
+/// `UPDATE\n   operation_runs` or lower-case SQL cannot slip past.
+fn normalized(path: &Path) -> String {
+    let text = fs::read_to_string(path).expect("read source");
+    let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect();
+    code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
+}
+
+#[test]
+fn only_the_transition_module_updates_operation_runs() {
+    let allowed = src().join("service").join("reconcile.rs");
+    let mut writers = Vec::new();
+    for file in rust_files(&src()) {
+        let code = normalized(&file);
+        let updates = code.contains("UPDATE OPERATION_RUNS") || code.contains("UPDATE \"OPERATION_RUNS\"");
+        if updates && file != allowed {
+            writers.push(file.display().to_string());
+        }
+    }
+    assert!(writers.is_empty(), "files other than service/reconcile.rs update operation_runs: {writers:?}");
+    assert!(normalized(&allowed).contains("UPDATE OPERATION_RUNS SET STATUS"), "the transition module must own the write");
+}
+
+#[test]
+fn no_other_file_sets_the_transition_columns() {
+    let allowed = src().join("service").join("reconcile.rs");
+    for file in rust_files(&src()) {
+        if file == allowed {
+            continue;
+        }
+        let code = normalized(&file);
+        for col in ["SET STATUS", "SET OUTCOME", "SET SUMMARY_COUNTS", "SET CONTEXT", "SET COMPLETED_AT", "SET STARTED_AT"]
+        {
+            assert!(!code.contains(col), "{} contains `{col}`: only service/reconcile.rs may write it", file.display());
+        }
+    }
+}
+
+#[test]
+fn domain_is_pure() {
+    let domain = src().join("domain");
+    let mut files = rust_files(&domain);
+    files.push(src().join("domain.rs"));
+    for file in files {
+        let text = fs::read_to_string(&file).expect("read source");
+        for banned in
+            ["sqlx::", "tokio::", "ratatui::", "crossterm::", "std::fs", "std::net", "std::io", "Utc::now", "SystemTime"]
+        {
+            assert!(!text.contains(banned), "{} mentions {banned}: the domain must stay pure", file.display());
+        }
+        for line in text.lines().filter(|l| l.trim_start().starts_with("use crate::")) {
+            assert!(line.contains("crate::domain"), "{} imports outside the domain: {line}", file.display());
+        }
+    }
+}
+
+#[test]
+fn only_the_clock_reads_the_system_time() {
+    let clock = src().join("service").join("clock.rs");
+    for file in rust_files(&src()) {
+        if file == clock {
+            continue;
+        }
+        let text = fs::read_to_string(&file).expect("read source");
+        assert!(!text.contains("Utc::now()"), "{} reads the system clock; take it from service::Clock", file.display());
+    }
+}
+
+#[test]
+fn the_tui_talks_to_the_service_only() {
+    let mut files = rust_files(&src().join("tui"));
+    files.push(src().join("tui.rs"));
+    for file in files {
+        let text = fs::read_to_string(&file).expect("read source");
+        for banned in ["crate::store", "sqlx", "assess("] {
+            assert!(!text.contains(banned), "{} uses {banned}: the TUI must go through the service", file.display());
+        }
+    }
+}
+
+#[test]
+fn sql_is_never_built_from_values_with_format() {
+    for file in rust_files(&src()) {
+        let text = fs::read_to_string(&file).expect("read source");
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            // Table and column names (never values) may be formatted in, when said so.
+            let marked = |l: &str| l.contains("identifiers only");
+            if marked(line) || (n > 0 && marked(lines[n - 1])) {
+                continue;
+            }
+            let l = line.to_uppercase();
+            let sqlish = l.contains("SELECT ") || l.contains("INSERT INTO") || l.contains("UPDATE ") || l.contains("DELETE FROM");
+            assert!(
+                !(sqlish && line.contains("format!(")),
+                "{}:{} builds SQL with format!: bind values instead",
+                file.display(),
+                n + 1
+            );
+        }
+    }
+}

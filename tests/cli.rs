@@ -1,0 +1,224 @@
+//! The command line from outside: every shared case's verdict on both engines, filters and
+//! formats, raw payload masking, bad input, and batch reconciliation.
+
+mod common;
+
+use std::process::Command;
+
+use common::{case, code, json, stderr, stdout, TestDb, NOW};
+use serde_json::json;
+
+#[test]
+fn every_shared_case_gets_its_expected_verdict() {
+    let dir = case("");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("cases").flatten().map(|e| e.path()).collect();
+    files.sort();
+    assert!(files.len() >= 19, "the shared cases are there");
+    for db_kind in ["sqlite", "postgres"] {
+        for file in &files {
+            let db = if db_kind == "sqlite" {
+                TestDb::sqlite()
+            } else {
+                match TestDb::postgres() {
+                    Some(db) => db,
+                    None => break,
+                }
+            };
+            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("json");
+            let e = &doc["expect"];
+            db.load(file);
+            let run = e["run"].to_string();
+            let out = db.run(&[
+                "--as",
+                e["as"].as_str().expect("as"),
+                "--now",
+                e["now"].as_str().expect("now"),
+                "--stale-after",
+                e["stale_after"].as_str().expect("stale_after"),
+                "assess",
+                &run,
+                "--format",
+                "json",
+            ]);
+            assert_eq!(code(&out), 0, "[{db_kind}] {}: {}", file.display(), stderr(&out));
+            let got = json(&out);
+            for k in ["decision", "reason_code", "findings", "final", "proof_decision", "drift"] {
+                if let Some(want) = e.get(k) {
+                    assert_eq!(&got[k], want, "[{db_kind}] {} {k}", file.display());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn runs_lists_filters_and_formats() {
+    for db in TestDb::all() {
+        db.load(&case("15-mixed.json"));
+        let base = ["--as", "alice", "--now", NOW, "runs"];
+        let args = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|s| (*s).to_owned()).collect() };
+        let run = |a: Vec<String>| db.run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        let all = json(&run(args(&["--format", "json"])));
+        let rows = all.as_array().expect("array");
+        assert_eq!(rows.len(), 1, "[{}]", db.label);
+        for k in ["id", "type", "workspace", "environment", "status", "outcome", "decision", "reason_code", "drift", "stale", "created_at", "updated_at"] {
+            assert!(rows[0].get(k).is_some(), "[{}] missing key {k}", db.label);
+        }
+        assert_eq!(rows[0]["decision"], json!("partially_succeeded"));
+        assert_eq!(rows[0]["stale"], json!(true));
+
+        let count = |extra: &[&str]| json(&run(args(&[extra, &["--format", "json"]].concat()))).as_array().map_or(0, Vec::len);
+        assert_eq!(count(&["--decision", "partially_succeeded"]), 1);
+        assert_eq!(count(&["--decision", "succeeded"]), 0);
+        assert_eq!(count(&["--decision", "succeeded", "--decision", "partially_succeeded"]), 1, "repeats mean any of");
+        assert_eq!(count(&["--status", "running"]), 1);
+        assert_eq!(count(&["--status", "completed"]), 0);
+        assert_eq!(count(&["--environment", "Contoso Prod"]), 1);
+        assert_eq!(count(&["--environment", "11"]), 0);
+        assert_eq!(count(&["--workspace", "contoso"]), 1);
+        assert_eq!(count(&["--stale"]), 1);
+        assert_eq!(count(&["--search", "iOS Compl"]), 1, "policy names are searched");
+        assert_eq!(count(&["--search", "contoso.onmicrosoft"]), 1, "tenant refs are searched");
+        assert_eq!(count(&["--search", "1000"]), 1, "run ids are searched");
+        assert_eq!(count(&["--search", "%"]), 0, "LIKE metacharacters are data");
+        assert_eq!(count(&["--search", "'; DROP TABLE operation_runs; --"]), 0);
+        assert_eq!(count(&["--type", "backup.capture"]), 0);
+        assert_eq!(count(&["--type", "any"]), 1);
+        assert_eq!(count(&["--since", "2026-11-21"]), 0);
+        assert_eq!(count(&["--until", "2026-11-21"]), 1);
+
+        let nd = run(args(&["--format", "ndjson"]));
+        assert_eq!(stdout(&nd).lines().count(), 1);
+        let table = stdout(&run(args(&[])));
+        assert!(table.contains("partially_succeeded") && table.contains("mixed_item_outcomes"), "{table}");
+    }
+}
+
+#[test]
+fn the_gap_filter_finds_proof_gaps_and_drift() {
+    for db in TestDb::all() {
+        db.load(&case("16-evidence-missing.json"));
+        let n = |extra: &[&str]| {
+            let mut v = vec!["--as", "alice", "--now", NOW, "runs", "--format", "json"];
+            v.extend_from_slice(extra);
+            json(&db.run(&v)).as_array().map_or(0, Vec::len)
+        };
+        assert_eq!(n(&["--gap"]), 1, "[{}] missing evidence is a gap", db.label);
+    }
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let out = db.run(&["--as", "alice", "--now", NOW, "runs", "--gap", "--format", "json"]);
+        assert_eq!(json(&out), json!([]), "[{}] complete proof has no gap", db.label);
+    }
+}
+
+#[test]
+fn show_hides_payloads_unless_raw_and_masks_secrets_then() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case("15-mixed.json")).expect("read")).expect("json");
+    doc["restore_items"][1]["provider_payload"] =
+        json!({"status": 400, "client_secret": "hunter2", "headers": {"Authorization": "Bearer abc.def"}});
+    let file = dir.path().join("payload.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    db.load(&file);
+    for format in ["text", "json"] {
+        let plain = db.run(&["--as", "alice", "--now", NOW, "show", "1000", "--format", format]);
+        assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+        assert!(!stdout(&plain).contains("hunter2") && !stdout(&plain).contains("client_secret"), "{format}");
+        let raw = db.run(&["--as", "alice", "--now", NOW, "show", "1000", "--format", format, "--raw"]);
+        let text = stdout(&raw);
+        assert!(text.contains("client_secret") && text.contains("••••"), "{format}: {text}");
+        assert!(!text.contains("hunter2") && !text.contains("abc.def"), "{format}: secrets leaked");
+    }
+    for cmd in [&["assess", "1000", "--format", "json"][..], &["runs", "--format", "json"][..]] {
+        let mut args = vec!["--as", "alice", "--now", NOW];
+        args.extend_from_slice(cmd);
+        assert!(!stdout(&db.run(&args)).contains("hunter2"));
+    }
+}
+
+#[test]
+fn bad_input_gets_one_line_and_the_contract_code() {
+    let db = TestDb::sqlite();
+    db.load(&case("19-proof-complete.json"));
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["--as", "alice", "assess", "abc"], 2, ""),
+        (&["--as", "alice", "--stale-after", "soon", "assess", "1000"], 2, "duration"),
+        (&["--as", "alice", "--now", "yesterday", "assess", "1000"], 2, "RFC 3339"),
+        (&["--as", "alice", "runs", "--status", "runing"], 2, "runing"),
+        (&["--as", "alice", "runs", "--decision", "done"], 2, "done"),
+        (&["--as", "alice", "runs", "--since", "whenever"], 2, "whenever"),
+        (&["--as", "alice", "reconcile", "1000", "--expect", "maybe", "--yes"], 2, "maybe"),
+        (&["--as", "ghost", "assess", "1000"], 2, "--as"),
+        (&["assess", "1000"], 2, "--as"),
+    ];
+    for (args, want, needle) in cases {
+        let out = db.run(args);
+        assert_eq!(code(&out), *want, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn databases_that_cannot_be_used_say_how_to_fix_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = format!("sqlite:{}", dir.path().join("nope.sqlite").display());
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_proofdesk")).args(args).output().expect("run");
+    let out = run(&["--db", &missing, "--as", "alice", "runs"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("db migrate"), "says how to create it: {}", stderr(&out));
+    assert!(!dir.path().join("nope.sqlite").exists(), "no silently new empty database");
+
+    let out = run(&["--db", &missing, "db", "migrate"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(dir.path().join("nope.sqlite").exists(), "db commands create the file");
+
+    let no_dir = format!("sqlite:{}", dir.path().join("no/such/dir/x.sqlite").display());
+    let out = run(&["--db", &no_dir, "db", "migrate"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1);
+
+    let corrupt = dir.path().join("corrupt.sqlite");
+    std::fs::write(&corrupt, b"this is not a database, just text that is long enough to look like a header").expect("write");
+    let out = run(&["--db", &format!("sqlite:{}", corrupt.display()), "--as", "alice", "runs"]);
+    assert_ne!(code(&out), 0);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let out = run(&["--db", "mysql://root@localhost/x", "--as", "alice", "runs"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    let out = run(&["--db", "postgres://bob:hunter2@127.0.0.1:1/x", "--as", "alice", "runs"]);
+    assert_ne!(code(&out), 0);
+    assert!(!stderr(&out).contains("hunter2"), "password leaked: {}", stderr(&out));
+}
+
+#[test]
+fn batch_reconciliation_reports_every_run() {
+    for db in TestDb::all() {
+        for name in ["19-proof-complete.json"] {
+            db.load(&case(name));
+        }
+        let dry = db.run(&["--as", "alice", "--now", NOW, "reconcile", "--stale", "--dry-run", "--format", "json"]);
+        assert_eq!(code(&dry), 0, "[{}] {}", db.label, stderr(&dry));
+        let report = json(&dry);
+        assert_eq!(report["would_write"], json!(1));
+        assert_eq!(report["written"], json!(0));
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'operation_run.reconciled'"), 0);
+
+        let refused = db.run(&["--as", "alice", "--now", NOW, "--read-only", "reconcile", "--stale", "--yes"]);
+        assert_eq!(code(&refused), 4);
+
+        let done = db.run(&["--as", "alice", "--now", NOW, "reconcile", "--stale", "--yes", "--format", "json"]);
+        assert_eq!(code(&done), 0, "[{}] {}", db.label, stderr(&done));
+        let report = json(&done);
+        assert_eq!(report["written"], json!(1), "[{}] {report}", db.label);
+        assert_eq!(report["runs"][0]["operation_run_id"], json!(1000));
+        assert_eq!(report["runs"][0]["result"], json!("written"));
+
+        let again = db.run(&["--as", "alice", "--now", NOW, "reconcile", "--stale", "--yes", "--format", "json"]);
+        assert_eq!(json(&again)["written"], json!(0), "nothing stale is left");
+    }
+}

@@ -1,0 +1,215 @@
+//! The transition, end to end through the real binary, on SQLite and (when configured)
+//! PostgreSQL: what a reconciliation writes, what refuses, races, and crashes.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{case, code, json, stderr, stdout, TestDb, NOW};
+use serde_json::json;
+
+fn as_alice<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["--as", "alice", "--now", NOW];
+    v.extend_from_slice(args);
+    v
+}
+
+fn state(db: &TestDb) -> serde_json::Value {
+    let out = db.run(&as_alice(&["show", "1000", "--format", "json"]));
+    assert_eq!(code(&out), 0, "[{}] show: {}", db.label, stderr(&out));
+    json(&out)["operation_run"].clone()
+}
+
+fn audit_rows(db: &TestDb) -> i64 {
+    db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'operation_run.reconciled'")
+}
+
+fn notifications(db: &TestDb) -> i64 {
+    db.scalar("SELECT COUNT(*) FROM notifications")
+}
+
+#[test]
+fn reconciling_complete_proof_writes_exactly_the_contract() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let out = db.run(&as_alice(&["reconcile", "1000", "--yes", "--format", "json", "--note", "INC-4711"]));
+        assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+        let got = json(&out);
+        assert_eq!(got["written"], json!(true));
+        assert_eq!(got["decision"], json!("succeeded"));
+        assert_eq!(got["status"], json!("completed"));
+        assert_eq!(got["outcome"], json!("succeeded"));
+
+        let run = state(&db);
+        assert_eq!(run["status"], json!("completed"), "[{}]", db.label);
+        assert_eq!(run["outcome"], json!("succeeded"));
+        assert_eq!(
+            run["summary_counts"],
+            json!({"total": 3, "applied": 2, "unchanged": 1, "failed": 0, "skipped": 0, "manual_required": 0,
+                   "succeeded": 3, "evidence_verified": 3, "evidence_expected": 3})
+        );
+        // Other context keys are kept.
+        assert_eq!(run["context"]["restore_run_id"], json!(500));
+        assert_eq!(run["context"]["source"], json!("restore wizard"));
+        let rec = &run["context"]["reconciliation"];
+        assert_eq!(rec["adapter"], json!("restore.execute"));
+        assert_eq!(rec["decision"], json!("succeeded"));
+        assert_eq!(rec["reason_code"], json!("proof_complete"));
+        assert_eq!(rec["findings"], json!(["proof_complete"]));
+        assert_eq!(rec["reconciled_at"], json!(NOW));
+        assert_eq!(rec["actor"], json!({"kind": "operator", "id": 100}));
+        assert_eq!(
+            rec["proof"],
+            json!({"restore_run_id": 500, "restore_status": "completed", "evidence_status": "complete", "audit": "continuous"})
+        );
+        // Timestamps: started kept, completed from the restore, updated = now.
+        assert_eq!(run["started_at"], json!("2026-11-20T09:01:00Z"));
+        assert_eq!(run["completed_at"], json!("2026-11-20T09:30:00Z"));
+        assert_eq!(run["updated_at"], json!(NOW));
+
+        assert_eq!(audit_rows(&db), 1, "[{}] one audit row", db.label);
+        let metadata = db
+            .text("SELECT CAST(metadata AS TEXT) FROM audit_log WHERE action = 'operation_run.reconciled'")
+            .expect("metadata");
+        let metadata: serde_json::Value = serde_json::from_str(&metadata).expect("metadata JSON");
+        assert_eq!(
+            metadata,
+            json!({"decision": "succeeded", "reason_code": "proof_complete", "findings": ["proof_complete"],
+                   "restore_run_id": 500, "note": "INC-4711"})
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM notifications WHERE operator_id = 100 AND operation_run_id = 1000 AND kind = 'operation_run.terminal'"),
+            1
+        );
+
+        // A second attempt: not_reconciled, exit 6, nothing written.
+        let again = db.run(&as_alice(&["reconcile", "1000", "--yes", "--format", "json"]));
+        assert_eq!(code(&again), 6, "[{}] {}", db.label, stderr(&again));
+        assert_eq!(json(&again)["written"], json!(false));
+        assert_eq!(json(&again)["reason_code"], json!("operation_run_already_terminal"));
+        assert_eq!(audit_rows(&db), 1);
+        assert_eq!(notifications(&db), 1);
+        assert_eq!(state(&db), run, "[{}] the second attempt changed nothing", db.label);
+    }
+}
+
+#[test]
+fn refusals_write_nothing_and_use_the_contract_codes() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let before = state(&db);
+        let cases: &[(&[&str], i32)] = &[
+            (&["--as", "alice", "--now", NOW, "reconcile", "1000", "--yes", "--expect", "partially_succeeded"], 5),
+            (&["--as", "rita", "--now", NOW, "reconcile", "1000", "--yes"], 4),
+            (&["--as", "alice", "--read-only", "--now", NOW, "reconcile", "1000", "--yes"], 4),
+            (&["--as", "oscar", "--now", NOW, "reconcile", "1000", "--yes"], 3),
+            (&["--as", "alice", "--now", NOW, "reconcile", "999999", "--yes"], 3),
+            (&["--as", "nobody", "--now", NOW, "reconcile", "1000", "--yes"], 2),
+            (&["--now", NOW, "reconcile", "1000", "--yes"], 2),
+            // No terminal and no --yes: refuse rather than act unconfirmed.
+            (&["--as", "alice", "--now", NOW, "reconcile", "1000"], 2),
+        ];
+        for (args, want) in cases {
+            let out = db.command(args).stdin(Stdio::null()).output().expect("run");
+            assert_eq!(code(&out), *want, "[{}] {:?}: {}", db.label, args, stderr(&out));
+            assert_eq!(stderr(&out).trim().lines().count(), 1, "one clear line: {}", stderr(&out));
+        }
+        assert_eq!(state(&db), before, "[{}] refusals wrote something", db.label);
+        assert_eq!(audit_rows(&db), 0);
+        assert_eq!(notifications(&db), 0);
+    }
+}
+
+#[test]
+fn a_hidden_run_answers_exactly_like_a_missing_one() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let hidden = db.run(&["--as", "oscar", "--now", NOW, "assess", "1000", "--format", "json"]);
+        let missing = db.run(&["--as", "oscar", "--now", NOW, "assess", "424242", "--format", "json"]);
+        assert_eq!(code(&hidden), 3);
+        assert_eq!(stdout(&hidden), "");
+        assert_eq!(stderr(&hidden).replace("1000", "N"), stderr(&missing).replace("424242", "N"));
+        for leak in ["500", "Win11", "bs-2026", "contoso"] {
+            assert!(!stderr(&hidden).contains(leak), "[{}] leaked {leak}", db.label);
+        }
+        let list = db.run(&["--as", "oscar", "--now", NOW, "runs", "--format", "json"]);
+        assert_eq!(json(&list), json!([]), "[{}] a hidden run is not listed", db.label);
+    }
+}
+
+#[test]
+fn an_owner_without_an_explicit_entitlement_may_reconcile() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let out = db.run(&["--as", "wendy", "--now", NOW, "reconcile", "1000", "--yes", "--format", "json"]);
+        assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+        assert_eq!(json(&out)["written"], json!(true));
+        let actor = db.text("SELECT CAST(actor_id AS TEXT) FROM audit_log WHERE action = 'operation_run.reconciled'");
+        assert_eq!(actor.as_deref(), Some("103"));
+    }
+}
+
+#[test]
+fn eight_racing_processes_write_exactly_once() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                db.command(&as_alice(&["reconcile", "1000", "--yes", "--expect", "succeeded"]))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        let codes: Vec<i32> = children.into_iter().map(|c| code(&c.wait_with_output().expect("wait"))).collect();
+        assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "[{}] exactly one writer: {codes:?}", db.label);
+        assert!(codes.iter().all(|c| [0, 5, 6].contains(c)), "[{}] others exit 5 or 6: {codes:?}", db.label);
+        assert_eq!(audit_rows(&db), 1);
+        assert_eq!(notifications(&db), 1);
+    }
+}
+
+#[test]
+fn killing_a_reconciliation_at_random_points_is_all_or_nothing() {
+    for db in TestDb::all() {
+        let rounds = if db.label == "sqlite" { 24 } else { 12 };
+        let mut seen_done = 0;
+        let mut seen_untouched = 0;
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..rounds {
+            let fresh = if db.label == "sqlite" { TestDb::sqlite() } else { TestDb::postgres().expect("pg") };
+            fresh.load(&case("19-proof-complete.json"));
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let delay = Duration::from_micros(seed % 60_000);
+            let mut child = fresh
+                .command(&as_alice(&["reconcile", "1000", "--yes"]))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            std::thread::sleep(delay);
+            let _ = child.kill();
+            let _ = child.wait();
+            let status = fresh.text("SELECT status FROM operation_runs WHERE id = 1000");
+            let audits = audit_rows(&fresh);
+            let notes = notifications(&fresh);
+            match status.as_deref() {
+                Some("completed") => {
+                    assert_eq!((audits, notes), (1, 1), "[{}] reconciled fully", fresh.label);
+                    seen_done += 1;
+                }
+                Some("running") => {
+                    assert_eq!((audits, notes), (0, 0), "[{}] untouched", fresh.label);
+                    assert_eq!(state(&fresh)["summary_counts"], json!({}));
+                    seen_untouched += 1;
+                }
+                other => panic!("[{}] unexpected status {other:?}", fresh.label),
+            }
+        }
+        eprintln!("[{}] kill rounds: {seen_done} reconciled, {seen_untouched} untouched", db.label);
+    }
+}
