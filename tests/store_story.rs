@@ -1,0 +1,147 @@
+//! One store story, told on SQLite in every run and on PostgreSQL when
+//! `PROOFDESK_TEST_PG_URL` is set: migrations, the append-only audit log, visibility,
+//! keyset pages, and the service's reads over them.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{case, TestDb, NOW};
+use proofdesk::domain::Decision;
+use proofdesk::service::{Clock, OpenOptions, RunFilter, Service};
+use proofdesk::store::{fixtures, Create, Sql, Store};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW).expect("time").with_timezone(&Utc)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+async fn service(db: &TestDb, who: &str) -> Service {
+    let store = Store::open(&db.url, Create::Never).await.expect("open");
+    Service::with_store(
+        store,
+        OpenOptions {
+            url: Some(db.url.clone()),
+            operator: Some(who.to_owned()),
+            read_only: false,
+            stale_after: Duration::minutes(30),
+            clock: Clock::fixed(now()),
+        },
+    )
+    .await
+    .expect("service")
+}
+
+/// A fixture with `n` restore.execute runs (ids 2000..) in two environments.
+fn many_runs(n: i64) -> serde_json::Value {
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read")).expect("json");
+    let mut doc = serde_json::json!({
+        "workspaces": base["workspaces"], "environments": base["environments"], "operators": base["operators"],
+        "memberships": base["memberships"], "entitlements": base["entitlements"], "operation_runs": [],
+    });
+    let runs = doc["operation_runs"].as_array_mut().expect("array");
+    for i in 0..n {
+        // Pairs share a created_at so the keyset must break ties by id.
+        let at = now() - Duration::minutes(60 + i / 2);
+        runs.push(serde_json::json!({
+            "id": 2000 + i, "workspace_id": 1, "environment_id": if i % 3 == 0 { 12 } else { 10 },
+            "type": "restore.execute", "status": "running", "outcome": "pending", "initiator_id": 100,
+            "context": {}, "created_at": at.to_rfc3339(), "updated_at": at.to_rfc3339(),
+        }));
+    }
+    doc
+}
+
+#[test]
+fn migrations_are_idempotent_and_the_audit_log_is_append_only() {
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            store.migrate().await.expect("second migrate is a no-op");
+            fixtures::load(&store, &std::fs::read_to_string(case("19-proof-complete.json")).expect("read"))
+                .await
+                .expect("load");
+            let mut tx = store.begin().await.expect("tx");
+            let err = tx.execute(&Sql::new("UPDATE audit_log SET action = 'x' WHERE id = 900")).await;
+            assert!(err.is_err(), "[{}] UPDATE on audit_log must be refused", db.label);
+            tx.rollback().await.ok();
+            let mut tx = store.begin().await.expect("tx");
+            assert!(tx.execute(&Sql::new("DELETE FROM audit_log")).await.is_err(), "[{}] DELETE refused", db.label);
+            tx.rollback().await.ok();
+            if db.label == "postgres" {
+                let mut tx = store.begin().await.expect("tx");
+                assert!(tx.execute(&Sql::new("TRUNCATE audit_log")).await.is_err(), "TRUNCATE refused");
+                tx.rollback().await.ok();
+            }
+            let n: Option<(i64,)> = store.fetch_optional(&Sql::new("SELECT COUNT(*) FROM audit_log")).await.expect("count");
+            assert_eq!(n, Some((2,)));
+            store.close().await;
+        });
+    }
+}
+
+#[test]
+fn keyset_pages_walk_every_visible_run_once_in_order() {
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            fixtures::load_value(&store, &many_runs(95)).await.expect("load");
+            store.close().await;
+
+            // alice is entitled to env 10 and 11, not 12: a third of the runs are hidden.
+            let alice = service(&db, "alice").await;
+            let filter = RunFilter::restore_execute();
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = alice.list(&filter, after, 7).await.expect("page");
+                seen.extend(page.rows.iter().map(|r| (r.created_at, r.id)));
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            let expected = (0..95).filter(|i| i % 3 != 0).count();
+            assert_eq!(seen.len(), expected, "[{}] every visible run once", db.label);
+            assert!(seen.windows(2).all(|w| w[0] > w[1]), "[{}] strictly newest first", db.label);
+            assert_eq!(alice.count(&filter).await.expect("count"), i64::try_from(expected).expect("fits"));
+
+            // The owner sees every environment of the workspace without entitlements.
+            let wendy = service(&db, "wendy").await;
+            assert_eq!(wendy.count(&filter).await.expect("count"), 95);
+            // An owner of another workspace sees nothing of it.
+            let oscar = service(&db, "oscar").await;
+            assert_eq!(oscar.count(&filter).await.expect("count"), 0);
+            assert!(oscar.list(&filter, None, 50).await.expect("list").rows.is_empty());
+        });
+    }
+}
+
+#[test]
+fn verdict_filters_read_past_the_first_sql_page() {
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            fixtures::load_value(&store, &many_runs(40)).await.expect("load");
+            store.close().await;
+            let wendy = service(&db, "wendy").await;
+            // No restore linked: every run reads restore_run_missing, not_reconciled.
+            let mut f = RunFilter::restore_execute();
+            f.decisions = vec![Decision::NotReconciled];
+            let page = wendy.list(&f, None, 25).await.expect("list");
+            assert_eq!(page.rows.len(), 25);
+            assert!(page.next.is_some());
+            let rest = wendy.list(&f, page.next, 25).await.expect("list");
+            assert_eq!(rest.rows.len(), 15);
+            assert!(rest.next.is_none());
+            f.decisions = vec![Decision::Succeeded];
+            assert!(wendy.list(&f, None, 25).await.expect("list").rows.is_empty());
+            let mut gap = RunFilter::restore_execute();
+            gap.gap = true;
+            assert_eq!(wendy.list(&gap, None, 100).await.expect("list").rows.len(), 40, "restore_run_missing is a gap");
+        });
+    }
+}
