@@ -280,7 +280,11 @@ pub async fn load_bundles<E: Exec>(
         sql.bind_list(ids()).push(" GROUP BY restore_run_id, outcome");
         for row in ex.all::<ItemCountRow>(&sql).await? {
             let entry = counts.entry(row.restore_run_id).or_insert_with(|| Ok(ItemCounts::default()));
-            match (ItemOutcome::parse(&row.outcome), entry.as_mut()) {
+            let parsed = match &row.problem {
+                Some((_, why)) => Err(crate::domain::UnknownValue { what: "item outcome", value: why.clone() }),
+                None => ItemOutcome::parse(&row.outcome),
+            };
+            match (parsed, entry.as_mut()) {
                 (Ok(o), Ok(c)) => c.add(o, u64::try_from(row.n).unwrap_or(0)),
                 (Err(e), Ok(_)) => {
                     *entry = Err(DataError {

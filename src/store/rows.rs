@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
-use sqlx::FromRow;
+use sqlx::{FromRow, Row};
 
 use crate::domain::{
     Blocker, Evidence, EvidenceStatus, ItemOutcome, OpStatus, OperationRun, Outcome, RestoreItem, RestoreRun,
@@ -21,6 +21,58 @@ pub struct DataError {
     pub id: i64,
     pub column: &'static str,
     pub problem: String,
+}
+
+/// Declares a row type whose decoding never fails on a strange value: a column that does not
+/// decode (invalid UTF-8, a time or JSON text that does not parse, a number stored as text in
+/// SQLite) takes its default and is recorded in `problem`, so that one row is reported as
+/// unreadable while the rest of the page still reads. A missing column is still an error.
+macro_rules! tolerant_row {
+    ($(#[$m:meta])* pub struct $name:ident { $(pub $field:ident : $ty:ty = $col:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            $(pub $field: $ty,)*
+            /// The first column that did not decode, and why.
+            pub problem: Option<(&'static str, String)>,
+        }
+        tolerant_row!(@impl $name, sqlx::sqlite::SqliteRow, $($field: $ty = $col),*);
+        tolerant_row!(@impl $name, sqlx::postgres::PgRow, $($field: $ty = $col),*);
+    };
+    (@impl $name:ident, $row:ty, $($field:ident : $ty:ty = $col:literal),*) => {
+        impl<'r> FromRow<'r, $row> for $name {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                let mut problem: Option<(&'static str, String)> = None;
+                $(
+                    let $field: $ty = match row.try_get::<$ty, _>($col) {
+                        Ok(v) => v,
+                        Err(e @ sqlx::Error::ColumnNotFound(_)) => return Err(e),
+                        Err(e) => {
+                            problem.get_or_insert(($col, undecodable(&e)));
+                            <$ty>::default()
+                        }
+                    };
+                )*
+                Ok(Self { $($field,)* problem })
+            }
+        }
+    };
+}
+
+fn undecodable(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::ColumnDecode { source, .. } => format!("unreadable value ({source})"),
+        other => format!("unreadable value ({other})"),
+    }
+}
+
+impl DataError {
+    fn from_problem(table: &'static str, id: i64, problem: &Option<(&'static str, String)>) -> Result<(), Self> {
+        match problem {
+            Some((column, why)) => Err(Self { table, id, column, problem: why.clone() }),
+            None => Ok(()),
+        }
+    }
 }
 
 fn vocab<T>(
@@ -50,26 +102,26 @@ const fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// An `operation_runs` row with its workspace and environment names.
-#[derive(Debug, Clone, FromRow)]
-pub struct RunRow {
-    pub id: i64,
-    pub workspace_id: i64,
-    pub environment_id: i64,
-    #[sqlx(rename = "type")]
-    pub op_type: String,
-    pub status: String,
-    pub outcome: String,
-    pub initiator_id: Option<i64>,
-    pub context: Json<Value>,
-    pub summary_counts: Json<Value>,
-    pub created_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub workspace_name: Option<String>,
-    pub environment_name: Option<String>,
-    pub tenant_ref: Option<String>,
+tolerant_row! {
+    /// An `operation_runs` row with its workspace and environment names.
+    pub struct RunRow {
+        pub id: i64 = "id",
+        pub workspace_id: i64 = "workspace_id",
+        pub environment_id: i64 = "environment_id",
+        pub op_type: String = "type",
+        pub status: String = "status",
+        pub outcome: String = "outcome",
+        pub initiator_id: Option<i64> = "initiator_id",
+        pub context: Json<Value> = "context",
+        pub summary_counts: Json<Value> = "summary_counts",
+        pub created_at: DateTime<Utc> = "created_at",
+        pub started_at: Option<DateTime<Utc>> = "started_at",
+        pub completed_at: Option<DateTime<Utc>> = "completed_at",
+        pub updated_at: DateTime<Utc> = "updated_at",
+        pub workspace_name: Option<String> = "workspace_name",
+        pub environment_name: Option<String> = "environment_name",
+        pub tenant_ref: Option<String> = "tenant_ref",
+    }
 }
 
 /// The columns [`RunRow`] selects, for `FROM operation_runs o LEFT JOIN workspaces w … LEFT JOIN environments e …`.
@@ -89,6 +141,7 @@ impl RunRow {
     pub fn to_domain(&self) -> Result<OperationRun, DataError> {
         const T: &str = "operation_runs";
         let id = self.id;
+        DataError::from_problem(T, id, &self.problem)?;
         Ok(OperationRun {
             id,
             workspace_id: self.workspace_id,
@@ -117,21 +170,22 @@ impl RunRow {
     }
 }
 
-/// A `restore_runs` row.
-#[derive(Debug, Clone, FromRow)]
-pub struct RestoreRow {
-    pub id: i64,
-    pub workspace_id: i64,
-    pub environment_id: i64,
-    pub operation_run_id: Option<i64>,
-    pub backup_set_ref: String,
-    pub status: String,
-    pub is_dry_run: bool,
-    pub blocker: Option<String>,
-    pub requested_by: Option<i64>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub deleted_at: Option<DateTime<Utc>>,
+tolerant_row! {
+    /// A `restore_runs` row.
+    pub struct RestoreRow {
+        pub id: i64 = "id",
+        pub workspace_id: i64 = "workspace_id",
+        pub environment_id: i64 = "environment_id",
+        pub operation_run_id: Option<i64> = "operation_run_id",
+        pub backup_set_ref: String = "backup_set_ref",
+        pub status: String = "status",
+        pub is_dry_run: bool = "is_dry_run",
+        pub blocker: Option<String> = "blocker",
+        pub requested_by: Option<i64> = "requested_by",
+        pub started_at: Option<DateTime<Utc>> = "started_at",
+        pub completed_at: Option<DateTime<Utc>> = "completed_at",
+        pub deleted_at: Option<DateTime<Utc>> = "deleted_at",
+    }
 }
 
 pub const RESTORE_COLUMNS: &str = "id, workspace_id, environment_id, operation_run_id, backup_set_ref, status, \
@@ -143,6 +197,7 @@ impl RestoreRow {
     pub fn to_domain(&self) -> Result<RestoreRun, DataError> {
         const T: &str = "restore_runs";
         let id = self.id;
+        DataError::from_problem(T, id, &self.problem)?;
         Ok(RestoreRun {
             id,
             workspace_id: self.workspace_id,
@@ -160,17 +215,18 @@ impl RestoreRow {
     }
 }
 
-/// A `restore_items` row.
-#[derive(Debug, Clone, FromRow)]
-pub struct ItemRow {
-    pub id: i64,
-    pub restore_run_id: i64,
-    pub policy_type: String,
-    pub policy_name: String,
-    pub outcome: String,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub provider_payload: Option<Json<Value>>,
+tolerant_row! {
+    /// A `restore_items` row.
+    pub struct ItemRow {
+        pub id: i64 = "id",
+        pub restore_run_id: i64 = "restore_run_id",
+        pub policy_type: String = "policy_type",
+        pub policy_name: String = "policy_name",
+        pub outcome: String = "outcome",
+        pub error_code: Option<String> = "error_code",
+        pub error_message: Option<String> = "error_message",
+        pub provider_payload: Option<Json<Value>> = "provider_payload",
+    }
 }
 
 pub const ITEM_COLUMNS: &str =
@@ -180,6 +236,7 @@ impl ItemRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<RestoreItem, DataError> {
+        DataError::from_problem("restore_items", self.id, &self.problem)?;
         Ok(RestoreItem {
             id: self.id,
             restore_run_id: self.restore_run_id,
@@ -193,24 +250,26 @@ impl ItemRow {
     }
 }
 
-/// Item outcomes of one restore, counted by the database.
-#[derive(Debug, Clone, FromRow)]
-pub struct ItemCountRow {
-    pub restore_run_id: i64,
-    pub outcome: String,
-    pub n: i64,
+tolerant_row! {
+    /// Item outcomes of one restore, counted by the database.
+    pub struct ItemCountRow {
+        pub restore_run_id: i64 = "restore_run_id",
+        pub outcome: String = "outcome",
+        pub n: i64 = "n",
+    }
 }
 
-/// An `evidence` row.
-#[derive(Debug, Clone, FromRow)]
-pub struct EvidenceRow {
-    pub id: i64,
-    pub restore_run_id: i64,
-    pub kind: String,
-    pub status: String,
-    pub verified_items: i64,
-    pub expected_items: i64,
-    pub captured_at: DateTime<Utc>,
+tolerant_row! {
+    /// An `evidence` row.
+    pub struct EvidenceRow {
+        pub id: i64 = "id",
+        pub restore_run_id: i64 = "restore_run_id",
+        pub kind: String = "kind",
+        pub status: String = "status",
+        pub verified_items: i64 = "verified_items",
+        pub expected_items: i64 = "expected_items",
+        pub captured_at: DateTime<Utc> = "captured_at",
+    }
 }
 
 pub const EVIDENCE_COLUMNS: &str = "id, restore_run_id, kind, status, verified_items, expected_items, captured_at";
@@ -219,6 +278,7 @@ impl EvidenceRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<Evidence, DataError> {
+        DataError::from_problem("evidence", self.id, &self.problem)?;
         Ok(Evidence {
             id: self.id,
             restore_run_id: self.restore_run_id,

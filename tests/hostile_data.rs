@@ -1,0 +1,95 @@
+//! Data the contract forbids but a shared database can still hold: the run is listed as
+//! unreadable with the reason, the rest of the list works, and assess reports it as an error
+//! for that run only.
+
+mod common;
+
+use common::{case, code, json, stderr, TestDb, NOW};
+use proofdesk::store::{Create, Sql, Store};
+
+fn exec(db: &TestDb, statements: &[&str]) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let store = Store::connect(&db.url, Create::Never).await.expect("connect");
+        let mut tx = store.begin().await.expect("tx");
+        for s in statements {
+            tx.execute(&Sql::new(s)).await.unwrap_or_else(|e| panic!("[{}] {s}: {e}", db.label));
+        }
+        tx.commit().await.expect("commit");
+        store.close().await;
+    });
+}
+
+/// Copies run 1000 of the complete-proof case as `id` with one column replaced.
+fn clone_run(id: i64, column: &str, value: &str) -> String {
+    let cols = ["workspace_id", "environment_id", "type", "status", "outcome", "initiator_id", "context", "summary_counts", "created_at", "started_at", "completed_at", "updated_at"];
+    let select: Vec<String> = cols.iter().map(|c| if *c == column { format!("{value} AS {c}") } else { (*c).to_owned() }).collect();
+    format!("INSERT INTO operation_runs (id, {}) SELECT {id}, {} FROM operation_runs WHERE id = 1000", cols.join(", "), select.join(", "))
+}
+
+#[test]
+fn strange_rows_are_listed_as_unreadable_and_the_rest_still_works() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let mut statements = vec![
+            clone_run(1001, "status", "'done'"),
+            clone_run(1002, "outcome", "'great_success'"),
+        ];
+        if db.label == "sqlite" {
+            statements.push(clone_run(1003, "context", "'[1, 2]'"));
+            statements.push(clone_run(1004, "context", "'{not json'"));
+            statements.push(clone_run(1005, "updated_at", "'last tuesday'"));
+            statements.push(clone_run(1006, "status", "CAST(X'FFFE' AS TEXT)"));
+        } else {
+            statements.push(clone_run(1003, "context", "'[1, 2]'::jsonb"));
+        }
+        let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+        exec(&db, &refs);
+
+        let out = db.run(&["--as", "alice", "--now", NOW, "runs", "--format", "json"]);
+        assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+        let rows = json(&out);
+        let rows = rows.as_array().expect("array");
+        let good: Vec<_> = rows.iter().filter(|r| r["error"].is_null()).collect();
+        let bad: Vec<_> = rows.iter().filter(|r| !r["error"].is_null()).collect();
+        assert_eq!(good.len(), 1, "[{}] the healthy run still reads: {rows:?}", db.label);
+        assert_eq!(good[0]["decision"], "succeeded");
+        assert_eq!(bad.len(), statements.len(), "[{}] every strange run is listed: {rows:?}", db.label);
+        for r in &bad {
+            let why = r["error"].as_str().unwrap_or_default();
+            assert!(why.starts_with("operation_runs["), "[{}] the reason names the value: {why}", db.label);
+        }
+
+        let bad_one = db.run(&["--as", "alice", "--now", NOW, "assess", "1001", "--format", "json"]);
+        assert_eq!(code(&bad_one), 1, "[{}] {}", db.label, stderr(&bad_one));
+        assert!(stderr(&bad_one).contains("unknown status \"done\""), "{}", stderr(&bad_one));
+        let good_one = db.run(&["--as", "alice", "--now", NOW, "assess", "1000", "--format", "json"]);
+        assert_eq!(code(&good_one), 0);
+
+        // Text views still render the strange runs.
+        let show = db.run(&["--as", "alice", "--now", NOW, "show", "1002"]);
+        assert_eq!(code(&show), 0, "{}", stderr(&show));
+        assert!(common::stdout(&show).contains("unreadable"));
+    }
+}
+
+#[test]
+fn huge_error_messages_and_many_items_do_not_break_a_run() {
+    for db in TestDb::all() {
+        db.load(&case("15-mixed.json"));
+        let big = "x".repeat(10 * 1024 * 1024);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let store = Store::connect(&db.url, Create::Never).await.expect("connect");
+            let mut tx = store.begin().await.expect("tx");
+            let mut sql = Sql::new("UPDATE restore_items SET error_message = ");
+            sql.bind(proofdesk::store::Arg::Text(big.clone())).push(" WHERE id = 5001");
+            tx.execute(&sql).await.expect("update");
+            tx.commit().await.expect("commit");
+            store.close().await;
+        });
+        let show = db.run(&["--as", "alice", "--now", NOW, "show", "1000"]);
+        assert_eq!(code(&show), 0, "[{}] {}", db.label, stderr(&show));
+        assert!(show.stdout.len() < 64 * 1024, "[{}] the message is cut, not printed whole", db.label);
+    }
+}
