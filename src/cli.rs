@@ -51,9 +51,12 @@ pub struct Global {
     /// Assess as of this instant (RFC 3339), for reproducible investigations
     #[arg(long, global = true, value_parser = rfc3339_arg, value_name = "RFC3339")]
     pub now: Option<DateTime<Utc>>,
-    /// More detail on errors
+    /// More detail on errors and in the log file
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Write diagnostics here (default: $XDG_STATE_HOME/proofdesk/proofdesk.log)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<std::path::PathBuf>,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
@@ -232,6 +235,7 @@ impl From<std::io::Error> for Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = cli.global.verbose;
+    crate::logging::init(cli.global.log_file.clone(), verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -15,11 +15,13 @@
 //!   summary counts.
 //! - [`cli`]: the command line and its text/JSON output.
 //! - [`tui`]: the terminal UI; it talks to the service only.
+//! - [`logging`]: diagnostics to a file under the XDG state directory, never the terminal.
 //! - [`present`]: symbols, ages and times shared by the CLI and the TUI (pure).
 //! - [`sanitize`]: the one place database text is made safe for a terminal.
 
 pub mod cli;
 pub mod domain;
+pub mod logging;
 pub mod present;
 pub mod sanitize;
 pub mod service;

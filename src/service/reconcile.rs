@@ -142,10 +142,15 @@ impl Service {
         match result {
             Ok(out) if out.written => {
                 tx.commit().await?;
+                tracing::info!(run = id, operator = %self.operator().handle, outcome = %out.outcome, "reconciled");
                 Ok(out)
             }
             other => {
                 tx.rollback().await?;
+                match &other {
+                    Ok(out) => tracing::info!(run = id, reason = %out.verdict.reason_code, "not reconciled"),
+                    Err(e) => tracing::warn!(run = id, error = %e, "reconcile refused"),
+                }
                 other
             }
         }
