@@ -54,6 +54,9 @@ pub struct Global {
     /// More detail on errors and in the log file
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Show tenant refs and operator names as stable pseudonyms (demos on real data, screen sharing)
+    #[arg(long, global = true)]
+    pub redact: bool,
     /// Write diagnostics here (default: $XDG_STATE_HOME/proofdesk/proofdesk.log)
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<std::path::PathBuf>,
@@ -267,7 +270,8 @@ async fn open(g: &Global) -> Result<Service, Failure> {
         stale_after: g.stale_after,
         clock: clock(g),
     })
-    .await?)
+    .await?
+    .with_redaction(g.redact))
 }
 
 /// Runs one parsed command line; returns the exit code.

@@ -140,6 +140,15 @@ pub struct Service {
     clock: Clock,
     stale_after: Duration,
     read_only: bool,
+    redact: bool,
+}
+
+/// A stable pseudonym for `text` (same input, same output), for `--redact`.
+#[must_use]
+pub fn pseudonym(kind: &str, text: &str) -> String {
+    // FNV-1a: stable across runs and platforms, and enough to tell values apart on screen.
+    let hash = text.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    format!("{kind}-{:04x}", hash & 0xffff)
 }
 
 impl Service {
@@ -176,7 +185,24 @@ impl Service {
             .filter_map(|m| Role::parse(&m.role).ok().map(|r| (m.workspace_id, m.workspace_name, r)))
             .collect();
         let me = Operator { id: row.id, handle: row.handle, display_name: row.display_name, memberships };
-        Ok(Self { store, me, clock: opts.clock, stale_after: opts.stale_after, read_only: opts.read_only })
+        Ok(Self { store, me, clock: opts.clock, stale_after: opts.stale_after, read_only: opts.read_only, redact: false })
+    }
+
+    /// `--redact`: tenant refs and operator names are shown as stable pseudonyms, for demos
+    /// on real data and screen sharing.
+    #[must_use]
+    pub fn with_redaction(mut self, redact: bool) -> Self {
+        self.redact = redact;
+        if redact {
+            self.me.handle = pseudonym("operator", &self.me.handle);
+            self.me.display_name.clone_from(&self.me.handle);
+        }
+        self
+    }
+
+    #[must_use]
+    pub const fn redacts(&self) -> bool {
+        self.redact
     }
 
     #[must_use]

@@ -222,3 +222,18 @@ fn batch_reconciliation_reports_every_run() {
         assert_eq!(json(&again)["written"], json!(0), "nothing stale is left");
     }
 }
+
+#[test]
+fn redact_masks_tenant_refs_and_operator_names() {
+    let db = TestDb::sqlite();
+    db.load(&case("19-proof-complete.json"));
+    let plain = stdout(&db.run(&["--as", "alice", "--now", NOW, "show", "1000"]));
+    assert!(plain.contains("contoso.onmicrosoft.com") && plain.contains("alice"), "{plain}");
+    for format in ["text", "json"] {
+        let out = db.run(&["--as", "alice", "--now", NOW, "--redact", "show", "1000", "--format", format]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(!text.contains("onmicrosoft.com") && !text.contains("alice"), "{format}: {text}");
+        assert!(text.contains("tenant-") && text.contains("operator-"), "{format}: stable pseudonyms shown");
+    }
+}

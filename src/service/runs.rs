@@ -79,7 +79,10 @@ impl RunView {
             workspace: row.workspace_name.clone().unwrap_or_else(|| format!("#{}", row.workspace_id)),
             environment_id: row.environment_id,
             environment: row.environment_name.clone().unwrap_or_else(|| format!("#{}", row.environment_id)),
-            tenant_ref: row.tenant_ref.clone().unwrap_or_default(),
+            tenant_ref: match &row.tenant_ref {
+                Some(t) if service.redacts() => super::pseudonym("tenant", t),
+                other => other.clone().unwrap_or_default(),
+            },
             status: row.status.clone(),
             outcome: row.outcome.clone(),
             initiator_id: row.initiator_id,
@@ -300,6 +303,7 @@ impl Service {
                 action: a.action,
                 actor: a
                     .actor_handle
+                    .map(|h| if self.redacts() { super::pseudonym("operator", &h) } else { h })
                     .unwrap_or_else(|| a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}"))),
                 subject_type: a.subject_type,
                 subject_id: a.subject_id,
