@@ -24,7 +24,8 @@ fn every_shared_case_gets_its_expected_verdict() {
                     None => break,
                 }
             };
-            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("json");
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("json");
             let e = &doc["expect"];
             db.load(file);
             let run = e["run"].to_string();
@@ -61,13 +62,27 @@ fn runs_lists_filters_and_formats() {
         let all = json(&run(args(&["--format", "json"])));
         let rows = all.as_array().expect("array");
         assert_eq!(rows.len(), 1, "[{}]", db.label);
-        for k in ["id", "type", "workspace", "environment", "status", "outcome", "decision", "reason_code", "drift", "stale", "created_at", "updated_at"] {
+        for k in [
+            "id",
+            "type",
+            "workspace",
+            "environment",
+            "status",
+            "outcome",
+            "decision",
+            "reason_code",
+            "drift",
+            "stale",
+            "created_at",
+            "updated_at",
+        ] {
             assert!(rows[0].get(k).is_some(), "[{}] missing key {k}", db.label);
         }
         assert_eq!(rows[0]["decision"], json!("partially_succeeded"));
         assert_eq!(rows[0]["stale"], json!(true));
 
-        let count = |extra: &[&str]| json(&run(args(&[extra, &["--format", "json"]].concat()))).as_array().map_or(0, Vec::len);
+        let count =
+            |extra: &[&str]| json(&run(args(&[extra, &["--format", "json"]].concat()))).as_array().map_or(0, Vec::len);
         assert_eq!(count(&["--decision", "partially_succeeded"]), 1);
         assert_eq!(count(&["--decision", "succeeded"]), 0);
         assert_eq!(count(&["--decision", "succeeded", "--decision", "partially_succeeded"]), 1, "repeats mean any of");
@@ -182,7 +197,8 @@ fn databases_that_cannot_be_used_say_how_to_fix_it() {
     assert_eq!(stderr(&out).lines().count(), 1);
 
     let corrupt = dir.path().join("corrupt.sqlite");
-    std::fs::write(&corrupt, b"this is not a database, just text that is long enough to look like a header").expect("write");
+    std::fs::write(&corrupt, b"this is not a database, just text that is long enough to look like a header")
+        .expect("write");
     let out = run(&["--db", &format!("sqlite:{}", corrupt.display()), "--as", "alice", "runs"]);
     assert_ne!(code(&out), 0);
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
@@ -198,9 +214,7 @@ fn databases_that_cannot_be_used_say_how_to_fix_it() {
 #[test]
 fn batch_reconciliation_reports_every_run() {
     for db in TestDb::all() {
-        for name in ["19-proof-complete.json"] {
-            db.load(&case(name));
-        }
+        db.load(&case("19-proof-complete.json"));
         let dry = db.run(&["--as", "alice", "--now", NOW, "reconcile", "--stale", "--dry-run", "--format", "json"]);
         assert_eq!(code(&dry), 0, "[{}] {}", db.label, stderr(&dry));
         let report = json(&dry);
