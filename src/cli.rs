@@ -282,6 +282,19 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let g = &cli.global;
     match cli.command {
         None => {
+            // Refuse early, before the database is touched, with the usage exit code.
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            crate::tui::Theme::resolve(g.theme.as_deref(), no_color).map_err(Failure::usage)?;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                return Err(Failure::usage(
+                    "the console needs a terminal; use `proofdesk runs`, `show`, `assess` or `reconcile` instead",
+                ));
+            }
+            if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+                return Err(Failure::usage(
+                    "TERM=dumb cannot draw the console; use `proofdesk runs`, `show`, `assess` or `reconcile` instead",
+                ));
+            }
             let service = open(g).await?;
             crate::tui::run(service, g.theme.as_deref()).await.map_err(|e| Failure {
                 code: 1,

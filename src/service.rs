@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 pub use clock::Clock;
+pub use crate::store::queries::Cursor;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
 pub use runs::{AuditView, EvidenceView, ItemView, Page, RunDetail, RunFilter, RunView, ScopeRef, SortKey, MAX_PAGE};
 

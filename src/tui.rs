@@ -1,11 +1,118 @@
-//! placeholder: the terminal UI (being written).
+//! The terminal UI: terminal setup and restore, and the event loop.
+//!
+//! `run` resolves the theme, takes the terminal with `ratatui::try_init` (raw mode, alternate
+//! screen, and a panic hook that restores the terminal before the report prints), then loops:
+//! draw when something changed (one buffered write per frame; an idle screen writes nothing),
+//! wait for a key, a resize, a worker reply, the one-second tick, SIGTERM or SIGHUP. On every
+//! way out (quit, error, signal) the terminal is restored first; then an in-flight
+//! reconciliation is given a few seconds to commit or roll back, whole either way.
+//!
+//! The pieces: `app` (state and `update`), `action` + `keymap` (keys as data), `event`
+//! (messages), `worker` (commands against the service), `filter` (the filter bar's language),
+//! `theme` (TOML themes), `view` (drawing). Nothing here touches the store: the TUI talks to
+//! the service only.
 
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod filter;
+pub mod keymap;
+pub mod theme;
+pub mod view;
+pub mod worker;
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::eyre;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+pub use self::app::App;
+use self::event::Msg;
+pub use self::theme::Theme;
+pub use self::view::render;
+use self::worker::Worker;
 use crate::service::Service;
+
+/// How long quitting waits for an in-flight reconciliation to finish.
+const WRITE_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the console until the operator quits.
 ///
 /// # Errors
-/// Terminal I/O failures.
-pub async fn run(_service: Service, _theme: Option<&str>) -> color_eyre::Result<()> {
-    Err(color_eyre::eyre::eyre!("the terminal UI is not built yet; use the runs/show/assess/reconcile commands"))
+/// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
+/// terminal is restored before any of them is returned.
+pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::resolve(theme, no_color).map_err(|e| eyre!(e))?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(eyre!(
+            "the console needs a terminal; use `proofdesk runs`, `show`, `assess` or `reconcile` instead"
+        ));
+    }
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut worker = Worker::new(service.clone(), tx);
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e.into());
+        }
+    };
+    let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
+    ratatui::restore();
+    if worker.writing() {
+        eprintln!("proofdesk: waiting for the reconciliation in flight to commit or roll back…");
+    }
+    worker.finish_writes(WRITE_GRACE).await;
+    service.close().await;
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    service: &Service,
+    theme: &Theme,
+    worker: &mut Worker,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    (sigterm, sighup): (&mut tokio::signal::unix::Signal, &mut tokio::signal::unix::Signal),
+) -> color_eyre::Result<()> {
+    let size = terminal.size()?;
+    let (mut app, cmds) = App::new(service.clone(), (size.width, size.height), Instant::now());
+    for c in cmds {
+        worker.spawn(c);
+    }
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        if app.take_dirty() {
+            terminal.draw(|frame| render(frame, &app, theme))?;
+        }
+        if app.should_quit() {
+            break;
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+            at = tick.tick() => Msg::Tick(at.into_std()),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        for c in app.update(msg) {
+            worker.spawn(c);
+        }
+    }
+    app.crashed.take().map_or(Ok(()), |m| Err(eyre!(m)))
 }

@@ -251,3 +251,15 @@ fn redact_masks_tenant_refs_and_operator_names() {
         assert!(text.contains("tenant-") && text.contains("operator-"), "{format}: stable pseudonyms shown");
     }
 }
+
+#[test]
+fn the_console_refuses_clearly_without_a_usable_terminal() {
+    let db = TestDb::sqlite();
+    db.load(&case("19-proof-complete.json"));
+    let out = db.command(&["--as", "alice"]).stdin(std::process::Stdio::null()).output().expect("run");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("needs a terminal"), "{}", stderr(&out));
+    let out = db.command(&["--as", "alice", "--theme", "no-such-theme"]).output().expect("run");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}

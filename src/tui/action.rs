@@ -1,0 +1,60 @@
+//! Everything an operator can ask the console to do, as one documented enum. Keys map to
+//! actions through the keymap table (`keymap.rs`); `App::update` acts on actions, never on raw
+//! keys, except where text is being typed (the filter bar and the reconcile dialog's fields).
+
+/// One operator intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the console (restoring the terminal).
+    Quit,
+    /// Show or hide the key help for the current view.
+    Help,
+    /// Go back one level or close what is open (detail → list, popup → view).
+    Back,
+    /// Move the selection (or scroll the focused pane) one line down.
+    Down,
+    /// Move the selection (or scroll the focused pane) one line up.
+    Up,
+    /// One screen down.
+    PageDown,
+    /// One screen up.
+    PageUp,
+    /// First row.
+    Top,
+    /// Last loaded row (and fetch the next page when there is one).
+    Bottom,
+    /// Open the selected run's detail.
+    Open,
+    /// Edit the filter in the filter bar.
+    Filter,
+    /// Drop every filter (lists every run of every type).
+    ClearFilter,
+    /// Cycle the sort column: created, updated, id.
+    CycleSort,
+    /// Toggle newest-first / oldest-first.
+    ReverseSort,
+    /// Open the reconcile dialog for the selected run (or say why not).
+    Reconcile,
+    /// Pause or resume live refresh.
+    Pause,
+    /// Refresh what is on screen now.
+    Refresh,
+    /// Focus the next pane of the detail view.
+    NextPane,
+    /// Focus the previous pane of the detail view.
+    PrevPane,
+    /// Highlight the next proof-bundle gap.
+    NextGap,
+    /// Select the next item that did not succeed.
+    NextFailed,
+    /// Show or hide the selected item's error message.
+    ToggleError,
+    /// Show or hide the selected item's provider payload (secrets masked).
+    TogglePayload,
+    /// In a text field: apply / confirm.
+    Submit,
+    /// In a text field: cancel.
+    Cancel,
+    /// In the reconcile dialog: move between the run-id and note fields.
+    SwitchField,
+}

@@ -1,0 +1,450 @@
+//! The console's state and its one entry point, `App::update(msg) -> Vec<Command>`.
+//!
+//! `update` is synchronous and does no I/O: keys become actions through the keymap, actions
+//! change state and may return [`Command`]s for the worker, and the worker's replies come back
+//! as messages. Each request carries a sequence id (and the list's generation), so an answer to
+//! a question no longer asked is dropped. The list window, the detail and the reconcile dialog
+//! keep their own state in `app/`. Views only read an `&App`.
+
+pub mod detail;
+pub mod dialog;
+pub mod list;
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+use self::detail::{DetailState, Pane};
+use self::dialog::Dialog;
+use self::list::ListState;
+use super::action::Action;
+use super::event::{Msg, Reply};
+use super::filter;
+use super::keymap::{self, Scope};
+use super::view;
+use super::worker::Command;
+use crate::service::{RunView, Service, ServiceError, SortKey};
+
+/// How often what is on screen is reloaded while nothing is typed.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
+
+/// The main views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    List,
+    Detail,
+}
+
+/// The filter bar while it is being edited.
+#[derive(Debug, Clone)]
+pub struct FilterEdit {
+    pub input: Input,
+    /// Why the last Enter was refused (the previous filter stays active).
+    pub error: Option<String>,
+}
+
+/// A popup that explains something (why `r` cannot reconcile, a background result…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// The whole state of the console.
+#[derive(Debug)]
+pub struct App {
+    service: Service,
+    pub size: (u16, u16),
+    pub view: View,
+    pub list: ListState,
+    pub detail: Option<DetailState>,
+    pub dialog: Option<Dialog>,
+    /// A dialog closed while its reconciliation ran: its result becomes a notice.
+    background: Option<Dialog>,
+    pub filter_edit: Option<FilterEdit>,
+    pub notice: Option<Notice>,
+    pub help: bool,
+    pub paused: bool,
+    /// A one-line message until the next key.
+    pub flash: Option<String>,
+    seq: u64,
+    mono: Instant,
+    last_refresh: Instant,
+    dirty: bool,
+    quit: bool,
+    /// Set when a worker task died: the console stops with this message.
+    pub crashed: Option<String>,
+}
+
+impl App {
+    /// A console on `service` showing the default view (`type:restore.execute`); returns the
+    /// first requests (page and count).
+    #[must_use]
+    pub fn new(service: Service, size: (u16, u16), now: Instant) -> (Self, Vec<Command>) {
+        let text = filter::DEFAULT_TEXT.to_owned();
+        let f = filter::parse(&text, &crate::service::RunFilter::default(), service.now()).unwrap_or_default();
+        let mut app = Self {
+            service,
+            size,
+            view: View::List,
+            list: ListState::new(f, text),
+            detail: None,
+            dialog: None,
+            background: None,
+            filter_edit: None,
+            notice: None,
+            help: false,
+            paused: false,
+            flash: None,
+            seq: 0,
+            mono: now,
+            last_refresh: now,
+            dirty: true,
+            quit: false,
+            crashed: None,
+        };
+        let cmds = app.reload_list();
+        (app, cmds)
+    }
+
+    /// The session (operator, clock, database label); views read it, never await it.
+    #[must_use]
+    pub const fn session(&self) -> &Service {
+        &self.service
+    }
+
+    #[must_use]
+    pub const fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether something changed since the last frame; clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Whether the operator is typing (live refresh waits meanwhile).
+    #[must_use]
+    pub const fn typing(&self) -> bool {
+        self.filter_edit.is_some() || self.dialog.is_some()
+    }
+
+    /// How old the data on screen is, as the status bar shows it.
+    #[must_use]
+    pub fn data_age(&self) -> Option<Duration> {
+        let at = match self.view {
+            View::List => self.list.loaded_at,
+            View::Detail => self.detail.as_ref().and_then(|d| d.loaded_at),
+        }?;
+        Some(self.mono.saturating_duration_since(at))
+    }
+
+    fn list_height(&self) -> usize {
+        view::list_rows(self.size, self.filter_edit.as_ref().is_some_and(|f| f.error.is_some()))
+    }
+
+    /// The run whose workspace and environment the status bar shows.
+    #[must_use]
+    pub fn current_run(&self) -> Option<&RunView> {
+        match self.view {
+            View::Detail => self.detail.as_ref().and_then(|d| d.data.as_ref()).map(|d| &d.run),
+            View::List => self.list.selected(),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        match msg {
+            Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
+            Msg::Key(ev) => {
+                self.dirty = true;
+                self.flash = None;
+                self.on_key(ev)
+            }
+            Msg::Resize(w, h) => {
+                self.dirty = true;
+                self.size = (w, h);
+                let height = self.list_height();
+                self.list.select(self.list.sel, height);
+                let mut seq = self.seq;
+                let cmds = self.list.ensure(height, &mut seq);
+                self.seq = seq;
+                cmds
+            }
+            Msg::Tick(at) => self.on_tick(at),
+            Msg::Reply(reply) => self.on_reply(reply),
+        }
+    }
+
+    fn on_tick(&mut self, at: Instant) -> Vec<Command> {
+        let before = self.data_age().map(|d| d.as_secs());
+        self.mono = at;
+        if self.data_age().map(|d| d.as_secs()) != before {
+            self.dirty = true;
+        }
+        let due = at.saturating_duration_since(self.last_refresh) >= REFRESH_EVERY;
+        if self.paused || self.typing() || !due {
+            return Vec::new();
+        }
+        self.refresh(false)
+    }
+
+    /// Reloads what is on screen: the visible pages and the count, or the detail.
+    fn refresh(&mut self, force: bool) -> Vec<Command> {
+        self.last_refresh = self.mono;
+        let mut seq = self.seq;
+        let mut cmds = Vec::new();
+        match self.view {
+            View::List => {
+                let height = self.list_height();
+                cmds.extend(self.list.refresh(height, &mut seq, force));
+                if force || !self.list.counting {
+                    cmds.push(self.list.count_command(&mut seq));
+                }
+            }
+            View::Detail => {
+                if let Some(d) = self.detail.as_mut() {
+                    if force || !d.inflight {
+                        seq += 1;
+                        d.seq = seq;
+                        d.inflight = true;
+                        cmds.push(Command::Detail { seq, id: d.id, raw: d.raw });
+                    }
+                }
+            }
+        }
+        self.seq = seq;
+        cmds
+    }
+
+    /// A new list generation: first pages and the count.
+    fn reload_list(&mut self) -> Vec<Command> {
+        let height = self.list_height();
+        let mut seq = self.seq;
+        let mut cmds = self.list.ensure(height, &mut seq);
+        cmds.push(self.list.count_command(&mut seq));
+        self.seq = seq;
+        cmds
+    }
+
+    fn on_reply(&mut self, reply: Reply) -> Vec<Command> {
+        let height = self.list_height();
+        match reply {
+            Reply::Pages { generation, seq: _, first, count, result } => {
+                if !self.list.apply_pages(generation, (first, count), result, height, self.mono) {
+                    return Vec::new();
+                }
+                self.dirty = true;
+                let mut seq = self.seq;
+                let cmds = self.list.ensure(height, &mut seq);
+                self.seq = seq;
+                cmds
+            }
+            Reply::Count { generation, seq, result } => {
+                self.dirty |= self.list.apply_count(generation, seq, result);
+                Vec::new()
+            }
+            Reply::Detail { seq, id, raw, result } => {
+                let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
+                d.inflight = false;
+                match result {
+                    Ok(detail) => d.apply(detail, raw, self.mono),
+                    Err(e @ ServiceError::NotFound(_)) => {
+                        d.data = None;
+                        d.error = Some(format!("{e} (or not visible to you)"));
+                    }
+                    Err(e) => d.error = Some(e.to_string()),
+                }
+                self.dirty = true;
+                Vec::new()
+            }
+            Reply::Reconciled { seq, id: _, result } => self.on_reconciled(seq, *result),
+            Reply::Crashed(message) => {
+                self.crashed = Some(message);
+                self.quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_key(&mut self, ev: KeyEvent) -> Vec<Command> {
+        if ev.code == KeyCode::Char('c') && ev.modifiers == KeyModifiers::CONTROL {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.dialog.is_some() {
+            return self.dialog_key(ev);
+        }
+        if self.notice.is_some() || self.help {
+            match keymap::lookup(Scope::List, &ev) {
+                Some(Action::Quit) => self.quit = true,
+                Some(Action::Back | Action::Help | Action::Open) => {
+                    self.notice = None;
+                    self.help = false;
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if self.filter_edit.is_some() {
+            return self.filter_key(ev);
+        }
+        let scope = if self.view == View::List { Scope::List } else { Scope::Detail };
+        keymap::lookup(scope, &ev).map_or_else(Vec::new, |a| self.act(a))
+    }
+
+    fn filter_key(&mut self, ev: KeyEvent) -> Vec<Command> {
+        let Some(edit) = self.filter_edit.as_mut() else { return Vec::new() };
+        match keymap::lookup(Scope::FilterBar, &ev) {
+            Some(Action::Submit) => {
+                let text = edit.input.value().trim().to_owned();
+                match filter::parse(&text, &self.list.filter, self.service.now()) {
+                    Ok(f) => {
+                        self.filter_edit = None;
+                        self.list.reset(f, text);
+                        self.reload_list()
+                    }
+                    Err(e) => {
+                        edit.error = Some(e);
+                        Vec::new()
+                    }
+                }
+            }
+            Some(Action::Cancel) => {
+                self.filter_edit = None;
+                Vec::new()
+            }
+            _ => {
+                if edit.input.handle_event(&Event::Key(ev)).is_some_and(|c| c.value) {
+                    edit.error = None;
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Pause => {
+                self.paused = !self.paused;
+                self.flash = Some(if self.paused { "live refresh paused" } else { "live refresh resumed" }.into());
+            }
+            Action::Refresh => return self.refresh(true),
+            Action::Reconcile => self.open_dialog(),
+            _ if self.view == View::List => return self.list_action(action),
+            _ => return self.detail_action(action),
+        }
+        Vec::new()
+    }
+
+    fn list_action(&mut self, action: Action) -> Vec<Command> {
+        let height = self.list_height();
+        let page = isize::try_from(height.max(1)).unwrap_or(1);
+        match action {
+            Action::Down => self.list.step(1, height),
+            Action::Up => self.list.step(-1, height),
+            Action::PageDown => self.list.step(page, height),
+            Action::PageUp => self.list.step(-page, height),
+            Action::Top => self.list.select(0, height),
+            Action::Bottom => {
+                self.list.select(usize::MAX, height);
+                if self.list.known_rows().1 {
+                    self.flash = Some("loading more runs… (End again to go further)".into());
+                }
+            }
+            Action::Open => return self.open_detail(),
+            Action::Filter => {
+                let input = Input::new(self.list.filter_text.clone());
+                self.filter_edit = Some(FilterEdit { input, error: None });
+                return Vec::new();
+            }
+            Action::ClearFilter => {
+                let mut f = crate::service::RunFilter::default();
+                f.query.sort = self.list.filter.query.sort;
+                f.query.ascending = self.list.filter.query.ascending;
+                self.list.reset(f, String::new());
+                return self.reload_list();
+            }
+            Action::CycleSort | Action::ReverseSort => {
+                let mut f = self.list.filter.clone();
+                if action == Action::CycleSort {
+                    f.query.sort = match f.query.sort {
+                        SortKey::Created => SortKey::Updated,
+                        SortKey::Updated => SortKey::Id,
+                        SortKey::Id => SortKey::Created,
+                    };
+                } else {
+                    f.query.ascending = !f.query.ascending;
+                }
+                let text = self.list.filter_text.clone();
+                self.list.reset(f, text);
+                return self.reload_list();
+            }
+            _ => return Vec::new(),
+        }
+        let mut seq = self.seq;
+        let cmds = self.list.ensure(height, &mut seq);
+        self.seq = seq;
+        cmds
+    }
+
+    fn open_detail(&mut self) -> Vec<Command> {
+        let Some(id) = self.list.selected().map(|r| r.id) else { return Vec::new() };
+        let seq = self.next_seq();
+        self.detail = Some(DetailState::new(id, seq));
+        self.view = View::Detail;
+        vec![Command::Detail { seq, id, raw: false }]
+    }
+
+    fn detail_action(&mut self, action: Action) -> Vec<Command> {
+        let page = isize::try_from(view::detail_page(self.size)).unwrap_or(1);
+        let max = self.detail.as_ref().map_or(0, |d| view::detail::max_scroll(self, d.focus));
+        let Some(d) = self.detail.as_mut() else { return Vec::new() };
+        match action {
+            Action::Back => {
+                self.detail = None;
+                self.view = View::List;
+                return self.refresh(true);
+            }
+            Action::NextPane => d.focus = d.focus.next(false),
+            Action::PrevPane => d.focus = d.focus.next(true),
+            Action::Down => d.scroll(1, max),
+            Action::Up => d.scroll(-1, max),
+            Action::PageDown => d.scroll(page, max),
+            Action::PageUp => d.scroll(-page, max),
+            Action::Top => d.scroll(isize::MIN / 2, max),
+            Action::Bottom => d.scroll(isize::MAX / 2, max),
+            Action::NextGap if !d.next_gap() => {
+                self.flash = Some("no proof gap in this run's checklist".into());
+            }
+            Action::NextFailed if !d.next_failed() => {
+                self.flash = Some("no item failed, was skipped or needs manual work".into());
+            }
+            Action::ToggleError => {
+                d.focus = Pane::Items;
+                d.show_error = !d.show_error;
+            }
+            Action::TogglePayload => {
+                d.focus = Pane::Items;
+                d.show_payload = !d.show_payload;
+                if d.show_payload && !d.raw {
+                    self.seq += 1;
+                    d.seq = self.seq;
+                    d.inflight = true;
+                    return vec![Command::Detail { seq: d.seq, id: d.id, raw: true }];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,308 @@
+//! The runs list's window over a list of any length.
+//!
+//! Rows arrive in keyset pages of [`PAGE_ROWS`] (`Service::list(filter, after, limit)`); only
+//! the pages under the visible window (plus one ahead when the window nears its end) are
+//! fetched, and only those within [`KEEP_PAGES`] of the window stay cached, so a million runs
+//! cost what ten do. Going back reloads an evicted page from its remembered start: one start
+//! per page passed (a cursor, no rows), which is the only state that grows with distance.
+//! Pages with a `next` are full, so row `i` is row `i % PAGE_ROWS` of page `i / PAGE_ROWS`.
+//! The selection follows its run by id across refreshes; a filter or sort change starts a new
+//! generation and every answer about an older one is dropped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use crate::service::{Page, RunFilter, RunView};
+use crate::tui::worker::{Command, Start};
+
+/// Rows per page fetched.
+pub const PAGE_ROWS: u32 = 100;
+const P: usize = PAGE_ROWS as usize;
+/// Cached pages kept on each side of the visible ones.
+pub const KEEP_PAGES: usize = 2;
+
+/// The list: filter, window, cache and selection.
+#[derive(Debug)]
+pub struct ListState {
+    pub filter: RunFilter,
+    /// The filter text that produced `filter` (shown as the active filters).
+    pub filter_text: String,
+    pub generation: u64,
+    marks: Vec<Start>,
+    pages: BTreeMap<usize, Vec<RunView>>,
+    /// The final page and its length, once seen.
+    last: Option<(usize, usize)>,
+    inflight: BTreeSet<usize>,
+    pub count: Option<Result<i64, String>>,
+    count_seq: u64,
+    /// A count is being computed (live refresh does not pile another on top).
+    pub counting: bool,
+    pub sel: usize,
+    pub offset: usize,
+    pub selected_id: Option<i64>,
+    /// The last load error, shown until the next successful load.
+    pub error: Option<String>,
+    pub loaded_at: Option<Instant>,
+}
+
+impl ListState {
+    #[must_use]
+    pub fn new(filter: RunFilter, filter_text: String) -> Self {
+        Self {
+            filter,
+            filter_text,
+            generation: 0,
+            marks: vec![Start::top()],
+            pages: BTreeMap::new(),
+            last: None,
+            inflight: BTreeSet::new(),
+            count: None,
+            count_seq: 0,
+            counting: false,
+            sel: 0,
+            offset: 0,
+            selected_id: None,
+            error: None,
+            loaded_at: None,
+        }
+    }
+
+    /// Starts over with a new filter (or sort): new generation, empty cache.
+    pub fn reset(&mut self, filter: RunFilter, filter_text: String) {
+        let keep = self.selected_id;
+        let generation = self.generation + 1;
+        *self = Self::new(filter, filter_text);
+        self.generation = generation;
+        self.selected_id = keep;
+    }
+
+    /// Rows known to exist, and whether more may follow.
+    #[must_use]
+    pub fn known_rows(&self) -> (usize, bool) {
+        let t = self.marks.len() - 1;
+        match self.last {
+            Some((l, len)) => (l * P + len, false),
+            None => (t * P + self.pages.get(&t).map_or(0, Vec::len), true),
+        }
+    }
+
+    /// Whether the first page has been answered (an empty list is then really empty).
+    #[must_use]
+    pub fn first_loaded(&self) -> bool {
+        self.pages.contains_key(&0) || self.last.is_some()
+    }
+
+    /// Row `i`, when its page is cached.
+    #[must_use]
+    pub fn row(&self, i: usize) -> Option<&RunView> {
+        self.pages.get(&(i / P)).and_then(|p| p.get(i % P))
+    }
+
+    /// The selected run, when loaded.
+    #[must_use]
+    pub fn selected(&self) -> Option<&RunView> {
+        self.row(self.sel)
+    }
+
+    /// Moves the selection to row `i` (clamped) and keeps it inside a window of `height` rows.
+    pub fn select(&mut self, i: usize, height: usize) {
+        let (rows, _) = self.known_rows();
+        self.sel = i.min(rows.saturating_sub(1));
+        self.scroll_into_view(height);
+        if let Some(r) = self.row(self.sel) {
+            self.selected_id = Some(r.id);
+        }
+    }
+
+    /// Moves the selection by `delta` rows.
+    pub fn step(&mut self, delta: isize, height: usize) {
+        let target = self.sel.saturating_add_signed(delta);
+        self.select(target, height);
+    }
+
+    fn scroll_into_view(&mut self, height: usize) {
+        let h = height.max(1);
+        if self.sel < self.offset {
+            self.offset = self.sel;
+        } else if self.sel >= self.offset + h {
+            self.offset = self.sel + 1 - h;
+        }
+        let (rows, more) = self.known_rows();
+        if !more && self.offset + h > rows {
+            self.offset = rows.saturating_sub(h);
+        }
+    }
+
+    fn window_pages(&self, height: usize) -> (usize, usize) {
+        let first = self.offset / P;
+        let last = (self.offset + height.max(1) - 1) / P;
+        (first, last)
+    }
+
+    fn request(&mut self, seq: &mut u64, first: usize, count: usize) -> Option<Command> {
+        let start = self.marks.get(first)?.clone();
+        for n in first..first + count {
+            self.inflight.insert(n);
+        }
+        *seq += 1;
+        Some(Command::LoadPages {
+            generation: self.generation,
+            seq: *seq,
+            filter: self.filter.clone(),
+            first,
+            start,
+            count,
+            limit: PAGE_ROWS,
+        })
+    }
+
+    /// Requests for the pages under the window (and one ahead near its end) that are neither
+    /// cached nor asked for; evicts pages far from the window.
+    pub fn ensure(&mut self, height: usize, seq: &mut u64) -> Vec<Command> {
+        let (first, mut last) = self.window_pages(height);
+        if (self.offset + height + P / 2) / P > last {
+            last += 1;
+        }
+        if let Some((l, _)) = self.last {
+            last = last.min(l);
+        }
+        let lo = first.saturating_sub(KEEP_PAGES);
+        let hi = last + KEEP_PAGES;
+        self.pages.retain(|n, _| (lo..=hi).contains(n));
+        let mut cmds = Vec::new();
+        let mut n = first;
+        while n <= last {
+            if self.pages.contains_key(&n) || self.inflight.contains(&n) || n >= self.marks.len() {
+                n += 1;
+                continue;
+            }
+            let mut count = 1;
+            while n + count <= last && !self.pages.contains_key(&(n + count)) && !self.inflight.contains(&(n + count)) {
+                count += 1;
+            }
+            cmds.extend(self.request(seq, n, count));
+            n += count;
+        }
+        cmds
+    }
+
+    /// Reloads the pages under the window (live refresh), unless a load is already running
+    /// and the reload is not forced (after a write).
+    pub fn refresh(&mut self, height: usize, seq: &mut u64, force: bool) -> Vec<Command> {
+        if !force && !self.inflight.is_empty() {
+            return Vec::new();
+        }
+        let (first, last) = self.window_pages(height);
+        let last = self.last.map_or(last, |(l, _)| last.min(l));
+        let first = first.min(self.marks.len() - 1);
+        let count = last.saturating_sub(first) + 1;
+        self.request(seq, first, count).into_iter().collect()
+    }
+
+    /// Asks for the match count.
+    pub fn count_command(&mut self, seq: &mut u64) -> Command {
+        *seq += 1;
+        self.count_seq = *seq;
+        self.counting = true;
+        Command::Count { generation: self.generation, seq: *seq, filter: self.filter.clone() }
+    }
+
+    /// Takes a count answer (dropped when it answers an older question).
+    pub fn apply_count(&mut self, generation: u64, seq: u64, result: Result<i64, String>) -> bool {
+        if generation != self.generation || seq != self.count_seq {
+            return false;
+        }
+        self.count = Some(result);
+        self.counting = false;
+        true
+    }
+
+    /// Takes pages starting at page `first`; returns false for an older generation's answer.
+    pub fn apply_pages(
+        &mut self,
+        generation: u64,
+        (first, count): (usize, usize),
+        result: Result<Vec<Page>, String>,
+        height: usize,
+        now: Instant,
+    ) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        for n in first..first + count.max(1) {
+            self.inflight.remove(&n);
+        }
+        let pages = match result {
+            Ok(p) => p,
+            Err(e) => {
+                self.error = Some(e);
+                return true;
+            }
+        };
+        for (i, page) in pages.into_iter().enumerate() {
+            let n = first + i;
+            if n >= self.marks.len() {
+                break;
+            }
+            match Start::after(&page) {
+                Some(next) => {
+                    if self.marks.len() == n + 1 {
+                        self.marks.push(next);
+                    } else if !self.marks[n + 1].same(&next) {
+                        // The list moved under this page: later starts are no longer true.
+                        self.marks.truncate(n + 1);
+                        self.marks.push(next);
+                        self.pages.retain(|k, _| *k <= n);
+                        self.last = None;
+                    }
+                    if self.last.is_some_and(|(l, _)| l <= n) {
+                        self.last = None;
+                    }
+                }
+                None => {
+                    self.marks.truncate(n + 1);
+                    self.pages.retain(|k, _| *k <= n);
+                    self.last = Some((n, page.rows.len()));
+                }
+            }
+            self.pages.insert(n, page.rows);
+        }
+        self.error = None;
+        self.loaded_at = Some(now);
+        self.follow_selection(height);
+        true
+    }
+
+    /// Keeps the selection on its run after the rows changed.
+    fn follow_selection(&mut self, height: usize) {
+        if let Some(id) = self.selected_id {
+            let found = self.pages.iter().find_map(|(n, rows)| rows.iter().position(|r| r.id == id).map(|i| n * P + i));
+            if let Some(i) = found {
+                // Keep the run where it was on screen.
+                let delta = isize::try_from(i).unwrap_or(isize::MAX) - isize::try_from(self.sel).unwrap_or(isize::MAX);
+                self.offset = self.offset.saturating_add_signed(delta);
+                self.sel = i;
+                self.scroll_into_view(height);
+                return;
+            }
+        }
+        let (rows, _) = self.known_rows();
+        if self.first_loaded() {
+            self.sel = self.sel.min(rows.saturating_sub(1));
+            self.scroll_into_view(height);
+            self.selected_id = self.row(self.sel).map(|r| r.id);
+        }
+    }
+
+    /// Whether pages are being fetched.
+    #[must_use]
+    pub fn loading(&self) -> bool {
+        !self.inflight.is_empty()
+    }
+
+    /// How many pages are cached (tests hold the memory bound with it).
+    #[must_use]
+    pub fn cached_pages(&self) -> usize {
+        self.pages.len()
+    }
+}

@@ -1,0 +1,250 @@
+//! The filter bar's small language, compiled into a [`RunFilter`].
+//!
+//! `status:running outcome:pending decision:partially_succeeded env:"Contoso Prod" ws:Contoso
+//! type:any stale gap since:-24h until:2026-11-20 id:1000 baseline "Win11 Security"`.
+//! Fields take one value or a comma list (`status:queued,running`: any of them); repeating a
+//! field also means "any of". Closed vocabularies are checked here so a typo is an error in the
+//! bar, not an empty list. Bare words (and quoted phrases) are search terms. Every value ends up
+//! in the filter's fields and is bound as a parameter downstream: nothing here builds SQL.
+//! The empty text is "no filter" (every type); the console starts with `type:restore.execute`.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Decision, OpStatus, Outcome};
+use crate::present::parse_instant;
+use crate::service::{RunFilter, ScopeRef};
+
+/// The filter text of the default view.
+pub const DEFAULT_TEXT: &str = "type:restore.execute";
+
+/// The field names, for help and errors.
+pub const FIELDS: &str = "status, outcome, decision, type, ws, env, since, until, id, stale, gap";
+
+/// One token: `field:value` or a bare word/phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Field(String, String),
+    Word(String),
+    /// A word or phrase with quotes: always a search term (`"stale"` searches for "stale").
+    Quoted(String),
+}
+
+/// Splits on spaces outside double quotes; quotes group (`env:"Contoso Prod"`, `"a b"`).
+///
+/// # Errors
+/// An unclosed quote.
+pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Ok(tokens);
+        }
+        let mut raw = String::new();
+        let mut field: Option<String> = None;
+        let mut quoted = false;
+        let mut had_quotes = false;
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() && !quoted {
+                break;
+            }
+            chars.next();
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    had_quotes = true;
+                }
+                ':' if !quoted && field.is_none() && !raw.is_empty() => field = Some(std::mem::take(&mut raw)),
+                c => raw.push(c),
+            }
+        }
+        if quoted {
+            return Err("unclosed quote".to_owned());
+        }
+        tokens.push(match field {
+            Some(f) => Token::Field(f.to_lowercase(), raw),
+            None if had_quotes => Token::Quoted(raw),
+            None => Token::Word(raw),
+        });
+    }
+}
+
+fn values(field: &str, value: &str) -> Result<Vec<String>, String> {
+    let v: Vec<String> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if v.is_empty() {
+        return Err(format!("{field}: needs a value, e.g. {field}:…"));
+    }
+    Ok(v)
+}
+
+fn vocab<T: Copy>(
+    field: &str,
+    value: &str,
+    all: &[T],
+    parse: impl Fn(&str) -> Result<T, crate::domain::UnknownValue>,
+    text: impl Fn(T) -> &'static str,
+) -> Result<Vec<T>, String> {
+    values(field, value)?
+        .iter()
+        .map(|v| {
+            parse(v).map_err(|e| {
+                let words: Vec<&str> = all.iter().map(|a| text(*a)).collect();
+                format!("{field}: {e} (one of {})", words.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Compiles filter text into a filter; `base` supplies the sort, which the bar does not set.
+///
+/// # Errors
+/// One sentence naming the bad token; the caller keeps its previous filter.
+pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilter, String> {
+    let mut f = RunFilter::default();
+    f.query.sort = base.query.sort;
+    f.query.ascending = base.query.ascending;
+    let mut any_type = false;
+    for token in tokenize(text)? {
+        match token {
+            Token::Word(w) => match w.to_lowercase().as_str() {
+                "stale" => f.stale = true,
+                "gap" => f.gap = true,
+                _ if w.trim().is_empty() => {}
+                _ => f.query.search.push(w),
+            },
+            Token::Quoted(w) if w.trim().is_empty() => {}
+            Token::Quoted(w) => f.query.search.push(w),
+            Token::Field(name, value) => match name.as_str() {
+                "status" => f.query.statuses.extend(
+                    vocab("status", &value, OpStatus::ALL, OpStatus::parse, OpStatus::as_str)?
+                        .into_iter()
+                        .map(|s| s.as_str().to_owned()),
+                ),
+                "outcome" => f.query.outcomes.extend(
+                    vocab("outcome", &value, Outcome::ALL, Outcome::parse, Outcome::as_str)?
+                        .into_iter()
+                        .map(|s| s.as_str().to_owned()),
+                ),
+                "decision" => {
+                    f.decisions.extend(vocab("decision", &value, Decision::ALL, Decision::parse, Decision::as_str)?);
+                }
+                "type" => {
+                    for t in values("type", &value)? {
+                        if t.eq_ignore_ascii_case("any") {
+                            any_type = true;
+                        } else {
+                            f.query.types.push(t);
+                        }
+                    }
+                }
+                "ws" | "workspace" => {
+                    f.query.workspaces.extend(values(&name, &value)?.iter().map(|v| ScopeRef::parse(v)));
+                }
+                "env" | "environment" => {
+                    f.query.environments.extend(values(&name, &value)?.iter().map(|v| ScopeRef::parse(v)));
+                }
+                "since" => f.query.since = Some(parse_instant(&value, now).map_err(|e| format!("since: {e}"))?),
+                "until" => f.query.until = Some(parse_instant(&value, now).map_err(|e| format!("until: {e}"))?),
+                "id" => {
+                    for v in values("id", &value)? {
+                        let id = v
+                            .trim_start_matches('#')
+                            .parse::<i64>()
+                            .map_err(|_| format!("id: {v:?} is not a run id"))?;
+                        f.query.ids.push(id);
+                    }
+                }
+                "stale" | "gap" => return Err(format!("{name} takes no value: write just `{name}`")),
+                other => {
+                    return Err(format!("unknown field {other:?}: use {FIELDS}, or quote the text to search for it"));
+                }
+            },
+        }
+    }
+    if any_type {
+        f.query.types.clear();
+    }
+    Ok(f)
+}
+
+/// The active filters as short labels for the bar (`[status:running]`, `[search "x"]`…).
+#[must_use]
+pub fn chips(text: &str) -> Vec<String> {
+    tokenize(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| match t {
+            Token::Field(f, v) if v.contains(' ') => format!("{f}:\"{v}\""),
+            Token::Field(f, v) => format!("{f}:{v}"),
+            Token::Word(w) if matches!(w.to_lowercase().as_str(), "stale" | "gap") => w.to_lowercase(),
+            Token::Word(w) | Token::Quoted(w) => format!("\"{w}\""),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::SortKey;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").map(|t| t.with_timezone(&Utc)).expect("time")
+    }
+
+    #[test]
+    fn the_full_language_compiles() {
+        let text = r#"status:running outcome:pending decision:partially_succeeded env:"Contoso Prod" ws:Contoso type:any stale gap since:-24h until:2026-11-20 baseline"#;
+        let f = parse(text, &RunFilter::default(), now()).expect("parses");
+        assert_eq!(f.query.statuses, ["running"]);
+        assert_eq!(f.query.outcomes, ["pending"]);
+        assert_eq!(f.decisions, [Decision::PartiallySucceeded]);
+        assert_eq!(f.query.environments, [ScopeRef::Name("Contoso Prod".into())]);
+        assert_eq!(f.query.workspaces, [ScopeRef::Name("Contoso".into())]);
+        assert!(f.query.types.is_empty(), "type:any lists every type");
+        assert!(f.stale && f.gap);
+        assert_eq!(f.query.since.map(crate::present::time), Some("2026-11-19T12:00:00Z".into()));
+        assert_eq!(f.query.until.map(crate::present::time), Some("2026-11-20T00:00:00Z".into()));
+        assert_eq!(f.query.search, ["baseline"]);
+    }
+
+    #[test]
+    fn lists_quotes_ids_and_sort_are_kept() {
+        let mut base = RunFilter::default();
+        base.query.sort = SortKey::Updated;
+        let f = parse(r#"status:queued,running id:#1000 "Win11 Security" ws:1"#, &base, now()).expect("parses");
+        assert_eq!(f.query.statuses, ["queued", "running"]);
+        assert_eq!(f.query.ids, [1000]);
+        assert_eq!(f.query.search, ["Win11 Security"]);
+        let quoted = parse(r#""stale" gap"#, &base, now()).expect("parses");
+        assert!(!quoted.stale && quoted.gap && quoted.query.search == ["stale"], "quotes make a search term");
+        assert_eq!(f.query.workspaces, [ScopeRef::Id(1)]);
+        assert_eq!(f.query.sort, SortKey::Updated);
+        assert_eq!(parse(DEFAULT_TEXT, &base, now()).expect("default").query.types, ["restore.execute"]);
+        let empty = parse("", &base, now()).expect("empty");
+        assert!(empty.query.types.is_empty() && empty.query.search.is_empty());
+        assert_eq!(empty.query.sort, SortKey::Updated, "the bar never resets the sort");
+    }
+
+    #[test]
+    fn bad_text_is_one_clear_sentence() {
+        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err(t);
+        assert!(e("status:runing").contains("unknown status \"runing\""));
+        assert!(e("decision:great").contains("one of not_reconciled"));
+        assert!(e("colour:red").contains("unknown field \"colour\""));
+        assert!(e("env:\"Contoso").contains("unclosed quote"));
+        assert!(e("since:yesterday").starts_with("since:"));
+        assert!(e("status:").contains("needs a value"));
+        assert!(e("id:abc").contains("not a run id"));
+    }
+
+    #[test]
+    fn chips_show_each_active_filter() {
+        assert_eq!(
+            chips(r#"type:restore.execute env:"Contoso Prod" stale kiosk"#),
+            ["type:restore.execute", "env:\"Contoso Prod\"", "stale", "\"kiosk\""]
+        );
+    }
+}

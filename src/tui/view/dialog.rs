@@ -1,0 +1,199 @@
+//! The reconcile dialog (a modal, never a status-bar prompt) and the notice popup.
+//!
+//! The dialog shows the run, its workspace and environment, the decision it is bound to (by
+//! symbol and word), what will be written and every finding; then the run-id field (Enter is
+//! inert until it matches), an optional note, and — once sent — "reconciling…" and the result:
+//! written, nothing to do, conflict, proof changed (rebound to the new verdict), forbidden,
+//! not found, or an error. Nothing here acts: keys are handled in `app.rs`.
+
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
+use tui_input::Input;
+
+use super::common::{decision_span, popup, safe, trunc, wrap};
+use crate::domain::Outcome as OpOutcome;
+use crate::present::symbol;
+use crate::sanitize::clean;
+use crate::tui::app::dialog::{Dialog, Field, Outcome, Phase};
+use crate::tui::app::{App, Notice};
+use crate::tui::theme::Theme;
+
+const LABEL: usize = 13;
+
+fn row(label: &str, value: Vec<Span<'static>>, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!(" {label:<LABEL$}"), theme.muted)];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+fn input_line(input: &Input, width: usize, focused: bool, theme: &Theme) -> (Line<'static>, usize) {
+    let inner = width.saturating_sub(4).max(1);
+    let scroll = input.visual_scroll(inner);
+    let text: String = clean(input.value()).chars().skip(scroll).collect();
+    let style = if focused { theme.input } else { theme.muted };
+    let line = Line::from(vec![Span::raw(" "), Span::styled(format!(" {:<inner$} ", trunc(&text, inner)), style)]);
+    (line, 2 + input.visual_cursor().saturating_sub(scroll))
+}
+
+fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let (text, style) = match &d.phase {
+        Phase::Running => {
+            ("⟳ reconciling… (Esc closes this; the write still finishes whole or not at all)".to_owned(), theme.waiting)
+        }
+        Phase::Editing => return Vec::new(),
+        Phase::Done(Outcome::Written { status, outcome }) => (
+            format!(
+                "{} written: run {} is now {} · {} {}. Enter closes.",
+                symbol("succeeded"),
+                d.run.id,
+                clean(status),
+                symbol(outcome),
+                clean(outcome)
+            ),
+            theme.ok,
+        ),
+        Phase::Done(Outcome::NothingToDo { verdict }) => {
+            let moved = if d.changed_from.is_some() { "the proof changed meanwhile; " } else { "" };
+            (
+                format!(
+                    "· nothing to do: {moved}the verdict is now {} {} ({} — {}). Nothing was written.",
+                    symbol(verdict.decision.as_str()),
+                    verdict.decision,
+                    verdict.reason_code,
+                    verdict.reason_code.describe()
+                ),
+                theme.gap,
+            )
+        }
+        Phase::Done(Outcome::Conflict(m)) => (format!("✘ {}", clean(m)), theme.danger),
+        Phase::Done(Outcome::Forbidden(m)) => {
+            (format!("⛔ forbidden: {}. Nothing was written.", clean(m)), theme.danger)
+        }
+        Phase::Done(Outcome::NotFound(m)) => (format!("✘ {}. Nothing was written.", clean(m)), theme.danger),
+        Phase::Done(Outcome::Error(m)) => (format!("✘ error: {}. Nothing was written.", clean(m)), theme.error),
+    };
+    wrap(&text, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), style)).collect()
+}
+
+/// The dialog's lines; `compact` (a short terminal) leaves out the explanatory and blank lines.
+fn body(d: &Dialog, width: usize, compact: bool, theme: &Theme) -> (Vec<Line<'static>>, Option<(u16, u16)>) {
+    let r = &d.run;
+    let v = &d.verdict;
+    let room = width.saturating_sub(LABEL + 2).max(8);
+    let mut lines = vec![
+        row("Run", vec![Span::raw(format!("{} · {}", r.id, safe(&r.op_type, room.saturating_sub(10))))], theme),
+        row("Workspace", vec![Span::raw(safe(&r.workspace, room))], theme),
+        row("Environment", vec![Span::raw(safe(&format!("{} · {}", r.environment, r.tenant_ref), room))], theme),
+        row("Decision", vec![decision_span(v.decision, theme), Span::raw(format!(" · {}", v.reason_code))], theme),
+    ];
+    let outcome = OpOutcome::from_decision(v.decision).map_or("-", OpOutcome::as_str);
+    lines.push(row(
+        "Will write",
+        vec![Span::styled(format!("status completed · outcome {} {outcome}", symbol(outcome)), theme.danger)],
+        theme,
+    ));
+    let also = "+ context.reconciliation, summary counts, one audit entry, one notification";
+    if !compact {
+        lines.extend(wrap(also, room).into_iter().map(|l| Line::styled(format!(" {:LABEL$}{l}", ""), theme.muted)));
+    }
+    for (i, f) in v.findings.iter().enumerate() {
+        let label = if i == 0 { "Findings" } else { "" };
+        let mut wrapped = wrap(&format!("{f} — {}", f.describe()), room).into_iter();
+        lines.push(row(label, vec![Span::styled(wrapped.next().unwrap_or_default(), finding_style(*f, theme))], theme));
+        lines.extend(wrapped.map(|l| Line::raw(format!(" {:LABEL$}{l}", ""))));
+    }
+    if let (Some(was), Phase::Editing) = (d.changed_from, &d.phase) {
+        let text = format!(
+            "⚠ The proof changed: it said {was} when you opened this; it now says {}. Review the new verdict and type the run id again to confirm it.",
+            v.decision
+        );
+        if !compact {
+            lines.push(Line::raw(""));
+        }
+        lines.extend(
+            wrap(&text, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.danger)),
+        );
+    }
+    if !compact {
+        lines.push(Line::raw(""));
+    }
+    let mut cursor = None;
+    let editing = d.phase == Phase::Editing;
+    lines.push(Line::raw(format!(" Type the run id ({}) to confirm:", r.id)));
+    let (line, x) = input_line(&d.id_input, width, editing && d.field == Field::RunId, theme);
+    if editing && d.field == Field::RunId {
+        cursor = Some((x, lines.len()));
+    }
+    lines.push(line);
+    lines.push(Line::raw(" Note (optional, kept in the audit entry):"));
+    let (line, x) = input_line(&d.note_input, width, editing && d.field == Field::Note, theme);
+    if editing && d.field == Field::Note {
+        cursor = Some((x, lines.len()));
+    }
+    lines.push(line);
+    if !compact {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(result_lines(d, width, theme));
+    if editing {
+        let enter = if d.id_matches() {
+            Span::styled("Enter reconciles", theme.danger)
+        } else {
+            Span::styled(format!("Enter: type {} first", r.id), theme.muted)
+        };
+        lines.push(Line::from(vec![Span::raw(" "), enter, Span::styled(" · Tab note/id · Esc cancel", theme.hint)]));
+    }
+    let cursor = cursor.map(|(x, y)| (u16::try_from(x).unwrap_or(0), u16::try_from(y).unwrap_or(0)));
+    (lines, cursor)
+}
+
+fn finding_style(f: crate::domain::ReasonCode, theme: &Theme) -> Style {
+    if f == crate::domain::ReasonCode::ProofComplete {
+        theme.pass
+    } else {
+        theme.gap
+    }
+}
+
+/// The reconcile dialog over the current view.
+pub fn render(frame: &mut Frame<'_>, area: Rect, d: &Dialog, _app: &App, theme: &Theme) {
+    let width = area.width.saturating_sub(4).min(80);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let (mut lines, mut cursor) = body(d, inner_width, false, theme);
+    if lines.len() + 4 > usize::from(area.height) {
+        (lines, cursor) = body(d, inner_width, true, theme);
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = popup(area, width, height);
+    let title = Span::styled(format!(" Reconcile run {} ", d.run.id), theme.title);
+    let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    if let Some((x, y)) = cursor {
+        if y < inner.height {
+            frame.set_cursor_position(Position::new((inner.x + x).min(inner.right().saturating_sub(1)), inner.y + y));
+        }
+    }
+}
+
+/// A notice: why `r` cannot act, or a result that arrived after its dialog closed.
+pub fn render_notice(frame: &mut Frame<'_>, area: Rect, n: &Notice, theme: &Theme) {
+    let width = area.width.saturating_sub(4).min(72);
+    let inner = usize::from(width.saturating_sub(4));
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for l in &n.lines {
+        lines.extend(wrap(&clean(l), inner).into_iter().map(|w| Line::raw(format!(" {w}"))));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" Esc or Enter closes", theme.hint));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = popup(area, width, height);
+    let title = Span::styled(format!(" {} ", clean(&n.title)), theme.danger);
+    let block = Block::bordered().title(title).border_style(theme.danger).style(theme.modal);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

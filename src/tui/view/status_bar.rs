@@ -1,0 +1,164 @@
+//! The two bottom lines. The status bar: database (label only, never a password), operator
+//! and role in the current run's workspace, `[RO]`/`[RW]`, the current run's workspace and
+//! environment, and live/paused with the data's age. The hint line: a flash message, or the
+//! current context's hints generated from the keymap table (writes hidden when read-only).
+
+use std::time::Duration;
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use super::common::{safe, trunc};
+use crate::sanitize::clean;
+use crate::tui::action::Action;
+use crate::tui::app::dialog::Phase;
+use crate::tui::app::{App, View};
+use crate::tui::keymap::{self, Scope};
+use crate::tui::theme::Theme;
+
+/// A label cut in the middle so its kind (`sqlite`, `postgres`) and its end (the file or
+/// database name) stay readable: `sqlite …/db/t.sqlite`.
+#[must_use]
+pub fn keep_end(label: &str, width: usize) -> String {
+    if label.width() <= width {
+        return label.to_owned();
+    }
+    let (kind, rest) = label.split_once(' ').unwrap_or(("", label));
+    let room = width.saturating_sub(kind.width() + 2);
+    if room < 4 {
+        return trunc(label, width);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in rest.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{kind} …{tail}")
+}
+
+/// `4s`, `3m`, `2h`.
+#[must_use]
+pub fn short_age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let session = app.session();
+    let me = session.operator();
+    let run = app.current_run();
+    let role = run.map_or_else(|| me.headline_role(), |r| me.role_in(r.workspace_id)).map_or("no role", |r| r.as_str());
+    let mode = if session.read_only() { "[RO]" } else { "[RW]" };
+    let scope = run.map_or_else(|| "no run selected".to_owned(), |r| format!("{} / {}", r.workspace, r.environment));
+    let loading = match app.view {
+        View::List => app.list.loading(),
+        View::Detail => app.detail.as_ref().is_some_and(|d| d.inflight),
+    };
+    let live = if app.paused { "⏸ paused" } else { "↻ live" };
+    let age = match (app.data_age(), loading) {
+        (_, true) => "loading…".to_owned(),
+        (Some(d), false) => short_age(d),
+        (None, false) => "no data".to_owned(),
+    };
+    let tail = [
+        format!(" {} ({role}) ", safe(&me.handle, 24)),
+        format!(" {mode} "),
+        format!(" {} ", safe(&scope, 48)),
+        format!(" {live} {age} "),
+    ];
+    let tail_width: usize = tail.iter().map(|t| t.width() + 1).sum();
+    let db_width = usize::from(area.width).saturating_sub(tail_width + 2).max(6);
+    let db = format!(" {} ", keep_end(&clean(session.database_label()), db_width));
+    let sep = Span::styled("│", theme.status_bar);
+    let mut spans = vec![Span::styled(db, theme.status_bar), sep.clone()];
+    for (i, t) in tail.into_iter().enumerate() {
+        let style = match i {
+            1 if session.read_only() => theme.status_accent,
+            2 => theme.status_accent,
+            _ => theme.status_bar,
+        };
+        if i > 0 {
+            spans.push(sep.clone());
+        }
+        spans.push(Span::styled(t, style));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    spans.push(Span::styled(" ".repeat(usize::from(area.width).saturating_sub(used)), theme.status_bar));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+}
+
+/// The scope whose keys are live now.
+#[must_use]
+pub fn scope(app: &App) -> Scope {
+    if app.dialog.is_some() {
+        Scope::Dialog
+    } else if app.filter_edit.is_some() {
+        Scope::FilterBar
+    } else if app.view == View::Detail {
+        Scope::Detail
+    } else {
+        Scope::List
+    }
+}
+
+pub fn render_hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let width = usize::from(area.width);
+    if let Some(flash) = &app.flash {
+        frame.render_widget(Paragraph::new(Span::styled(trunc(&format!(" {flash}"), width), theme.ok)), area);
+        return;
+    }
+    let mut hide = vec![];
+    if app.session().read_only() {
+        hide.push(Action::Reconcile);
+    }
+    if app.dialog.as_ref().is_some_and(|d| d.phase != Phase::Editing) {
+        // Sent: only closing is left to do.
+        hide.extend([Action::Submit, Action::SwitchField]);
+    }
+    let all = keymap::hints(scope(app), &hide);
+    // Help and quit always show; the view's own hints fill the room before them.
+    let (last, first): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, w)| matches!(*w, "help" | "quit"));
+    let cost = |(k, w): &(&str, &str)| k.width() + w.width() + 3;
+    let mut room = width.saturating_sub(1 + last.iter().map(cost).sum::<usize>());
+    let mut spans = vec![Span::raw(" ")];
+    for (key, word) in first
+        .into_iter()
+        .filter(|h| {
+            let fits = cost(h) <= room;
+            if fits {
+                room -= cost(h);
+            }
+            fits
+        })
+        .chain(last)
+    {
+        spans.push(Span::styled(key, theme.hint_key));
+        spans.push(Span::styled(format!(" {word}  "), theme.hint));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_labels_keep_their_kind_and_their_end() {
+        assert_eq!(keep_end("sqlite /a/very/long/path/to/db.sqlite", 22), "sqlite …h/to/db.sqlite");
+        assert_eq!(keep_end("sqlite short.db", 40), "sqlite short.db");
+        assert_eq!(keep_end("postgres db.example.org:5432/proofdesk", 24).chars().count(), 24);
+    }
+}

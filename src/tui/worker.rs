@@ -1,0 +1,167 @@
+//! The worker: runs [`Command`]s against the service off the UI task and answers with
+//! [`Msg`]s. In the console each command is a tokio task whose reply goes back over an mpsc
+//! channel; in tests [`settle`] runs them one by one to completion, with no sleeps.
+//!
+//! Writes (reconcile) are tracked, so that on quit or on a signal the console can let an
+//! in-flight reconciliation finish (its transaction commits whole or rolls back whole; a task
+//! dropped before its commit leaves the run as it was).
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::app::App;
+use super::event::{Msg, Reply};
+use crate::domain::Decision;
+use crate::service::{Page, RunFilter, Service};
+
+/// Where a list page starts: the `next` of the page before it. The service hands cursors out
+/// only inside pages, so a start is a [`Page`] with its rows dropped; the first page starts at
+/// [`Start::top`].
+#[derive(Debug, Clone, Default)]
+pub struct Start(Page);
+
+impl Start {
+    /// The start of the first page.
+    #[must_use]
+    pub fn top() -> Self {
+        Self::default()
+    }
+
+    /// The start of the page after `page`, if there is one.
+    #[must_use]
+    pub fn after(page: &Page) -> Option<Self> {
+        page.next.map(|_| Self(Page { rows: Vec::new(), next: page.next }))
+    }
+
+    /// Whether two starts are the same position.
+    #[must_use]
+    pub fn same(&self, other: &Self) -> bool {
+        self.0.next == other.0.next
+    }
+}
+
+/// A request to the service.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `count` consecutive pages of `limit` rows, the first starting at `start`.
+    LoadPages { generation: u64, seq: u64, filter: RunFilter, first: usize, start: Start, count: usize, limit: u32 },
+    /// The match count of `filter`.
+    Count { generation: u64, seq: u64, filter: RunFilter },
+    /// One run's detail; `raw` adds the masked provider payloads.
+    Detail { seq: u64, id: i64, raw: bool },
+    /// Reconcile `id`, bound to the decision the operator confirmed.
+    Reconcile { seq: u64, id: i64, expected: Decision, note: Option<String> },
+}
+
+impl Command {
+    /// Whether the command writes.
+    #[must_use]
+    pub const fn writes(&self) -> bool {
+        matches!(self, Self::Reconcile { .. })
+    }
+}
+
+/// Runs one command to completion.
+pub async fn execute(service: &Service, cmd: Command) -> Msg {
+    let reply = match cmd {
+        Command::LoadPages { generation, seq, filter, first, start, count, limit } => {
+            let mut pages = Vec::with_capacity(count);
+            let mut after = start.0.next;
+            let mut result = Ok(());
+            for _ in 0..count.max(1) {
+                match service.list(&filter, after, limit).await {
+                    Ok(page) => {
+                        let next = page.next;
+                        pages.push(page);
+                        match next {
+                            Some(_) => after = next,
+                            None => break,
+                        }
+                    }
+                    Err(e) => {
+                        result = Err(e.to_string());
+                        break;
+                    }
+                }
+            }
+            Reply::Pages { generation, seq, first, count, result: result.map(|()| pages) }
+        }
+        Command::Count { generation, seq, filter } => {
+            Reply::Count { generation, seq, result: service.count(&filter).await.map_err(|e| e.to_string()) }
+        }
+        Command::Detail { seq, id, raw } => {
+            Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
+        }
+        Command::Reconcile { seq, id, expected, note } => Reply::Reconciled {
+            seq,
+            id,
+            result: Box::new(service.reconcile(id, Some(expected), note.as_deref()).await),
+        },
+    };
+    Msg::Reply(reply)
+}
+
+/// Runs commands as tokio tasks and sends their replies to the UI loop.
+#[derive(Debug)]
+pub struct Worker {
+    service: Service,
+    tx: UnboundedSender<Msg>,
+    writes: Vec<JoinHandle<()>>,
+}
+
+impl Worker {
+    #[must_use]
+    pub const fn new(service: Service, tx: UnboundedSender<Msg>) -> Self {
+        Self { service, tx, writes: Vec::new() }
+    }
+
+    /// Starts `cmd` in the background.
+    pub fn spawn(&mut self, cmd: Command) {
+        let writes = cmd.writes();
+        let service = self.service.clone();
+        let job = tokio::spawn(async move { execute(&service, cmd).await });
+        let tx = self.tx.clone();
+        let watch = tokio::spawn(async move {
+            let msg = match job.await {
+                Ok(msg) => msg,
+                Err(e) if e.is_panic() => Msg::Reply(Reply::Crashed(format!("a background task panicked: {e}"))),
+                Err(_) => return,
+            };
+            // The UI may be gone already (quitting): nothing to tell then.
+            let _ = tx.send(msg);
+        });
+        if writes {
+            self.writes.retain(|h| !h.is_finished());
+            self.writes.push(watch);
+        }
+    }
+
+    /// Whether a write is still running.
+    #[must_use]
+    pub fn writing(&self) -> bool {
+        self.writes.iter().any(|h| !h.is_finished())
+    }
+
+    /// Waits (at most `limit` in all) for in-flight writes to commit or roll back.
+    pub async fn finish_writes(&mut self, limit: Duration) {
+        let all = futures::future::join_all(self.writes.drain(..));
+        let _ = tokio::time::timeout(limit, all).await;
+    }
+}
+
+/// Runs `cmds` and every command their replies cause, one at a time, until none is left
+/// (bounded, in case of a bug that keeps asking). For tests and scripted use: no timing.
+pub async fn settle(app: &mut App, service: &Service, cmds: Vec<Command>) {
+    let mut queue = std::collections::VecDeque::from(cmds);
+    let mut budget = 10_000_u32;
+    while let Some(cmd) = queue.pop_front() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            break;
+        }
+        let msg = execute(service, cmd).await;
+        queue.extend(app.update(msg));
+    }
+}

@@ -1,0 +1,518 @@
+//! Whole-console flows on `TestBackend`: seeded databases (the shared fixture cases), a fixed
+//! clock, keys fed to `App::update`, worker commands run to completion with `worker::settle`
+//! (no sleeps), and `insta` snapshots of the rendered text. Theme tests compare styles too.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use proofdesk::domain::Decision;
+use proofdesk::service::{Clock, OpenOptions, Service};
+use proofdesk::store::{fixtures, Create, Store};
+use proofdesk::tui::app::dialog::{Outcome, Phase};
+use proofdesk::tui::event::{Msg, Reply};
+use proofdesk::tui::worker::{settle, Command};
+use proofdesk::tui::{render, App, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use serde_json::{json, Value};
+
+const WIDE: (u16, u16) = (120, 40);
+const SMALL: (u16, u16) = (80, 24);
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").expect("time").with_timezone(&Utc)
+}
+
+fn case(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cases").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("read case")).expect("case JSON")
+}
+
+/// A fresh SQLite file under `target/` with a path of fixed length (the status bar shows it).
+struct Db {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Db {
+    async fn with(docs: &[Value]) -> Self {
+        std::fs::create_dir_all("target/tui-flows").expect("dir");
+        let dir = tempfile::Builder::new().prefix("db-").rand_bytes(6).tempdir_in("target/tui-flows").expect("tempdir");
+        let name = dir.path().file_name().and_then(|n| n.to_str()).expect("name");
+        let url = format!("sqlite:target/tui-flows/{name}/t.sqlite");
+        let store = Store::open(&url, Create::IfMissing).await.expect("open store");
+        for doc in docs {
+            fixtures::load_value(&store, doc).await.expect("fixture loads");
+        }
+        Self { dir, store }
+    }
+
+    async fn service(&self, who: &str, read_only: bool) -> Service {
+        let opts = OpenOptions {
+            url: None,
+            operator: Some(who.to_owned()),
+            read_only,
+            stale_after: Duration::minutes(30),
+            clock: Clock::fixed(now()),
+        };
+        Service::with_store(self.store.clone(), opts).await.expect("service")
+    }
+
+    /// Rendered text with the random part of the database path made stable.
+    fn stable(&self, text: &str) -> String {
+        let name = self.dir.path().file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        text.replace(&name, "db-XXXXXX")
+    }
+}
+
+/// Several cases in one database: every per-case id moved by `100 * k`.
+fn merged(names: &[&str]) -> Value {
+    let mut out = case(names[0]);
+    for table in ["operation_runs", "restore_runs", "restore_items", "evidence", "audit_log"] {
+        out[table] = json!([]);
+    }
+    for (k, name) in names.iter().enumerate() {
+        let off = 100 * (i64::try_from(k).expect("k") + 1);
+        let c = case(name);
+        let shift = |v: &Value| json!(v.as_i64().expect("id") + off);
+        let mut push = |table: &str, fields: &[&str]| {
+            for row in c[table].as_array().cloned().unwrap_or_default() {
+                let mut row = row;
+                for f in fields {
+                    if row[*f].is_i64() {
+                        row[*f] = shift(&row[*f]);
+                    }
+                }
+                if let Some(rid) = row.pointer("/context/restore_run_id").cloned() {
+                    row["context"]["restore_run_id"] = shift(&rid);
+                }
+                out[table].as_array_mut().expect("array").push(row);
+            }
+        };
+        push("operation_runs", &["id"]);
+        push("restore_runs", &["id", "operation_run_id"]);
+        push("restore_items", &["id", "restore_run_id"]);
+        push("evidence", &["id", "restore_run_id"]);
+        push("audit_log", &["id", "subject_id"]);
+    }
+    out
+}
+
+/// `n` synthetic `restore.execute` runs without a restore, one minute apart, ids 10000…
+fn synthetic(n: i64) -> Value {
+    let mut base = case("19-proof-complete.json");
+    let runs: Vec<Value> = (0..n)
+        .map(|i| {
+            let at = (now() - Duration::days(2) + Duration::minutes(i)).to_rfc3339();
+            json!({"id": 10_000 + i, "workspace_id": 1, "environment_id": 10, "type": "restore.execute",
+                   "status": "queued", "outcome": "pending", "context": {}, "created_at": at, "updated_at": at})
+        })
+        .collect();
+    base["operation_runs"] = Value::Array(runs);
+    for t in ["restore_runs", "restore_items", "evidence", "audit_log"] {
+        base[t] = json!([]);
+    }
+    base
+}
+
+fn only_base() -> Value {
+    let mut base = synthetic(0);
+    base["operation_runs"] = json!([]);
+    base
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+async fn start(svc: &Service, size: (u16, u16)) -> App {
+    let (mut app, cmds) = App::new(svc.clone(), size, Instant::now());
+    settle(&mut app, svc, cmds).await;
+    app
+}
+
+async fn press(app: &mut App, svc: &Service, msgs: impl IntoIterator<Item = Msg>) {
+    for m in msgs {
+        let cmds = app.update(m);
+        settle(app, svc, cmds).await;
+    }
+}
+
+async fn type_text(app: &mut App, svc: &Service, text: &str) {
+    press(app, svc, text.chars().map(key)).await;
+}
+
+fn buffer(app: &App, theme: &Theme) -> Buffer {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| render(f, app, theme)).expect("draw");
+    t.backend().buffer().clone()
+}
+
+fn text_of(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0usize;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if skip == 0 {
+                line.push_str(cell.symbol());
+            }
+            skip = skip.max(unicode_width::UnicodeWidthStr::width(cell.symbol())).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(db: &Db, app: &App) -> String {
+    db.stable(&text_of(&buffer(app, &Theme::built_in("default").expect("theme"))))
+}
+
+/// A database with one case, the console started as `who`.
+async fn one(name: &str, who: &str, read_only: bool, size: (u16, u16)) -> (Db, Service, App) {
+    let db = Db::with(&[case(name)]).await;
+    let svc = db.service(who, read_only).await;
+    let app = start(&svc, size).await;
+    (db, svc, app)
+}
+
+#[tokio::test]
+async fn list_empty_says_so_and_shows_the_default_filter() {
+    let db = Db::with(&[only_base()]).await;
+    let svc = db.service("alice", false).await;
+    let app = start(&svc, WIDE).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("[type:restore.execute]") && s.contains("No runs match"));
+    insta::assert_snapshot!("list_empty", s);
+}
+
+const MANY: [&str; 8] = [
+    "19-proof-complete.json",
+    "15-mixed.json",
+    "09-blocked-write-gate.json",
+    "14-no-item-succeeded.json",
+    "04-wrong-workspace.json",
+    "02-already-terminal-drift.json",
+    "08-not-stale.json",
+    "01-unsupported-type.json",
+];
+
+#[tokio::test]
+async fn list_many_rows_wide_and_narrow() {
+    let db = Db::with(&[merged(&MANY)]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [key('j'), key('j')]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("▶") && s.contains("≠ drift") && s.contains("⏱ stale"));
+    assert!(!s.contains("backup.capture"), "the default view lists restore.execute only");
+    insta::assert_snapshot!("list_many", s);
+    press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1)]).await;
+    insta::assert_snapshot!("list_many_80x24", screen(&db, &app));
+}
+
+#[tokio::test]
+async fn filter_bar_compiles_the_language_and_keeps_the_old_filter_on_error() {
+    let db = Db::with(&[merged(&MANY)]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [key('/'), ctrl('u')]).await;
+    type_text(&mut app, &svc, "status:runing").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("unknown status \"runing\"") && s.contains("previous filter stays active"));
+    insta::assert_snapshot!("filter_error", s);
+    assert_eq!(app.list.filter_text, "type:restore.execute");
+    press(&mut app, &svc, [ctrl('u')]).await;
+    type_text(&mut app, &svc, "type:any decision:partially_succeeded,not_reconciled gap").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("[decision:partially_succeeded,not_reconciled]") && s.contains("[gap]"));
+    insta::assert_snapshot!("list_filtered", s);
+    press(&mut app, &svc, [key('x')]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("backup.capture") && s.contains("every run of every type"), "x clears every filter");
+    press(&mut app, &svc, [key('/'), ctrl('u')]).await;
+    type_text(&mut app, &svc, "Kiosk").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    assert!(screen(&db, &app).contains("No runs match"), "search terms reach the query");
+}
+
+#[tokio::test]
+async fn detail_for_each_decision() {
+    for (name, snap, expect) in [
+        ("19-proof-complete.json", "detail_succeeded", "✔ succeeded"),
+        ("15-mixed.json", "detail_partially_succeeded", "◐ partially_succeeded"),
+        ("09-blocked-write-gate.json", "detail_blocked", "⛔ blocked"),
+        ("14-no-item-succeeded.json", "detail_failed", "✘ failed"),
+        ("04-wrong-workspace.json", "detail_out_of_scope", "· not_reconciled"),
+    ] {
+        let (db, svc, mut app) = one(name, "alice", false, WIDE).await;
+        press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+        let s = screen(&db, &app);
+        assert!(s.contains(expect), "{name}: {s}");
+        if name.starts_with("04") {
+            assert!(s.contains("restore_run_wrong_workspace") && s.contains("Nothing of a restore is shown"));
+            assert!(!s.contains("#500") && !s.contains("Win11"), "nothing of the foreign restore leaks");
+        }
+        insta::assert_snapshot!(snap, s);
+    }
+}
+
+#[tokio::test]
+async fn detail_panes_jump_and_reveal_on_demand() {
+    let mut doc = case("15-mixed.json");
+    doc["restore_items"][1]["provider_payload"] =
+        json!({"error": {"code": "BadRequest"}, "client_secret": "hunter2", "headers": {"Authorization": "Bearer x"}});
+    let db = Db::with(&[doc]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [code(KeyCode::Enter), key('g'), key('f'), key('e'), key('v')]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("Property 'foo' is read-only") && s.contains("••••"), "{s}");
+    assert!(!s.contains("hunter2") && !s.contains("Bearer x"), "secrets stay masked");
+    insta::assert_snapshot!("detail_items_revealed", s);
+    press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1), code(KeyCode::Tab)]).await;
+    insta::assert_snapshot!("detail_80x24_evidence", screen(&db, &app));
+    press(&mut app, &svc, [code(KeyCode::Tab), code(KeyCode::End)]).await;
+    let bottom = app.detail.as_ref().map_or(0, |d| d.proof_scroll);
+    assert!(bottom > 0, "the proof pane scrolls at 80x24");
+    press(&mut app, &svc, [key('k')]).await;
+    assert_eq!(app.detail.as_ref().map(|d| d.proof_scroll), Some(bottom - 1), "no overshoot to undo");
+    insta::assert_snapshot!("detail_80x24_proof_bottom", screen(&db, &app));
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    assert!(app.detail.is_none(), "Esc goes back to the list");
+}
+
+#[tokio::test]
+async fn reconcile_dialog_written_and_refreshed() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [code(KeyCode::Enter), key('r')]).await;
+    type_text(&mut app, &svc, "100").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    assert!(matches!(app.dialog.as_ref().map(|d| &d.phase), Some(Phase::Editing)), "Enter waits for the full id");
+    type_text(&mut app, &svc, "0").await;
+    press(&mut app, &svc, [code(KeyCode::Tab)]).await;
+    type_text(&mut app, &svc, "INC-42").await;
+    insta::assert_snapshot!("dialog_typed", screen(&db, &app));
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("written") && s.contains("completed"), "{s}");
+    insta::assert_snapshot!("dialog_written", s);
+    let run = svc.run(1000).await.expect("run");
+    assert_eq!((run.status.as_str(), run.outcome.as_str()), ("completed", "succeeded"));
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    let s = screen(&db, &app);
+    assert!(app.dialog.is_none() && s.contains("✔ succeeded"), "{s}");
+    assert!(s.contains("operation_run.reconciled"), "the detail refreshed after the write: {s}");
+}
+
+#[tokio::test]
+async fn reconcile_dialog_rebinds_when_the_proof_changes() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    let late = json!({"evidence": [{"id": 701, "restore_run_id": 500, "kind": "post_restore_snapshot",
+        "status": "incomplete", "verified_items": 1, "expected_items": 3, "captured_at": "2026-11-20T11:00:00Z"}]});
+    fixtures::load_value(&db.store, &late).await.expect("late evidence");
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let d = app.dialog.as_ref().expect("dialog stays open");
+    assert_eq!((d.verdict.decision, d.changed_from), (Decision::PartiallySucceeded, Some(Decision::Succeeded)));
+    assert_eq!(d.id_input.value(), "", "the id must be typed again for the new verdict");
+    insta::assert_snapshot!("dialog_proof_changed", screen(&db, &app));
+    press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("proof changed") && s.contains("Type the run id") && s.contains("Esc cancel"), "{s}");
+    insta::assert_snapshot!("dialog_proof_changed_80x24", s);
+    type_text(&mut app, &svc, "1000").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    assert_eq!(svc.run(1000).await.expect("run").outcome, "partially_succeeded");
+}
+
+#[tokio::test]
+async fn reconcile_dialog_nothing_to_do_conflict_and_forbidden() {
+    // Someone else reconciled first: the proof now says not_reconciled, nothing to do.
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    svc.reconcile(1000, None, None).await.expect("the other operator wins");
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("nothing to do") && s.contains("operation_run_already_terminal"), "{s}");
+    insta::assert_snapshot!("dialog_nothing_to_do", s);
+
+    // A conflict answer (two writers racing) is shown as such.
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    let cmds = app.update(code(KeyCode::Enter));
+    let Some(Command::Reconcile { seq, id, .. }) = cmds.first().cloned() else { panic!("a reconcile command") };
+    let conflict = proofdesk::service::ServiceError::Conflict(id);
+    let cmds = app.update(Msg::Reply(Reply::Reconciled { seq, id, result: Box::new(Err(conflict)) }));
+    settle(&mut app, &svc, cmds).await;
+    assert!(matches!(app.dialog.as_ref().map(|d| &d.phase), Some(Phase::Done(Outcome::Conflict(_)))));
+    insta::assert_snapshot!("dialog_conflict", screen(&db, &app));
+
+    // The role was taken away after the dialog opened: the service refuses inside the write.
+    let rita = db.service("rita", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    let cmds = app.update(code(KeyCode::Enter));
+    settle(&mut app, &rita, cmds).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("forbidden") && s.contains("readonly"), "{s}");
+    insta::assert_snapshot!("dialog_forbidden", s);
+}
+
+#[tokio::test]
+async fn r_explains_instead_of_opening_where_the_operator_may_not_act() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "rita", false, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    assert!(app.dialog.is_none());
+    let s = screen(&db, &app);
+    assert!(s.contains("Cannot reconcile run 1000") && s.contains("role readonly"), "{s}");
+    insta::assert_snapshot!("refusal_rita", s);
+
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", true, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    let s = screen(&db, &app);
+    assert!(app.dialog.is_none() && s.contains("read-only") && s.contains("[RO]"), "{s}");
+    insta::assert_snapshot!("refusal_read_only", s);
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    assert!(!screen(&db, &app).contains(" reconcile "), "read-only hides the reconcile hint");
+
+    let (db, svc, mut app) = one("08-not-stale.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('r')]).await;
+    let s = screen(&db, &app);
+    assert!(app.dialog.is_none() && s.contains("nothing to reconcile") && s.contains("operation_run_not_stale"));
+    assert_eq!(svc.run(1000).await.expect("run").status, "running", "nothing was written");
+}
+
+#[tokio::test]
+async fn help_is_generated_from_the_keymap() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('?')]).await;
+    let s = screen(&db, &app);
+    for label in ["Enter", "/", "PgDn", "Esc"] {
+        assert!(s.contains(label), "{label} missing from help");
+    }
+    insta::assert_snapshot!("help_list", s);
+    press(&mut app, &svc, [code(KeyCode::Esc), code(KeyCode::Enter), key('?')]).await;
+    insta::assert_snapshot!("help_detail", screen(&db, &app));
+    press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("quit") && s.contains("next pane"), "help fits 80x24 in two columns: {s}");
+    insta::assert_snapshot!("help_detail_80x24", s);
+}
+
+#[tokio::test]
+async fn every_theme_draws_the_same_text_in_its_own_styles() {
+    let (db, _svc, app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    let mut seen: Vec<(String, ratatui::style::Style)> = Vec::new();
+    let mut texts = Vec::new();
+    for name in ["default", "light", "high-contrast", "mono"] {
+        let theme = Theme::built_in(name).expect("theme");
+        let buf = buffer(&app, &theme);
+        let text = db.stable(&text_of(&buf));
+        // Row 3 is the first run (title, filter bar, table header above it), and it is selected.
+        assert!(text.lines().nth(3).is_some_and(|l| l.starts_with("▶")), "{text}");
+        seen.push((name.to_owned(), buf[(2, 3)].style()));
+        texts.push(text);
+    }
+    assert!(texts.windows(2).all(|w| w[0] == w[1]), "themes change styles, never text");
+    insta::assert_snapshot!("themes_text", &texts[0]);
+    for (i, a) in seen.iter().enumerate() {
+        for b in &seen[i + 1..] {
+            assert_ne!(a.1, b.1, "{} and {} draw the selected row alike", a.0, b.0);
+        }
+    }
+    let mono = &seen[3].1;
+    assert!(mono.fg.is_none_or(|c| c == ratatui::style::Color::Reset), "mono sets no colour");
+    assert!(mono.add_modifier.contains(ratatui::style::Modifier::REVERSED), "selection shows without colour");
+}
+
+#[tokio::test]
+async fn tiny_terminals_say_so_and_never_panic() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, (50, 12)).await;
+    insta::assert_snapshot!("too_small", screen(&db, &app));
+    for size in [(0, 0), (1, 1), (2, 30), (200, 2), (60, 15)] {
+        press(&mut app, &svc, [Msg::Resize(size.0, size.1)]).await;
+        let _ = buffer(&app, &Theme::built_in("default").expect("theme"));
+        press(&mut app, &svc, [code(KeyCode::Enter), key('r'), code(KeyCode::Esc), code(KeyCode::Esc)]).await;
+        let _ = buffer(&app, &Theme::built_in("mono").expect("theme"));
+    }
+}
+
+#[tokio::test]
+async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
+    let db = Db::with(&[synthetic(1050)]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    assert_eq!(app.list.count, Some(Ok(1050)));
+    assert!(app.list.cached_pages() <= 1, "only the first page is fetched at first");
+    for _ in 0..20 {
+        press(&mut app, &svc, [key('G')]).await;
+    }
+    assert_eq!(app.list.known_rows(), (1050, false));
+    assert_eq!(app.list.selected().map(|r| r.id), Some(10_000), "the oldest run is last");
+    assert!(app.list.cached_pages() <= 6, "cache stays bounded: {}", app.list.cached_pages());
+    insta::assert_snapshot!("list_paged_end", screen(&db, &app));
+    press(&mut app, &svc, [key('g'), key('j'), key('j')]).await;
+    assert_eq!(app.list.selected().map(|r| r.id), Some(11_047));
+    // A newer run arrives: the selection stays on its run, one row further down.
+    let newer = json!({"operation_runs": [{"id": 20_000, "workspace_id": 1, "environment_id": 10,
+        "type": "restore.execute", "status": "queued", "outcome": "pending", "context": {},
+        "created_at": "2026-11-20T11:59:00Z", "updated_at": "2026-11-20T11:59:00Z"}]});
+    fixtures::load_value(&db.store, &newer).await.expect("newer run");
+    press(&mut app, &svc, [ctrl('r')]).await;
+    assert_eq!((app.list.sel, app.list.selected().map(|r| r.id)), (3, Some(11_047)));
+    // An answer about an older filter is dropped.
+    let stale = Reply::Pages { generation: 0, seq: 1, first: 0, count: 1, result: Ok(Vec::new()) };
+    press(&mut app, &svc, [key('s')]).await;
+    assert!(app.update(Msg::Reply(stale)).is_empty());
+    assert!(app.list.known_rows().0 > 0, "the stale answer did not empty the list");
+}
+
+#[tokio::test]
+async fn live_refresh_runs_every_few_seconds_unless_typing_or_paused() {
+    let db = Db::with(&[case("19-proof-complete.json")]).await;
+    let svc = db.service("alice", false).await;
+    let t0 = Instant::now();
+    let (mut app, cmds) = App::new(svc.clone(), WIDE, t0);
+    settle(&mut app, &svc, cmds).await;
+    assert!(app.take_dirty());
+    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_millis(500))).is_empty());
+    assert!(!app.take_dirty(), "an idle tick that changes nothing draws nothing");
+    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(4)));
+    assert!(cmds.iter().any(|c| matches!(c, Command::LoadPages { .. })), "what is on screen reloads");
+    settle(&mut app, &svc, cmds).await;
+    press(&mut app, &svc, [key('/')]).await;
+    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(9))).is_empty(), "no refresh while typing");
+    press(&mut app, &svc, [code(KeyCode::Esc), key('p')]).await;
+    assert!(app.paused && screen(&db, &app).contains("⏸ paused"));
+    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(20))).is_empty(), "paused");
+    press(&mut app, &svc, [key('p'), code(KeyCode::Enter)]).await;
+    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(30)));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Detail { .. })), "the detail on screen reloads");
+    // An answer to an older detail request is dropped.
+    let Some(Command::Detail { seq, id, .. }) = cmds.first().cloned() else { panic!("a detail command") };
+    press(&mut app, &svc, [code(KeyCode::Esc), code(KeyCode::Enter)]).await;
+    let old = Reply::Detail { seq, id, raw: false, result: Err(proofdesk::service::ServiceError::NotFound(id)) };
+    app.update(Msg::Reply(old));
+    assert!(app.detail.as_ref().is_some_and(|d| d.data.is_some() && d.error.is_none()), "stale reply ignored");
+}
