@@ -126,7 +126,8 @@ mod tests {
 
     #[test]
     fn ages_are_compact() {
-        let now = DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let now =
+            DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default();
         assert_eq!(age(now, now - Duration::seconds(5)), "5s");
         assert_eq!(age(now, now - Duration::minutes(90)), "1h");
         assert_eq!(age(now, now - Duration::days(800)), "2y");

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
-pub use clock::Clock;
 pub use crate::store::queries::Cursor;
+pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
 pub use runs::{AuditView, EvidenceView, ItemView, Page, RunDetail, RunFilter, RunView, ScopeRef, SortKey, MAX_PAGE};
 
@@ -186,7 +186,14 @@ impl Service {
             .filter_map(|m| Role::parse(&m.role).ok().map(|r| (m.workspace_id, m.workspace_name, r)))
             .collect();
         let me = Operator { id: row.id, handle: row.handle, display_name: row.display_name, memberships };
-        Ok(Self { store, me, clock: opts.clock, stale_after: opts.stale_after, read_only: opts.read_only, redact: false })
+        Ok(Self {
+            store,
+            me,
+            clock: opts.clock,
+            stale_after: opts.stale_after,
+            read_only: opts.read_only,
+            redact: false,
+        })
     }
 
     /// `--redact`: tenant refs and operator names are shown as stable pseudonyms, for demos

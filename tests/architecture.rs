@@ -48,7 +48,10 @@ fn only_the_transition_module_updates_operation_runs() {
         }
     }
     assert!(writers.is_empty(), "files other than service/reconcile.rs update operation_runs: {writers:?}");
-    assert!(normalized(&allowed).contains("UPDATE OPERATION_RUNS SET STATUS"), "the transition module must own the write");
+    assert!(
+        normalized(&allowed).contains("UPDATE OPERATION_RUNS SET STATUS"),
+        "the transition module must own the write"
+    );
 }
 
 #[test]
@@ -59,7 +62,8 @@ fn no_other_file_sets_the_transition_columns() {
             continue;
         }
         let code = normalized(&file);
-        for col in ["SET STATUS", "SET OUTCOME", "SET SUMMARY_COUNTS", "SET CONTEXT", "SET COMPLETED_AT", "SET STARTED_AT"]
+        for col in
+            ["SET STATUS", "SET OUTCOME", "SET SUMMARY_COUNTS", "SET CONTEXT", "SET COMPLETED_AT", "SET STARTED_AT"]
         {
             assert!(!code.contains(col), "{} contains `{col}`: only service/reconcile.rs may write it", file.display());
         }
@@ -73,9 +77,17 @@ fn domain_is_pure() {
     files.push(src().join("domain.rs"));
     for file in files {
         let text = fs::read_to_string(&file).expect("read source");
-        for banned in
-            ["sqlx::", "tokio::", "ratatui::", "crossterm::", "std::fs", "std::net", "std::io", "Utc::now", "SystemTime"]
-        {
+        for banned in [
+            "sqlx::",
+            "tokio::",
+            "ratatui::",
+            "crossterm::",
+            "std::fs",
+            "std::net",
+            "std::io",
+            "Utc::now",
+            "SystemTime",
+        ] {
             assert!(!text.contains(banned), "{} mentions {banned}: the domain must stay pure", file.display());
         }
         for line in text.lines().filter(|l| l.trim_start().starts_with("use crate::")) {
@@ -120,7 +132,10 @@ fn sql_is_never_built_from_values_with_format() {
                 continue;
             }
             let l = line.to_uppercase();
-            let sqlish = l.contains("SELECT ") || l.contains("INSERT INTO") || l.contains("UPDATE ") || l.contains("DELETE FROM");
+            let sqlish = l.contains("SELECT ")
+                || l.contains("INSERT INTO")
+                || l.contains("UPDATE ")
+                || l.contains("DELETE FROM");
             assert!(
                 !(sqlish && line.contains("format!(")),
                 "{}:{} builds SQL with format!: bind values instead",

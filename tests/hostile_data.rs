@@ -22,19 +22,34 @@ fn exec(db: &TestDb, statements: &[&str]) {
 
 /// Copies run 1000 of the complete-proof case as `id` with one column replaced.
 fn clone_run(id: i64, column: &str, value: &str) -> String {
-    let cols = ["workspace_id", "environment_id", "type", "status", "outcome", "initiator_id", "context", "summary_counts", "created_at", "started_at", "completed_at", "updated_at"];
-    let select: Vec<String> = cols.iter().map(|c| if *c == column { format!("{value} AS {c}") } else { (*c).to_owned() }).collect();
-    format!("INSERT INTO operation_runs (id, {}) SELECT {id}, {} FROM operation_runs WHERE id = 1000", cols.join(", "), select.join(", "))
+    let cols = [
+        "workspace_id",
+        "environment_id",
+        "type",
+        "status",
+        "outcome",
+        "initiator_id",
+        "context",
+        "summary_counts",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ];
+    let select: Vec<String> =
+        cols.iter().map(|c| if *c == column { format!("{value} AS {c}") } else { (*c).to_owned() }).collect();
+    format!(
+        "INSERT INTO operation_runs (id, {}) SELECT {id}, {} FROM operation_runs WHERE id = 1000",
+        cols.join(", "),
+        select.join(", ")
+    )
 }
 
 #[test]
 fn strange_rows_are_listed_as_unreadable_and_the_rest_still_works() {
     for db in TestDb::all() {
         db.load(&case("19-proof-complete.json"));
-        let mut statements = vec![
-            clone_run(1001, "status", "'done'"),
-            clone_run(1002, "outcome", "'great_success'"),
-        ];
+        let mut statements = vec![clone_run(1001, "status", "'done'"), clone_run(1002, "outcome", "'great_success'")];
         if db.label == "sqlite" {
             statements.push(clone_run(1003, "context", "'[1, 2]'"));
             statements.push(clone_run(1004, "context", "'{not json'"));

@@ -76,7 +76,8 @@ fn migrations_are_idempotent_and_the_audit_log_is_append_only() {
                 assert!(tx.execute(&Sql::new("TRUNCATE audit_log")).await.is_err(), "TRUNCATE refused");
                 tx.rollback().await.ok();
             }
-            let n: Option<(i64,)> = store.fetch_optional(&Sql::new("SELECT COUNT(*) FROM audit_log")).await.expect("count");
+            let n: Option<(i64,)> =
+                store.fetch_optional(&Sql::new("SELECT COUNT(*) FROM audit_log")).await.expect("count");
             assert_eq!(n, Some((2,)));
             store.close().await;
         });
