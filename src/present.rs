@@ -18,6 +18,22 @@ pub fn symbol(word: &str) -> &'static str {
     }
 }
 
+/// One line for a verdict's summary counts, the same on every screen and report.
+#[must_use]
+pub fn counts(c: &crate::domain::SummaryCounts) -> String {
+    format!(
+        "{} items · {} applied · {} unchanged · {} failed · {} skipped · {} manual · evidence {}/{} verified",
+        c.total,
+        c.applied,
+        c.unchanged,
+        c.failed,
+        c.skipped,
+        c.manual_required,
+        c.evidence_verified,
+        c.evidence_expected
+    )
+}
+
 /// RFC 3339 to the second, UTC.
 #[must_use]
 pub fn time(t: DateTime<Utc>) -> String {

@@ -279,19 +279,7 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
         writeln!(out, "  reconciliation {}", clean(&rec.to_string()))?;
     }
     if let Some(v) = r.verdict_ok() {
-        let c = v.counts;
-        writeln!(
-            out,
-            "  counts       total {} · applied {} · unchanged {} · failed {} · skipped {} · manual {} · evidence {}/{}",
-            c.total,
-            c.applied,
-            c.unchanged,
-            c.failed,
-            c.skipped,
-            c.manual_required,
-            c.evidence_verified,
-            c.evidence_expected
-        )?;
+        writeln!(out, "  counts       {}", crate::present::counts(&v.counts))?;
     }
     writeln!(out)?;
     match &d.restore {

@@ -92,18 +92,7 @@ pub fn lines(
     fact(&mut out, "updated", format!("{} · {} ago", time(r.updated_at), age(now, r.updated_at)), theme);
     fact(&mut out, "initiator", r.initiator_id.map_or_else(|| "-".to_owned(), |i| format!("#{i}")), theme);
     if let Some(v) = r.verdict_ok().filter(|v| v.proof.is_some()) {
-        let c = v.counts;
-        let text = format!(
-            "{} items · {} applied · {} unchanged · {} failed · {} skipped · {} manual · evidence {}/{} verified",
-            c.total,
-            c.applied,
-            c.unchanged,
-            c.failed,
-            c.skipped,
-            c.manual_required,
-            c.evidence_verified,
-            c.evidence_expected
-        );
+        let text = crate::present::counts(&v.counts);
         let mut wrapped = wrap(&format!("{}{text}", " ".repeat(LABEL + 2)), width).into_iter();
         fact(&mut out, "counts", wrapped.next().unwrap_or_default().trim_start().to_owned(), theme);
         out.extend(wrapped.map(Line::raw));
