@@ -18,6 +18,19 @@ pub fn symbol(word: &str) -> &'static str {
     }
 }
 
+/// The symbol for a restore item outcome.
+#[must_use]
+pub fn item_symbol(word: &str) -> &'static str {
+    match word {
+        "applied" => "✔",
+        "unchanged" => "=",
+        "failed" => "✘",
+        "skipped" => "↷",
+        "manual_required" => "✋",
+        _ => "?",
+    }
+}
+
 /// One line for a verdict's summary counts, the same on every screen and report.
 #[must_use]
 pub fn counts(c: &crate::domain::SummaryCounts) -> String {

@@ -303,7 +303,7 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
             out,
             "  {:>6}  {} {:<16}  {:<22}  {:<40}  {}",
             i.id,
-            symbol_item(&i.outcome),
+            crate::present::item_symbol(&i.outcome),
             clean_max(&i.outcome, 16),
             clean_max(&i.policy_type, 22),
             clean_max(&i.policy_name, 40),
@@ -346,17 +346,6 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
         )?;
     }
     Ok(())
-}
-
-fn symbol_item(outcome: &str) -> &'static str {
-    match outcome {
-        "applied" => "✔",
-        "unchanged" => "=",
-        "failed" => "✘",
-        "skipped" => "↷",
-        "manual_required" => "✋",
-        _ => "?",
-    }
 }
 
 /// The result of `reconcile ID` as text.

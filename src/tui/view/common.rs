@@ -59,19 +59,6 @@ pub fn decision_span(d: Decision, theme: &Theme) -> Span<'static> {
     Span::styled(format!("{} {}", symbol(d.as_str()), d), theme.decision(d))
 }
 
-/// The symbol of a restore item outcome.
-#[must_use]
-pub fn item_symbol(word: &str) -> &'static str {
-    match word {
-        "applied" => "✔",
-        "unchanged" => "=",
-        "failed" => "✘",
-        "skipped" => "↷",
-        "manual_required" => "✋",
-        _ => "?",
-    }
-}
-
 /// A checklist state as glyph, word and style.
 #[must_use]
 pub fn check_parts(state: CheckState, theme: &Theme) -> (&'static str, &'static str, Style) {

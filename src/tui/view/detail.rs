@@ -9,8 +9,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use super::common::{decision_span, item_symbol, safe, trunc, wrap};
+use super::common::{decision_span, safe, trunc, wrap};
 use super::proof;
+use crate::present::item_symbol;
 use crate::present::time;
 use crate::sanitize::clean;
 use crate::service::RunDetail;
