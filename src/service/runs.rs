@@ -175,6 +175,11 @@ impl Service {
         if filter.stale {
             query.stale_before = Some(self.now() - self.stale_after);
         }
+        // A completed run's verdict is always `not_reconciled` (rules 1-2): a filter on other
+        // decisions only ever matches open runs, so the SQL walks those alone.
+        if !filter.decisions.is_empty() && !filter.decisions.contains(&Decision::NotReconciled) {
+            query.open_only = true;
+        }
         let batch = if filter.needs_verdict() { MAX_PAGE } else { limit };
         let mut cursor = after;
         let mut rows = Vec::new();

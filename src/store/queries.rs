@@ -11,7 +11,7 @@ use super::rows::{
     AuditRow, DataError, EvidenceRow, ItemCountRow, ItemRow, MembershipRow, OperatorRow, RestoreRow, RunRow,
     EVIDENCE_COLUMNS, ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
-use super::{AnyRow, Arg, Sql, Store, StoreError, Tx};
+use super::{AnyRow, Arg, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{AuditFact, Grant, ItemCounts, ItemOutcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
@@ -79,6 +79,10 @@ pub struct RunQuery {
     pub environments: Vec<ScopeRef>,
     /// Only runs not completed whose `updated_at` is at or before this instant.
     pub stale_before: Option<DateTime<Utc>>,
+    /// Only runs not completed. Exact for a verdict filter on final decisions: a completed
+    /// run's verdict is always `not_reconciled` (rules 1-2), so the list walks the few open
+    /// runs instead of assessing every completed one.
+    pub open_only: bool,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     /// Policy names, run ids, tenant refs (and workspace/environment names).
@@ -110,13 +114,207 @@ fn sort_column(sort: SortKey) -> &'static str {
     }
 }
 
-/// `FROM … WHERE …` for the runs `operator_id` may see that match `q`.
-fn from_where(sql: &mut Sql, operator_id: i64, q: &RunQuery) {
-    sql.push(" FROM operation_runs o JOIN memberships m ON m.workspace_id = o.workspace_id AND m.operator_id = ")
+/// How many items a search may name before its list stops starting from them (few: fetch the
+/// runs they belong to and sort those) and walks the newest runs instead, testing each (many).
+pub const SEARCH_FROM_ITEMS_MAX: i64 = 2_000;
+
+/// What the search terms of a query match, looked up in small queries before the list query
+/// so that the list query is one of two plans both engines run well: walk the newest runs and
+/// test each (a term that matches many runs), or start from the few items that match (a rare
+/// term). A term that matches nothing at all makes the list empty without reading a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchMatch {
+    /// Terms that read as run ids (`1234` or `#1234`).
+    pub ids: Vec<i64>,
+    /// Environments whose name or tenant ref matches and whose runs the operator may see.
+    pub environments: Vec<i64>,
+    /// Workspaces whose name matches and where the operator is a member.
+    pub workspaces: Vec<i64>,
+    /// SQLite: one `restore_items.id` per distinct matching policy name (case-insensitive for
+    /// ASCII, as `LOWER` and `LIKE` are), so a name that is not valid UTF-8 still matches.
+    pub name_keys: Vec<i64>,
+    /// PostgreSQL: the distinct matching `lower(policy_name)` values, bound as values so the
+    /// planner sees how common each one is.
+    pub names: Vec<String>,
+    /// Start from the matching items: no environment or workspace matches and at most
+    /// [`SEARCH_FROM_ITEMS_MAX`] items carry a matching name.
+    pub from_items: bool,
+}
+
+impl SearchMatch {
+    fn nothing(&self) -> bool {
+        self.ids.is_empty() && self.environments.is_empty() && self.workspaces.is_empty() && !self.any_name()
+    }
+
+    fn any_name(&self) -> bool {
+        !self.name_keys.is_empty() || !self.names.is_empty()
+    }
+}
+
+fn bind_ids(sql: &mut Sql, ids: &[i64]) {
+    sql.bind_list(ids.iter().map(|i| Arg::I64(*i)));
+}
+
+/// `i.policy_name` is one of the names `m` found. `indexed` lets SQLite use the name index
+/// (right when starting from the items; wrong inside the per-run test, where SQLite, having
+/// no statistics, would walk every item of a common name for each run). PostgreSQL gets the
+/// names as values and its statistics choose.
+fn name_in(sql: &mut Sql, engine: Engine, m: &SearchMatch, indexed: bool) {
+    match engine {
+        Engine::Sqlite => {
+            sql.push(if indexed { "i.policy_name" } else { "(i.policy_name || '')" });
+            sql.push(" COLLATE NOCASE IN (SELECT p.policy_name FROM restore_items p WHERE p.id IN ");
+            bind_ids(sql, &m.name_keys);
+            sql.push(")");
+        }
+        Engine::Postgres => {
+            sql.push("lower(i.policy_name) IN ").bind_list(m.names.iter().map(|n| Arg::Text(n.clone())));
+        }
+    }
+}
+
+/// Looks up what `terms` match (see [`SearchMatch`]).
+///
+/// # Errors
+/// Driver errors.
+pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -> Result<SearchMatch, StoreError> {
+    let engine = store.engine();
+    let patterns: Vec<String> = terms.iter().map(|t| escape_like(t)).collect();
+    let mut m = SearchMatch {
+        ids: terms.iter().filter_map(|t| t.trim().trim_start_matches('#').parse::<i64>().ok()).collect(),
+        ..SearchMatch::default()
+    };
+    let like_any = |sql: &mut Sql, columns: &[&str]| {
+        sql.push("(");
+        let mut first = true;
+        for p in &patterns {
+            for c in columns {
+                if !first {
+                    sql.push(" OR ");
+                }
+                first = false;
+                sql.push(c).push(" LIKE ").bind(Arg::Text(p.clone())).push(" ESCAPE '\\'");
+            }
+        }
+        sql.push(")");
+    };
+    if patterns.is_empty() {
+        return Ok(m);
+    }
+
+    // A run in an environment is visible only with an entitlement to it, or as an owner.
+    let mut sql = Sql::new("SELECT e.id FROM environments e WHERE ");
+    like_any(&mut sql, &["LOWER(e.name)", "LOWER(e.tenant_ref)"]);
+    sql.push(" AND (EXISTS (SELECT 1 FROM entitlements en WHERE en.environment_id = e.id AND en.operator_id = ")
         .bind(Arg::I64(operator_id))
-        .push(" ")
-        .push(RUN_JOINS)
-        .push(" WHERE (m.role = 'owner' OR EXISTS (SELECT 1 FROM entitlements en WHERE en.operator_id = $1 AND en.environment_id = o.environment_id))");
+        .push(") OR EXISTS (SELECT 1 FROM memberships m WHERE m.role = 'owner' AND m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(")) ORDER BY e.id");
+    m.environments = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
+
+    let mut sql = Sql::new("SELECT w.id FROM workspaces w WHERE ");
+    like_any(&mut sql, &["LOWER(w.name)"]);
+    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(") ORDER BY w.id");
+    m.workspaces = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
+
+    // The distinct policy names, by a walk of the name index (one seek per distinct name,
+    // not one read per item), filtered by the terms; each kept as the id of one item.
+    let (walk, name, picked) = match engine {
+        Engine::Sqlite => (
+            "WITH RECURSIVE n(name) AS (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
+             UNION ALL SELECT (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
+             WHERE policy_name COLLATE NOCASE > n.name) FROM n WHERE n.name IS NOT NULL) ",
+            "LOWER(n.name)",
+            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name) AS key",
+        ),
+        Engine::Postgres => (
+            "WITH RECURSIVE n(name) AS (SELECT MIN(lower(policy_name)) FROM restore_items \
+             UNION ALL SELECT (SELECT MIN(lower(policy_name)) FROM restore_items \
+             WHERE lower(policy_name) > n.name) FROM n WHERE n.name IS NOT NULL) ",
+            "n.name",
+            "n.name",
+        ),
+    };
+    let mut sql = Sql::new(walk);
+    sql.push("SELECT ").push(picked).push(" FROM n WHERE n.name IS NOT NULL AND ");
+    like_any(&mut sql, &[name]);
+    match engine {
+        Engine::Sqlite => {
+            m.name_keys = store.fetch_all::<(Option<i64>,)>(&sql).await?.into_iter().filter_map(|r| r.0).collect();
+        }
+        Engine::Postgres => {
+            m.names = store.fetch_all::<(String,)>(&sql).await?.into_iter().map(|r| r.0).collect();
+        }
+    }
+
+    if m.environments.is_empty() && m.workspaces.is_empty() {
+        m.from_items = if m.any_name() {
+            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM restore_items i WHERE ");
+            name_in(&mut sql, engine, &m, true);
+            if engine == Engine::Postgres {
+                // In index order, so PostgreSQL reads the name index rather than computing
+                // lower() over the table until enough rows match.
+                sql.push(" ORDER BY lower(i.policy_name)");
+            }
+            sql.push(" LIMIT ").bind(Arg::I64(SEARCH_FROM_ITEMS_MAX + 1)).push(") AS t");
+            let n = store.fetch_optional::<(i64,)>(&sql).await?.map_or(0, |r| r.0);
+            n <= SEARCH_FROM_ITEMS_MAX
+        } else {
+            true
+        };
+    }
+    Ok(m)
+}
+
+/// `EXISTS (…)`: the run's own, in-scope, not deleted restore has an item with a matching name
+/// (never a foreign restore's).
+fn policy_match(sql: &mut Sql, engine: Engine, m: &SearchMatch) {
+    sql.push(
+        "EXISTS (SELECT 1 FROM restore_runs r JOIN restore_items i ON i.restore_run_id = r.id \
+         WHERE r.operation_run_id = o.id AND r.workspace_id = o.workspace_id \
+         AND r.environment_id = o.environment_id AND r.deleted_at IS NULL AND ",
+    );
+    name_in(sql, engine, m, false);
+    sql.push(")");
+}
+
+/// `FROM … WHERE …` for the runs `operator_id` may see that match `q`, whose search terms
+/// matched `search`.
+fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) {
+    let from_items = search.filter(|s| s.from_items && !s.nothing());
+    if let Some(s) = from_items {
+        // Rare terms: the candidate runs are the runs of the few matching items whose own,
+        // in-scope, not deleted restore holds them (the test `policy_match` makes per run in
+        // the other plan), plus the runs named by id; DISTINCT/UNION so each run comes once.
+        sql.push(
+            " FROM (SELECT DISTINCT r.operation_run_id AS cid FROM restore_items i \
+             JOIN restore_runs r ON r.id = i.restore_run_id \
+             JOIN operation_runs s ON s.id = r.operation_run_id AND s.workspace_id = r.workspace_id \
+             AND s.environment_id = r.environment_id WHERE r.deleted_at IS NULL AND ",
+        );
+        if s.any_name() {
+            name_in(sql, engine, s, true);
+        } else {
+            sql.push("1 = 0");
+        }
+        for id in &s.ids {
+            sql.push(" UNION SELECT ").bind(Arg::I64(*id));
+        }
+        sql.push(") c CROSS JOIN operation_runs o ").push(RUN_JOINS).push(" WHERE o.id = c.cid AND ");
+    } else {
+        sql.push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE ");
+    }
+    // Visibility as a test on each run (not a join), so the engine walks the list's index.
+    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(
+            " AND m.workspace_id = o.workspace_id AND (m.role = 'owner' OR EXISTS (SELECT 1 FROM entitlements en \
+             WHERE en.environment_id = o.environment_id AND en.operator_id = ",
+        )
+        .bind(Arg::I64(operator_id))
+        .push(")))");
     let text_in = |sql: &mut Sql, column: &str, values: &[String]| {
         if !values.is_empty() {
             sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().map(|v| Arg::Text(v.clone())));
@@ -146,8 +344,11 @@ fn from_where(sql: &mut Sql, operator_id: i64, q: &RunQuery) {
         }
         sql.push(")");
     }
+    // `status <> 'completed'` spelled exactly as the partial indexes of 0002_perf say it.
     if let Some(t) = q.stale_before {
         sql.push(" AND o.status <> 'completed' AND o.updated_at <= ").bind(Arg::Time(t));
+    } else if q.open_only {
+        sql.push(" AND o.status <> 'completed'");
     }
     if let Some(t) = q.since {
         sql.push(" AND o.created_at >= ").bind(Arg::Time(t));
@@ -155,31 +356,76 @@ fn from_where(sql: &mut Sql, operator_id: i64, q: &RunQuery) {
     if let Some(t) = q.until {
         sql.push(" AND o.created_at <= ").bind(Arg::Time(t));
     }
-    if !q.search.is_empty() {
+    if let Some(s) = search {
+        if s.nothing() {
+            sql.push(" AND 1 = 0");
+            return;
+        }
+        if from_items.is_some() {
+            // The candidates are exactly the runs the terms match.
+            return;
+        }
         sql.push(" AND (");
-        for (i, term) in q.search.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        let mut or = |sql: &mut Sql| {
+            if !first {
                 sql.push(" OR ");
             }
-            let pattern = escape_like(term);
-            sql.push("(");
-            if let Ok(id) = term.trim().trim_start_matches('#').parse::<i64>() {
-                sql.push("o.id = ").bind(Arg::I64(id)).push(" OR ");
+            first = false;
+        };
+        for (column, ids) in
+            [("o.id", &s.ids), ("o.environment_id", &s.environments), ("o.workspace_id", &s.workspaces)]
+        {
+            if !ids.is_empty() {
+                or(sql);
+                sql.push(column).push(" IN ");
+                bind_ids(sql, ids);
             }
-            sql.push("LOWER(e.tenant_ref) LIKE ").bind(Arg::Text(pattern.clone())).push(" ESCAPE '\\'");
-            sql.push(" OR LOWER(e.name) LIKE ").bind(Arg::Text(pattern.clone())).push(" ESCAPE '\\'");
-            sql.push(" OR LOWER(w.name) LIKE ").bind(Arg::Text(pattern.clone())).push(" ESCAPE '\\'");
-            // Only policy names of the run's own, in-scope restore: never a foreign restore's.
-            sql.push(
-                " OR EXISTS (SELECT 1 FROM restore_runs r JOIN restore_items i ON i.restore_run_id = r.id \
-                 WHERE r.operation_run_id = o.id AND r.workspace_id = o.workspace_id \
-                 AND r.environment_id = o.environment_id AND r.deleted_at IS NULL AND LOWER(i.policy_name) LIKE ",
-            )
-            .bind(Arg::Text(pattern))
-            .push(" ESCAPE '\\'))");
+        }
+        if s.any_name() {
+            or(sql);
+            policy_match(sql, engine, s);
         }
         sql.push(")");
     }
+}
+
+/// The statement [`list_runs`] executes: one keyset page of visible runs matching `q`, in the
+/// list's order, strictly after `after`. Search terms are looked up first (small queries, see
+/// [`resolve_search`]); the statement itself is what the driver runs for the page.
+///
+/// # Errors
+/// Driver errors (from the search look-ups).
+pub async fn list_sql(
+    store: &Store,
+    operator_id: i64,
+    q: &RunQuery,
+    after: Option<Cursor>,
+    limit: u32,
+) -> Result<Sql, StoreError> {
+    let search = if q.search.is_empty() { None } else { Some(resolve_search(store, operator_id, &q.search).await?) };
+    let mut sql = Sql::new("SELECT ");
+    sql.push(RUN_COLUMNS);
+    from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
+    let col = sort_column(q.sort);
+    let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
+    if let Some(c) = after {
+        if q.sort == SortKey::Id {
+            sql.push(" AND o.id ").push(cmp).push(" ").bind(Arg::I64(c.id));
+        } else {
+            // `col <= t AND (col < t OR id < i)`: the first half bounds the index range, so a
+            // page deep in the list starts there instead of walking every row before it.
+            sql.push(" AND ").push(col).push(" ").push(cmp_eq).push(" ").bind(Arg::Time(c.at));
+            sql.push(" AND (").push(col).push(" ").push(cmp).push(" ").bind(Arg::Time(c.at));
+            sql.push(" OR o.id ").push(cmp).push(" ").bind(Arg::I64(c.id)).push(")");
+        }
+    }
+    sql.push(" ORDER BY ").push(col).push(" ").push(dir);
+    if q.sort != SortKey::Id {
+        sql.push(", o.id ").push(dir);
+    }
+    sql.push(" LIMIT ").bind(Arg::I64(i64::from(limit)));
+    Ok(sql)
 }
 
 /// One keyset page of visible runs matching `q`, in the list's order, strictly after `after`.
@@ -193,25 +439,7 @@ pub async fn list_runs(
     after: Option<Cursor>,
     limit: u32,
 ) -> Result<Vec<RunRow>, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(RUN_COLUMNS);
-    from_where(&mut sql, operator_id, q);
-    let col = sort_column(q.sort);
-    let (cmp, dir) = if q.ascending { (">", "ASC") } else { ("<", "DESC") };
-    if let Some(c) = after {
-        if q.sort == SortKey::Id {
-            sql.push(" AND o.id ").push(cmp).push(" ").bind(Arg::I64(c.id));
-        } else {
-            sql.push(" AND (").push(col).push(" ").push(cmp).push(" ").bind(Arg::Time(c.at));
-            sql.push(" OR (").push(col).push(" = ").bind(Arg::Time(c.at));
-            sql.push(" AND o.id ").push(cmp).push(" ").bind(Arg::I64(c.id)).push("))");
-        }
-    }
-    sql.push(" ORDER BY ").push(col).push(" ").push(dir);
-    if q.sort != SortKey::Id {
-        sql.push(", o.id ").push(dir);
-    }
-    sql.push(" LIMIT ").bind(Arg::I64(i64::from(limit)));
+    let sql = list_sql(store, operator_id, q, after, limit).await?;
     store.fetch_all(&sql).await
 }
 
@@ -220,8 +448,9 @@ pub async fn list_runs(
 /// # Errors
 /// Driver errors.
 pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
+    let search = if q.search.is_empty() { None } else { Some(resolve_search(store, operator_id, &q.search).await?) };
     let mut sql = Sql::new("SELECT COUNT(*) AS n");
-    from_where(&mut sql, operator_id, q);
+    from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
     let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
     Ok(row.map_or(0, |r| r.0))
 }
