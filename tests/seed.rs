@@ -14,7 +14,7 @@ use proofdesk::domain::{assess, Decision, ReasonCode, RestoreStatus};
 use proofdesk::store::fixtures::LoadError;
 use proofdesk::store::queries::{load_bundles, operator_by_handle};
 use proofdesk::store::rows::{RunRow, RUN_COLUMNS, RUN_JOINS};
-use proofdesk::store::seed::{seed_demo, DEMO_OPERATOR, SCENARIOS_JSON};
+use proofdesk::store::seed::{seed_demo, BULK_RUNS, DEMO_OPERATOR, SCENARIOS_JSON};
 use proofdesk::store::{Arg, Create, Engine, Sql, Store};
 use serde_json::Value;
 
@@ -401,6 +401,66 @@ async fn demo_seed_on_postgres() {
     };
     let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
     seed_and_check(&store).await;
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// The schema as the database describes it: indexes and constraints with their definitions.
+async fn schema(store: &Store) -> Vec<(String, String)> {
+    let sql = match store.engine() {
+        Engine::Sqlite => "SELECT name, COALESCE(sql, '') FROM sqlite_master ORDER BY name",
+        Engine::Postgres => {
+            "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+             UNION ALL SELECT conname::text, pg_get_constraintdef(oid) || ' validated=' || convalidated::text \
+             FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        }
+    };
+    store.fetch_all(&Sql::new(sql)).await.expect("schema")
+}
+
+/// Large seeds set indexes (and PostgreSQL foreign keys) aside and rebuild them: the schema
+/// must come back exactly, and every reference must hold.
+async fn bulk_seed_keeps_the_schema(store: &Store) {
+    let before = schema(store).await;
+    assert!(before.iter().any(|(name, _)| name == "restore_items_policy_name"), "{before:?}");
+    seed_demo(store, now(), BULK_RUNS).await.expect("seed");
+    assert_eq!(schema(store).await, before);
+    assert_eq!(
+        table_count(store, "operation_runs").await,
+        i64::try_from(BULK_RUNS).expect("fits") + i64::try_from(EXPECTED.len()).expect("fits")
+    );
+    if store.engine() == Engine::Sqlite {
+        let broken: Vec<(String, i64, String, i64)> =
+            store.fetch_all(&Sql::new("PRAGMA foreign_key_check")).await.expect("foreign_key_check");
+        assert!(broken.is_empty(), "{broken:?}");
+    }
+    let orphans = count(
+        store,
+        Sql::new(
+            "SELECT COUNT(*) FROM restore_items i LEFT JOIN restore_runs r ON r.id = i.restore_run_id WHERE r.id IS NULL",
+        ),
+    )
+    .await;
+    assert_eq!(orphans, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_seed_keeps_the_schema_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bulk.sqlite");
+    let store = Store::open(&format!("sqlite:{}", path.display()), Create::IfMissing).await.expect("open");
+    bulk_seed_keeps_the_schema(&store).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_seed_keeps_the_schema_on_postgres() {
+    let Some(db) = PgDb::create().await else {
+        eprintln!("PROOFDESK_TEST_PG_URL not set: PostgreSQL part skipped");
+        return;
+    };
+    let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+    bulk_seed_keeps_the_schema(&store).await;
     store.close().await;
     db.drop_db().await;
 }

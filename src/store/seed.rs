@@ -65,8 +65,8 @@ pub async fn seed_demo(store: &Store, now: DateTime<Utc>, runs: u64) -> Result<S
         .map_err(LoadError::Store)?;
     if existing.is_some_and(|(n,)| n > 0) {
         return Err(LoadError::Invalid(format!(
-            "the database ({}) already holds operation runs; the demo data set is only seeded into an empty \
-             database (use a new file, e.g. --db sqlite:demo-db/demo.sqlite after deleting it)",
+            "{} already holds operation runs; the demo data set is only seeded into an empty database \
+             (a new SQLite file or an empty PostgreSQL database)",
             store.label()
         )));
     }
@@ -249,10 +249,17 @@ impl Plan {
     }
 }
 
-/// Inserts the generated runs and the demo marker in one transaction.
+/// Inserts the generated runs and the demo marker in one transaction (see [`BULK_RUNS`] for
+/// what large seeds do to indexes and keys meanwhile), then, on PostgreSQL, resyncs the
+/// identity sequences past the explicit ids and refreshes the planner statistics.
 async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreError> {
     plan.engine = store.engine();
     let mut tx = store.begin().await?;
+    let restore_ddl = match plan.engine {
+        _ if plan.runs < BULK_RUNS => Vec::new(),
+        Engine::Postgres => pg_set_aside_indexes_and_keys(&mut tx).await?,
+        Engine::Sqlite => sqlite_set_aside_indexes(&mut tx).await?,
+    };
     if plan.runs > 0 {
         let (send, mut recv) = tokio::sync::mpsc::channel::<Sql>(4);
         let generator = tokio::task::spawn_blocking(move || {
@@ -276,6 +283,9 @@ async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreErro
             return Err(StoreError::Driver(format!("demo data generator stopped: {e}")));
         }
     }
+    for ddl in &restore_ddl {
+        tx.execute(&Sql::new(ddl)).await?;
+    }
     let delete = Sql::new("DELETE FROM proofdesk_meta WHERE key = $1").arg(Arg::Text(DEMO_META_KEY.to_owned()));
     tx.execute(&delete).await?;
     let insert = Sql::new("INSERT INTO proofdesk_meta (key, value) VALUES ($1, $2)")
@@ -293,6 +303,89 @@ async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreErro
         }
     }
     tx.commit().await
+}
+
+/// From this many generated runs on, the secondary indexes of the loaded tables (and on
+/// PostgreSQL their foreign keys) are set aside during the insert and rebuilt (and validated)
+/// in the same transaction before commit: one index build, and one validation pass per
+/// constraint, cost a fraction of maintaining and checking them row by row (and the indexes
+/// come out denser). Smaller seeds insert plainly.
+pub const BULK_RUNS: u64 = 20_000;
+
+/// Page cache for SQLite's index rebuild (its sort), in KiB.
+const SQLITE_REBUILD_CACHE_KIB: i64 = 256 * 1024;
+
+/// The tables the generated runs go into.
+const LOADED_TABLES: [&str; 6] =
+    ["operation_runs", "restore_runs", "restore_items", "evidence", "audit_log", "notifications"];
+
+fn loaded_tables() -> impl Iterator<Item = Arg> {
+    LOADED_TABLES.iter().map(|t| Arg::Text((*t).to_owned()))
+}
+
+/// Drops the foreign keys and secondary indexes (those backing no constraint) of the loaded
+/// tables inside `tx`, and returns the statements that put them back, in order. Both come from
+/// the catalog (`pg_get_indexdef`, `pg_get_constraintdef`, identifiers quoted by `format`), so
+/// they are exactly what the migrations created. Returns nothing, and drops nothing, unless
+/// the session owns every loaded table.
+async fn pg_set_aside_indexes_and_keys(tx: &mut super::Tx) -> Result<Vec<String>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND NOT pg_has_role(current_user, c.relowner, 'USAGE') \
+         AND c.relname IN ",
+    );
+    sql.bind_list(loaded_tables());
+    let not_owned: Option<(i64,)> = tx.fetch_optional(&sql).await?;
+    if not_owned.is_none_or(|(n,)| n > 0) {
+        return Ok(Vec::new());
+    }
+
+    let mut sql = Sql::new(
+        "SELECT format('ALTER TABLE %I.%I DROP CONSTRAINT %I', n.nspname, t.relname, c.conname), \
+         format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s', n.nspname, t.relname, c.conname, \
+         pg_get_constraintdef(c.oid)) \
+         FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname IN ",
+    );
+    sql.bind_list(loaded_tables()).push(" ORDER BY t.relname, c.conname");
+    let keys: Vec<(String, String)> = tx.fetch_all(&sql).await?;
+
+    let mut sql = Sql::new(
+        "SELECT format('DROP INDEX %I.%I', n.nspname, x.relname), pg_get_indexdef(i.indexrelid) \
+         FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = current_schema() AND NOT i.indisprimary AND NOT i.indisunique \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) AND t.relname IN ",
+    );
+    sql.bind_list(loaded_tables()).push(" ORDER BY x.relname");
+    let indexes: Vec<(String, String)> = tx.fetch_all(&sql).await?;
+
+    for (drop, _) in keys.iter().chain(&indexes) {
+        tx.execute(&Sql::new(drop)).await?;
+    }
+    // Indexes first: the constraints' validation then runs against complete tables.
+    Ok(indexes.into_iter().chain(keys).map(|(_, create)| create).collect())
+}
+
+/// Drops the secondary indexes of the loaded tables inside `tx` and returns the statements
+/// that rebuild them (their own `CREATE INDEX` text from `sqlite_master`), with a larger page
+/// cache for the sort while they run and the connection's own cache size put back after.
+async fn sqlite_set_aside_indexes(tx: &mut super::Tx) -> Result<Vec<String>, StoreError> {
+    let mut sql =
+        Sql::new("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ");
+    sql.bind_list(loaded_tables()).push(" ORDER BY name");
+    let indexes: Vec<(String, String)> = tx.fetch_all(&sql).await?;
+    if indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cache: Option<(i64,)> = tx.fetch_optional(&Sql::new("PRAGMA cache_size")).await?;
+    for (name, _) in &indexes {
+        tx.execute(&Sql::new(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))).await?;
+    }
+    let mut out = vec![format!("PRAGMA cache_size = -{SQLITE_REBUILD_CACHE_KIB}")];
+    out.extend(indexes.into_iter().map(|(_, create)| create));
+    out.push(format!("PRAGMA cache_size = {}", cache.map_or(-2000, |(c,)| c)));
+    Ok(out)
 }
 
 /// A tiny deterministic generator (xorshift64*), so the demo is the same on every machine.
@@ -437,8 +530,8 @@ const SOURCES: [&str; 4] = ["restore wizard", "api", "scheduled drill", "change 
 /// Reconciled runs notify their initiator; the inbox keeps this many days.
 const NOTIFICATION_DAYS: i64 = 30;
 
-/// Item counts 1..=8, most restores carry a handful of policies.
-const ITEM_COUNT_WEIGHTS: [u64; 8] = [10, 16, 20, 18, 13, 10, 7, 6];
+/// Item counts 1..=8: most restores carry a few policies (about three on average).
+const ITEM_COUNT_WEIGHTS: [u64; 8] = [24, 22, 18, 12, 9, 7, 5, 3];
 
 /// What the restore records of a generated run look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -563,13 +656,6 @@ impl TableBuf {
             Engine::Sqlite => 32_766,
             Engine::Postgres => 65_535,
         };
-        let max_args: usize = std::env::var(match engine {
-            Engine::Sqlite => "PD_SQLITE_ARGS",
-            Engine::Postgres => "PD_PG_ARGS",
-        })
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(max_args);
         let rows_per_statement = (max_args / cols.len()).max(1);
         Self { table, cols, engine, rows_per_statement, args: Vec::with_capacity(max_args), full_text: None }
     }
@@ -1388,26 +1474,5 @@ mod tests {
         assert_eq!(a.len(), b.len());
         assert!(a.iter().zip(&b).all(|(x, y)| x.text == y.text && x.args == y.args));
         assert!(a[0].text.starts_with("INSERT INTO operation_runs"));
-    }
-}
-
-#[cfg(test)]
-mod speed {
-    use super::tests::fixed_now;
-    use super::*;
-
-    #[test]
-    #[ignore = "timing"]
-    fn generator_speed() {
-        let doc = scenarios_at(fixed_now()).expect("scenarios parse");
-        let runs = std::env::var("PROOFDESK_SEED_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
-        let plan = Plan::from_scenarios(&doc, fixed_now(), runs).expect("plan");
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        Generator::new(plan).run(&mut |sql| {
-            n += sql.args.len();
-            true
-        });
-        println!("generated {runs} runs, {n} args in {:?}", t.elapsed());
     }
 }
