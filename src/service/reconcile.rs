@@ -9,6 +9,7 @@
 //! each in its own transaction, and reports every result.
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -16,6 +17,9 @@ use super::{RunFilter, Service, ServiceError};
 use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor};
 use crate::store::{Arg, Engine, Sql, Tx};
+
+/// Runs a PostgreSQL batch reconciles at once (within the pool's connections).
+const BATCH_PARALLEL: usize = 8;
 
 /// What one reconciliation did.
 #[derive(Debug, Clone)]
@@ -194,35 +198,12 @@ impl Service {
                 outcome: row.outcome,
             });
         };
-        // 4. Compare-and-swap from the status and updated_at read in step 1.
+        // 4. Compare-and-swap from the status and updated_at read in step 1, and
+        // 5. one audit row and one notification, in the same transaction.
         let (started_at, completed_at) = timestamps(&bundle, now);
         let mut context: Map<String, Value> = bundle.operation.context.clone();
         context.insert("reconciliation".to_owned(), reconciliation_context(&verdict, now, self.operator().id));
         let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
-        let same_time = match tx.engine() {
-            // Text timestamps may be spelled differently by other writers: compare instants.
-            Engine::Sqlite => "julianday(updated_at) = julianday($9)",
-            Engine::Postgres => "updated_at = $9",
-        };
-        let mut sql = Sql::new(
-            "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, completed_at = $3, \
-             updated_at = $4, context = $5, summary_counts = $6 WHERE id = $7 AND status = $8 AND ",
-        );
-        sql.push(same_time);
-        let sql = sql
-            .arg(Arg::Text(outcome.as_str().to_owned()))
-            .arg(Arg::OptTime(started_at))
-            .arg(Arg::Time(completed_at))
-            .arg(Arg::Time(now))
-            .arg(Arg::Json(Value::Object(context)))
-            .arg(Arg::Json(counts))
-            .arg(Arg::I64(id))
-            .arg(Arg::Text(row.status.clone()))
-            .arg(Arg::Time(row.updated_at));
-        if tx.execute(&sql).await? != 1 {
-            return Err(ServiceError::Conflict(id));
-        }
-        // 5. One audit row and one notification, in the same transaction.
         let mut metadata = json!({
             "decision": verdict.decision,
             "reason_code": verdict.reason_code,
@@ -232,26 +213,82 @@ impl Service {
         if let (Some(note), Some(m)) = (note.filter(|n| !n.trim().is_empty()), metadata.as_object_mut()) {
             m.insert("note".to_owned(), Value::String(note.to_owned()));
         }
-        let audit = Sql::new(
-            "INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, subject_id, metadata, created_at) \
-             VALUES ($1, $2, $3, 'operation_run.reconciled', 'operation_run', $4, $5, $6)",
-        )
-        .arg(Arg::I64(row.workspace_id))
-        .arg(Arg::I64(row.environment_id))
-        .arg(Arg::I64(self.operator().id))
-        .arg(Arg::I64(id))
-        .arg(Arg::Json(metadata))
-        .arg(Arg::Time(now));
-        tx.execute(&audit).await?;
-        if let Some(initiator) = row.initiator_id {
-            let notify = Sql::new(
-                "INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
-                 VALUES ($1, $2, 'operation_run.terminal', $3)",
-            )
-            .arg(Arg::I64(initiator))
-            .arg(Arg::I64(id))
-            .arg(Arg::Time(now));
-            tx.execute(&notify).await?;
+        let update = |sql: Sql| {
+            sql.arg(Arg::Text(outcome.as_str().to_owned()))
+                .arg(Arg::OptTime(started_at))
+                .arg(Arg::Time(completed_at))
+                .arg(Arg::Time(now))
+                .arg(Arg::Json(Value::Object(context)))
+                .arg(Arg::Json(counts))
+                .arg(Arg::I64(id))
+                .arg(Arg::Text(row.status.clone()))
+                .arg(Arg::Time(row.updated_at))
+        };
+        match tx.engine() {
+            Engine::Sqlite => {
+                // Text timestamps may be spelled differently by other writers: compare instants.
+                let sql = update(Sql::new(
+                    "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
+                     completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
+                     WHERE id = $7 AND status = $8 AND julianday(updated_at) = julianday($9)",
+                ));
+                if tx.execute(&sql).await? != 1 {
+                    return Err(ServiceError::Conflict(id));
+                }
+                let audit = Sql::new(
+                    "INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, subject_id, \
+                     metadata, created_at) VALUES ($1, $2, $3, 'operation_run.reconciled', 'operation_run', $4, $5, $6)",
+                )
+                .arg(Arg::I64(row.workspace_id))
+                .arg(Arg::I64(row.environment_id))
+                .arg(Arg::I64(self.operator().id))
+                .arg(Arg::I64(id))
+                .arg(Arg::Json(metadata))
+                .arg(Arg::Time(now));
+                tx.execute(&audit).await?;
+                if let Some(initiator) = row.initiator_id {
+                    let notify = Sql::new(
+                        "INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
+                         VALUES ($1, $2, 'operation_run.terminal', $3)",
+                    )
+                    .arg(Arg::I64(initiator))
+                    .arg(Arg::I64(id))
+                    .arg(Arg::Time(now));
+                    tx.execute(&notify).await?;
+                }
+            }
+            Engine::Postgres => {
+                // The same three writes as one statement (one round trip, not three): the
+                // inserts read the updated row, so a lost compare-and-swap inserts nothing.
+                let sql = update(Sql::new(
+                    "WITH u AS (UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
+                     completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
+                     WHERE id = $7 AND status = $8 AND updated_at = $9 RETURNING id), \
+                     a AS (INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, \
+                     subject_id, metadata, created_at) SELECT $10, $11, $12, 'operation_run.reconciled', \
+                     'operation_run', u.id, $13, $4 FROM u RETURNING 1), \
+                     n AS (INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
+                     SELECT $14::bigint, u.id, 'operation_run.terminal', $4 FROM u WHERE $14::bigint IS NOT NULL \
+                     RETURNING 1) \
+                     SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM n)",
+                ))
+                .arg(Arg::I64(row.workspace_id))
+                .arg(Arg::I64(row.environment_id))
+                .arg(Arg::I64(self.operator().id))
+                .arg(Arg::Json(metadata))
+                .arg(Arg::OptI64(row.initiator_id));
+                let written: Option<(i64, i64, i64)> = tx.fetch_optional(&sql).await?;
+                let expected_notes = i64::from(row.initiator_id.is_some());
+                match written {
+                    Some((1, 1, n)) if n == expected_notes => {}
+                    Some((0, _, _)) => return Err(ServiceError::Conflict(id)),
+                    other => {
+                        return Err(ServiceError::Store(crate::store::StoreError::Driver(format!(
+                            "reconcile of run {id} wrote {other:?} (update, audit, notification) rows; rolled back"
+                        ))))
+                    }
+                }
+            }
         }
         Ok(ReconcileOutcome {
             run_id: id,
@@ -262,25 +299,30 @@ impl Service {
         })
     }
 
-    /// The ids of every stale, non-terminal, visible `restore.execute` run the operator may
-    /// reconcile, oldest update first.
-    async fn stale_candidates(&self) -> Result<Vec<i64>, ServiceError> {
+    /// Every stale, non-terminal, visible `restore.execute` run the operator may reconcile,
+    /// oldest update first, with the verdict the list read for it.
+    async fn stale_candidates(&self) -> Result<Vec<(i64, Result<Verdict, String>)>, ServiceError> {
         let mut filter = RunFilter::restore_execute();
         filter.stale = true;
-        let mut ids = Vec::new();
+        let mut found = Vec::new();
         let mut after: Option<Cursor> = None;
         loop {
             let page = self.list(&filter, after, super::MAX_PAGE).await?;
-            ids.extend(page.rows.iter().filter(|r| self.may_reconcile(r).is_ok()).map(|r| r.id));
+            for run in page.rows {
+                if self.may_reconcile(&run).is_ok() {
+                    found.push((run.id, run.verdict.map_err(|error| ServiceError::Unreadable { run: run.id, error }.to_string())));
+                }
+            }
             match page.next {
                 Some(next) => after = Some(next),
                 None => break,
             }
         }
-        Ok(ids)
+        Ok(found)
     }
 
-    /// `reconcile --stale`: one transaction per run, bound to the verdict read just before.
+    /// `reconcile --stale`: one transaction per run, each bound to the verdict the candidate
+    /// list read for it (a proof that moved since reads `proof_changed` in the report).
     ///
     /// # Errors
     /// `Forbidden` for a read-only session; database errors while listing. Errors on single
@@ -289,16 +331,25 @@ impl Service {
         if self.read_only() && !dry_run {
             return Err(ServiceError::Forbidden(Denied::ReadOnlySession));
         }
-        let ids = self.stale_candidates().await?;
+        let candidates = self.stale_candidates().await?;
         let mut report = BatchReport { dry_run, ..BatchReport::default() };
-        for id in ids {
-            let item = self.batch_one(id, dry_run).await;
+        // Runs are independent and each has its own transaction, so on PostgreSQL several run
+        // at once: their commits share WAL flushes, which a lone run waits for every time.
+        // SQLite has one writer at a time, so there they run one by one. Reported in order.
+        let parallel = match self.store().engine() {
+            Engine::Sqlite => 1,
+            Engine::Postgres => BATCH_PARALLEL,
+        };
+        let mut items = futures::stream::iter(candidates)
+            .map(|(id, verdict)| self.batch_one(id, verdict, dry_run))
+            .buffered(parallel);
+        while let Some(item) = items.next().await {
             report.push(item);
         }
         Ok(report)
     }
 
-    async fn batch_one(&self, id: i64, dry_run: bool) -> BatchItem {
+    async fn batch_one(&self, id: i64, listed: Result<Verdict, String>, dry_run: bool) -> BatchItem {
         let line = |result, v: Option<&Verdict>, error: Option<String>| BatchItem {
             operation_run_id: id,
             result,
@@ -306,12 +357,9 @@ impl Service {
             reason_code: v.map(|v| v.reason_code),
             error,
         };
-        let verdict = match self.assess(id).await {
-            Ok(view) => match view.verdict {
-                Ok(v) => v,
-                Err(e) => return line(BatchResult::Error, None, Some(e.to_string())),
-            },
-            Err(e) => return line(BatchResult::Error, None, Some(e.to_string())),
+        let verdict = match listed {
+            Ok(v) => v,
+            Err(e) => return line(BatchResult::Error, None, Some(e)),
         };
         if !verdict.is_final() {
             return line(BatchResult::NotReconciled, Some(&verdict), None);
