@@ -60,6 +60,33 @@ impl ServiceError {
             Self::Unreadable { .. } | Self::Store(_) => 1,
         }
     }
+
+    /// Whether the database could not be reached (or the connection was lost): worth retrying
+    /// later, unlike an answer about the data.
+    #[must_use]
+    pub const fn is_unavailable(&self) -> bool {
+        self.connection_lost().is_some()
+    }
+
+    /// When the connection was lost (or none could be had): where that left the request, and
+    /// the driver's words.
+    #[must_use]
+    pub const fn connection_lost(&self) -> Option<(Lost, &String)> {
+        match self {
+            Self::Store(StoreError::Unavailable(m)) => Some((Lost::BeforeCommit, m)),
+            Self::Store(StoreError::CommitUnknown(m)) => Some((Lost::DuringCommit, m)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a lost connection left a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// Before any commit was sent: nothing of it was written (a transaction rolled back).
+    BeforeCommit,
+    /// While the commit was under way: it may or may not have been applied.
+    DuringCommit,
 }
 
 /// The acting operator, with their memberships.

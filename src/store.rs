@@ -28,6 +28,10 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 /// How long a write waits for a lock held by someone else before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
+/// How long a PostgreSQL request waits for a connection: a server that is down or unreachable
+/// fails within this instead of hanging (the console then says so and retries with backoff).
+pub const PG_ACQUIRE: Duration = Duration::from_secs(3);
+
 /// A store failure, already sorted by what the caller should say.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,6 +44,17 @@ pub enum StoreError {
     /// A lock held elsewhere outlasted the bounded wait.
     #[error("the database is busy (a lock is held elsewhere); try again")]
     Busy,
+    /// The connection was lost, or none could be had: the server is down, restarting or
+    /// unreachable. Nothing of an open transaction was kept (it never reached its commit).
+    #[error("database unreachable: {0}")]
+    Unavailable(String),
+    /// The connection dropped while a COMMIT was under way: the server may or may not have
+    /// applied it, and this process cannot tell which.
+    #[error("outcome unknown: the connection dropped during commit ({0})")]
+    CommitUnknown(String),
+    /// The SQLite file (or its directory) cannot be written; reading may still work.
+    #[error("the database is read-only ({0}); check the permissions of the database file and its directory")]
+    ReadOnly(String),
     /// Anything else from the driver; the text never contains a password.
     #[error("database error: {0}")]
     Driver(String),
@@ -52,11 +67,45 @@ impl From<sqlx::Error> for StoreError {
             if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "55P03")) {
                 return Self::Busy;
             }
+            match sqlite_primary_code(db.as_ref()) {
+                // SQLITE_READONLY and its extended codes.
+                Some(8) => return Self::ReadOnly(db.message().to_owned()),
+                // SQLITE_CORRUPT / SQLITE_NOTADB: found while reading, not only when opening.
+                Some(11 | 26) => {
+                    return Self::Open(format!(
+                        "the database file is corrupt or not a SQLite database ({}); restore it from a backup",
+                        db.message()
+                    ))
+                }
+                _ => {}
+            }
         }
         if matches!(e, sqlx::Error::PoolTimedOut) {
             return Self::Busy;
         }
+        if is_connection_lost(&e) {
+            return Self::Unavailable(redact_passwords(&e.to_string()));
+        }
         Self::Driver(redact_passwords(&e.to_string()))
+    }
+}
+
+/// The primary result code (extended code & 0xff) of a SQLite error; `None` for PostgreSQL.
+fn sqlite_primary_code(db: &dyn sqlx::error::DatabaseError) -> Option<i32> {
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    db.code()?.parse::<i32>().ok().map(|c| c & 0xff)
+}
+
+/// Whether `e` says the connection is gone (or cannot be made), rather than that the statement
+/// failed: I/O and TLS failures, a closed pool, a dead connection worker, and PostgreSQL's
+/// connection exceptions (class 08) and shutdown codes (57P01 admin, 57P02 crash, 57P03 starting).
+fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
     }
 }
 
@@ -65,7 +114,7 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
         use sqlx::migrate::MigrateError as M;
         match e {
             M::VersionMissing(v) => Self::Schema(format!(
-                "the database schema (migration {v}) is newer than this proofdesk; upgrade proofdesk"
+                "the database schema records migration {v}, which this proofdesk does not know; upgrade proofdesk"
             )),
             M::VersionMismatch(v) => Self::Schema(format!("migration {v} was changed after it was applied")),
             M::Execute(e) => e.into(),
@@ -290,9 +339,11 @@ impl Store {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Open(format!("bad PostgreSQL URL: {}", redact_passwords(&e.to_string()))))?
                 .application_name("proofdesk");
+            // Each connection is checked before use (a server restart leaves dead ones behind).
             let pool = PgPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(8)
+                .acquire_timeout(PG_ACQUIRE)
+                .test_before_acquire(true)
                 .connect_with(opts)
                 .await
                 .map_err(|e| {
@@ -312,11 +363,25 @@ impl Store {
     /// # Errors
     /// [`StoreError::Schema`] when the database is ahead of this binary.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
-        }
-        Ok(())
+        let latest = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).max().unwrap_or(0);
+        // sqlx checks the recorded history against the known migrations before applying any,
+        // so a database ahead of this binary is refused untouched (never migrated or undone).
+        let (known, result) = match &self.pool {
+            Pool::Sqlite(p) => {
+                let m = sqlx::migrate!("./migrations/sqlite");
+                (latest(&m), m.run(p).await)
+            }
+            Pool::Postgres(p) => {
+                let m = sqlx::migrate!("./migrations/postgres");
+                (latest(&m), m.run(p).await)
+            }
+        };
+        result.map_err(|e| match e {
+            sqlx::migrate::MigrateError::VersionMissing(v) if v > known => StoreError::Schema(format!(
+                "database schema version {v} is newer than this proofdesk ({known}); upgrade proofdesk"
+            )),
+            other => other.into(),
+        })
     }
 
     /// `sqlite FILE` or `postgres host:port/db`; never a password.
@@ -341,12 +406,31 @@ impl Store {
         }
     }
 
+    /// Sorts a failure to use the pool: on PostgreSQL, no connection within [`PG_ACQUIRE`]
+    /// while the pool is not simply full of connections in use means the server is down or
+    /// unreachable (connections are checked before use, and a refused connect is retried until
+    /// the timeout); otherwise (and on SQLite, where it means another writer holds the file)
+    /// the database is busy.
+    fn pool_error(&self, e: sqlx::Error) -> StoreError {
+        if let (sqlx::Error::PoolTimedOut, Pool::Postgres(p)) = (&e, &self.pool) {
+            let all_in_use = p.size() >= p.options().get_max_connections() && p.num_idle() == 0;
+            if !all_in_use {
+                return StoreError::Unavailable(format!(
+                    "no connection to {} within {}s",
+                    self.label,
+                    PG_ACQUIRE.as_secs()
+                ));
+            }
+        }
+        e.into()
+    }
+
     /// Runs a query and decodes every row.
     ///
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_all<T: AnyRow>(&self, sql: &Sql) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch_pool!(&self.pool, sql, fetch_all)?)
+        dispatch_pool!(&self.pool, sql, fetch_all).map_err(|e| self.pool_error(e))
     }
 
     /// Runs a query and decodes the first row, if any.
@@ -354,19 +438,22 @@ impl Store {
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_optional<T: AnyRow>(&self, sql: &Sql) -> Result<Option<T>, StoreError> {
-        Ok(dispatch_pool!(&self.pool, sql, fetch_optional)?)
+        dispatch_pool!(&self.pool, sql, fetch_optional).map_err(|e| self.pool_error(e))
     }
 
     /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock up front, so two
     /// writers never deadlock on an upgrade), a bounded `lock_timeout` on PostgreSQL.
     ///
     /// # Errors
-    /// [`StoreError::Busy`] when the lock is not had in time.
+    /// [`StoreError::Busy`] when the lock is not had in time, [`StoreError::Unavailable`] when
+    /// the server cannot be reached.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => Ok(Tx { inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?) }),
+            Pool::Sqlite(p) => Ok(Tx {
+                inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.pool_error(e))?),
+            }),
             Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin().await.map_err(|e| self.pool_error(e))?;
                 sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
                 Ok(Tx { inner: TxInner::Postgres(tx) })
             }
@@ -427,13 +514,18 @@ impl Tx {
     /// Makes every write of the transaction durable.
     ///
     /// # Errors
-    /// Driver errors; on error nothing of the transaction is kept.
+    /// Driver errors, after which nothing of the transaction is kept; except
+    /// [`StoreError::CommitUnknown`]: the connection dropped during the commit, and whether the
+    /// server applied it cannot be known here.
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
-        }
-        Ok(())
+        let result = match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
+        };
+        result.map_err(|e| match StoreError::from(e) {
+            StoreError::Unavailable(m) => StoreError::CommitUnknown(m),
+            other => other,
+        })
     }
 
     /// Drops every write of the transaction.
@@ -481,7 +573,7 @@ fn sqlite_reason(e: &sqlx::Error) -> String {
     if text.contains("file is not a database") || text.contains("malformed") {
         "not a SQLite database (the file is corrupt or of another kind)".to_owned()
     } else if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
-        format!("cannot open for writing ({text}); check the file's permissions")
+        format!("cannot open for writing ({text}); check the permissions of the file and its directory")
     } else {
         text
     }

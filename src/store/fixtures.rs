@@ -356,6 +356,26 @@ pub async fn load(store: &Store, json_text: &str) -> Result<LoadReport, LoadErro
 /// # Errors
 /// As [`load`].
 pub async fn load_value(store: &Store, doc: &Value) -> Result<LoadReport, LoadError> {
+    let mut tx = store.begin().await?;
+    match load_value_in(&mut tx, doc).await {
+        Ok(report) => {
+            tx.commit().await?;
+            Ok(report)
+        }
+        Err(e) => {
+            // Nothing was kept; a failed rollback changes nothing the caller can act on.
+            tx.rollback().await.ok();
+            Err(e)
+        }
+    }
+}
+
+/// Same as [`load_value`], inside a transaction the caller commits or rolls back (the demo
+/// seed loads its scenarios and its generated runs in one).
+///
+/// # Errors
+/// As [`load`]; the caller must roll `tx` back.
+pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadError> {
     let Value::Object(doc) = doc else {
         return Err(LoadError::Invalid(format!(
             "top level: expected a JSON object of table arrays, found {}",
@@ -363,22 +383,13 @@ pub async fn load_value(store: &Store, doc: &Value) -> Result<LoadReport, LoadEr
         )));
     };
     let (declared, wanted) = survey(doc);
-    let mut tx = store.begin().await?;
-    let binds = max_binds(store.engine());
-    let known = Known::lookup(&mut tx, binds, declared, &wanted).await?;
-    let rows = match check_document(doc, &known) {
-        Ok(rows) => rows,
-        Err(problem) => {
-            // Nothing was written; a failed rollback changes nothing the caller can act on.
-            tx.rollback().await.ok();
-            return Err(LoadError::Invalid(problem));
-        }
-    };
-    let report = insert(&mut tx, binds, rows).await?;
-    if store.engine() == Engine::Postgres {
-        resync_identities(&mut tx).await?;
+    let binds = max_binds(tx.engine());
+    let known = Known::lookup(tx, binds, declared, &wanted).await?;
+    let rows = check_document(doc, &known).map_err(LoadError::Invalid)?;
+    let report = insert(tx, binds, rows).await?;
+    if tx.engine() == Engine::Postgres {
+        resync_identities(tx).await?;
     }
-    tx.commit().await?;
     Ok(report)
 }
 

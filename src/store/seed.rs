@@ -52,8 +52,7 @@ pub struct SeedReport {
 /// Loads the scenario document with every time moved by `now - anchor`, then adds `runs`
 /// generated runs, then records `proofdesk_meta.demo = 1`.
 ///
-/// The scenarios load in one transaction (the fixture loader's), the generated runs and the
-/// marker in a second one.
+/// The scenarios, the generated runs and the marker load in one transaction: all or nothing.
 ///
 /// # Errors
 /// [`LoadError::Invalid`] when the database already holds operation runs (nothing is
@@ -74,9 +73,19 @@ pub async fn seed_demo(store: &Store, now: DateTime<Utc>, runs: u64) -> Result<S
     let doc = scenarios_at(now)?;
     let scenario_rows = count_rows(&doc);
     let plan = Plan::from_scenarios(&doc, now, runs)?;
-    fixtures::load_value(store, &doc).await?;
-
-    insert_synthetic(store, plan).await.map_err(LoadError::Store)?;
+    // One transaction for the scenarios, the generated runs and the marker: a seed killed or
+    // failing half way leaves the database empty, so that it can simply be run again.
+    let mut tx = store.begin().await?;
+    let seeded = async {
+        fixtures::load_value_in(&mut tx, &doc).await?;
+        insert_synthetic(&mut tx, plan).await.map_err(LoadError::Store)
+    }
+    .await;
+    if let Err(e) = seeded {
+        tx.rollback().await.ok();
+        return Err(e);
+    }
+    tx.commit().await?;
     Ok(SeedReport { scenario_rows, synthetic_runs: runs })
 }
 
@@ -249,16 +258,16 @@ impl Plan {
     }
 }
 
-/// Inserts the generated runs and the demo marker in one transaction (see [`BULK_RUNS`] for
+/// Inserts the generated runs and the demo marker inside `tx` (see [`BULK_RUNS`] for
 /// what large seeds do to indexes and keys meanwhile), then, on PostgreSQL, resyncs the
 /// identity sequences past the explicit ids and refreshes the planner statistics.
-async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreError> {
-    plan.engine = store.engine();
-    let mut tx = store.begin().await?;
+async fn insert_synthetic(tx: &mut super::Tx, mut plan: Plan) -> Result<(), StoreError> {
+    let engine = tx.engine();
+    plan.engine = engine;
     let restore_ddl = match plan.engine {
         _ if plan.runs < BULK_RUNS => Vec::new(),
-        Engine::Postgres => pg_set_aside_indexes_and_keys(&mut tx).await?,
-        Engine::Sqlite => sqlite_set_aside_indexes(&mut tx).await?,
+        Engine::Postgres => pg_set_aside_indexes_and_keys(tx).await?,
+        Engine::Sqlite => sqlite_set_aside_indexes(tx).await?,
     };
     if plan.runs > 0 {
         let (send, mut recv) = tokio::sync::mpsc::channel::<Sql>(4);
@@ -275,11 +284,9 @@ async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreErro
         drop(recv);
         let joined = generator.await;
         if let Some(e) = failure {
-            let _ = tx.rollback().await;
             return Err(e);
         }
         if let Err(e) = joined {
-            let _ = tx.rollback().await;
             return Err(StoreError::Driver(format!("demo data generator stopped: {e}")));
         }
     }
@@ -292,7 +299,7 @@ async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreErro
         .arg(Arg::Text(DEMO_META_KEY.to_owned()))
         .arg(Arg::Text("1".to_owned()));
     tx.execute(&insert).await?;
-    if store.engine() == Engine::Postgres {
+    if engine == Engine::Postgres {
         for sql in [
             "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), GREATEST((SELECT MAX(id) FROM audit_log), 1))",
             "SELECT setval(pg_get_serial_sequence('notifications', 'id'), \
@@ -302,7 +309,7 @@ async fn insert_synthetic(store: &Store, mut plan: Plan) -> Result<(), StoreErro
             tx.execute(&Sql::new(sql)).await?;
         }
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// From this many generated runs on, the secondary indexes of the loaded tables (and on

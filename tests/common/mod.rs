@@ -134,3 +134,96 @@ pub fn code(o: &Output) -> i32 {
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
+
+/// First id of the generated stale runs of [`stale_runs_doc`].
+pub const STALE_FIRST: i64 = 2000;
+
+/// The decision run `STALE_FIRST + k` of [`stale_runs_doc`] reads as at [`NOW`].
+pub fn stale_decision(k: i64) -> &'static str {
+    if k % 4 == 3 || k % 10 == 9 {
+        "partially_succeeded"
+    } else {
+        "succeeded"
+    }
+}
+
+/// A fixture: the people of case 19 plus `mona` (104, manager), every one of `alice`, `wendy`
+/// (owner) and `mona` able to reconcile in all three Contoso environments, and `n` stale,
+/// running `restore.execute` runs (ids `STALE_FIRST..`) with completed restores, three items,
+/// evidence and audit continuity each; every fourth has a failed item and every tenth lacks
+/// evidence (both read `partially_succeeded`), the rest `succeeded` (built like the bench's
+/// stale runs).
+pub fn stale_runs_doc(n: i64) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let base: Value =
+        serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read")).expect("json");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).expect("NOW").with_timezone(&chrono::Utc);
+    let t = |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut operators = base["operators"].as_array().expect("operators").clone();
+    operators.push(json!({"id": 104, "handle": "mona", "display_name": "Mona Manager"}));
+    let mut memberships = base["memberships"].as_array().expect("memberships").clone();
+    memberships.push(json!({"operator_id": 104, "workspace_id": 1, "role": "manager"}));
+    let mut entitlements = base["entitlements"].as_array().expect("entitlements").clone();
+    entitlements.push(json!({"operator_id": 100, "environment_id": 12}));
+    for env in [10, 11, 12] {
+        entitlements.push(json!({"operator_id": 104, "environment_id": env}));
+    }
+    let (mut ops, mut restores, mut items, mut evidence, mut audit) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for k in 0..n {
+        let op = STALE_FIRST + k;
+        let rid = 1_000_000 + k;
+        let env = [10, 11, 12][usize::try_from(k % 3).expect("index")];
+        let created = now - chrono::Duration::hours(3) - chrono::Duration::seconds(k);
+        let started = created + chrono::Duration::seconds(30);
+        let done = started + chrono::Duration::minutes(10);
+        ops.push(json!({
+            "id": op, "workspace_id": 1, "environment_id": env, "type": "restore.execute",
+            "status": "running", "outcome": "pending", "initiator_id": 100,
+            "context": {"restore_run_id": rid, "source": "hardening"},
+            "created_at": t(created), "started_at": t(started), "updated_at": t(started + chrono::Duration::minutes(1)),
+        }));
+        restores.push(json!({
+            "id": rid, "workspace_id": 1, "environment_id": env, "operation_run_id": op,
+            "backup_set_ref": format!("bs-hardening-{k}"), "status": "completed", "is_dry_run": false,
+            "requested_by": 100, "started_at": t(started), "completed_at": t(done),
+        }));
+        let failed = k % 4 == 3;
+        for j in 0..3 {
+            let outcome = if failed && j == 2 { "failed" } else { "applied" };
+            items.push(json!({
+                "id": 10_000_000 + k * 3 + j, "restore_run_id": rid, "policy_type": "settingsCatalog",
+                "policy_name": format!("Hardening Policy {j}"), "outcome": outcome,
+                "error_code": if failed && j == 2 { Value::from("graph_500") } else { Value::Null },
+            }));
+        }
+        if k % 10 != 9 {
+            let ok = if failed { 2 } else { 3 };
+            evidence.push(json!({
+                "id": 20_000_000 + k, "restore_run_id": rid, "kind": "post_restore_snapshot", "status": "complete",
+                "verified_items": ok, "expected_items": ok, "captured_at": t(done + chrono::Duration::minutes(5)),
+            }));
+        }
+        for (j, (action, at)) in
+            [("restore.execute.started", started), ("restore.execute.completed", done)].into_iter().enumerate()
+        {
+            audit.push(json!({
+                "id": 30_000_000 + k * 2 + i64::try_from(j).expect("j"), "workspace_id": 1, "environment_id": env,
+                "actor_id": 100, "action": action, "subject_type": "restore_run", "subject_id": rid,
+                "metadata": {"item_count": 3}, "created_at": t(at),
+            }));
+        }
+    }
+    json!({
+        "workspaces": base["workspaces"], "environments": base["environments"], "operators": operators,
+        "memberships": memberships, "entitlements": entitlements, "operation_runs": ops, "restore_runs": restores,
+        "restore_items": items, "evidence": evidence, "audit_log": audit,
+    })
+}
+
+/// Writes `doc` to `dir/name` and returns the path.
+pub fn write_doc(dir: &Path, name: &str, doc: &serde_json::Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, doc.to_string()).expect("write fixture");
+    path
+}
