@@ -48,6 +48,16 @@ impl Db {
             .expect("run proofdesk")
     }
 
+    /// A temp SQLite database seeded with the demo data set (`db seed-demo`).
+    fn demo(runs: u32) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite:{}", dir.path().join("demo.sqlite").display());
+        let db = Self { _dir: dir, url };
+        let out = db.cli(&["--now", NOW, "db", "seed-demo", "--runs", &runs.to_string()]);
+        assert!(out.status.success(), "db seed-demo: {}", String::from_utf8_lossy(&out.stderr));
+        db
+    }
+
     /// `assess ID --format json` as of the fixture's `now`.
     fn assess(&self, id: &str) -> serde_json::Value {
         let out = self.cli(&["--as", "alice", "--now", NOW, "assess", id, "--format", "json"]);
@@ -113,6 +123,20 @@ impl Tmux {
         }
     }
 
+    /// Polls the pane until `text` is gone (at most 20 s). A key sent before the last one took
+    /// effect can arrive with it in one read: Esc then `q` would read as Alt+q.
+    fn wait_gone(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?} to go; the screen was:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Runs the console in the shell; the line after it reports the exit code.
     fn console(&self, db: &Db, extra: &str) {
         let line =
@@ -127,6 +151,40 @@ impl Tmux {
         self.wait_for("EXITED 0");
         assert_eq!(self.display("#{alternate_on}"), "0", "the terminal left the alternate screen");
     }
+}
+
+/// The console's process: the child of the pane's shell running the proofdesk binary.
+fn console_pid(t: &Tmux) -> u32 {
+    let shell = t.display("#{pane_pid}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir("/proc").expect("/proc").filter_map(Result::ok).find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let (head, tail) = stat.rsplit_once(')')?;
+            let ppid = tail.split_whitespace().nth(1)?;
+            (head.ends_with("(proofdesk") && ppid == shell).then_some(pid)
+        });
+        if let Some(pid) = found {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no proofdesk process under the pane's shell {shell}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// CPU time used by `pid` so far (user + system), from `/proc/PID/stat`.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the console is running");
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat").1.split_whitespace().collect();
+    // After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let hz = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().ok());
+    Duration::from_millis(ticks * 1000 / hz.unwrap_or(100))
 }
 
 impl Drop for Tmux {
@@ -158,6 +216,7 @@ fn list_detail_reconcile_and_back_to_the_shell() {
     let v = db.assess("1000");
     assert_eq!((v["status"].as_str(), v["outcome"].as_str()), (Some("completed"), Some("succeeded")), "{v}");
     t.keys(&["Escape"]);
+    t.wait_gone("Reconcile run 1000");
     t.wait_for("operation_run.reconciled");
     t.quit();
 }
@@ -204,8 +263,108 @@ fn read_only_and_readonly_role_refuse_with_a_reason_and_write_nothing() {
         let screen = t.wait_for("Cannot reconcile run 1000");
         assert!(screen.contains(reason) && !screen.contains("Type the run id"), "{screen}");
         t.keys(&["Escape"]);
+        t.wait_gone("Cannot reconcile run 1000");
         t.quit();
         let v = db.assess("1000");
         assert_eq!((v["status"].as_str(), v["outcome"].as_str()), (Some("running"), Some("pending")), "{v}");
     }
+}
+
+#[test]
+fn sighup_restores_the_terminal_at_once_and_an_idle_console_does_not_spin() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::demo(2_000);
+    let t = Tmux::start("hup");
+    // No --as: the demo operator, as on the demo database.
+    t.console(&db, "");
+    let list = t.wait_for("matching");
+    assert!(list.contains("proofdesk · runs"), "{list}");
+    let pid = console_pid(&t);
+
+    // Idle (live refresh every 3 s, a tick a second): next to no CPU.
+    let before = cpu_time(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_time(pid).saturating_sub(before);
+    assert!(used < Duration::from_millis(300), "an idle console used {used:?} of CPU in 3 s");
+
+    // The terminal hangs up: out within 2 s, the terminal given back.
+    let sent = Instant::now();
+    let hup = Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("kill");
+    assert!(hup.success());
+    let exited = loop {
+        let screen = t.screen();
+        // `EXITED <code>` (the typed command line reads `EXITED $?`).
+        if let Some(line) =
+            screen.lines().find(|l| l.split("EXITED ").nth(1).is_some_and(|c| c.trim_end().parse::<i32>().is_ok()))
+        {
+            break line.to_owned();
+        }
+        if sent.elapsed() >= Duration::from_secs(2) {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
+            let stack = std::fs::read_dir(format!("/proc/{pid}/task")).map_or_else(
+                |_| String::new(),
+                |d| {
+                    d.filter_map(Result::ok)
+                        .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
+                        .collect::<Vec<_>>()
+                        .join("")
+                },
+            );
+            panic!("still running 2 s after SIGHUP ({state}); threads:\n{stack}\nthe screen was:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(sent.elapsed() < Duration::from_secs(2), "exited after {:?} ({exited})", sent.elapsed());
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the process is gone");
+    assert_eq!(t.display("#{alternate_on}"), "0", "the alternate screen is off");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "the cursor is visible again");
+    // Cooked mode is back: the shell reads a typed line (raw mode would swallow the Enter).
+    t.literal("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo -e icrnl | sort | tr '\\n' ' '; echo ok");
+    t.keys(&["Enter"]);
+    t.wait_for("echo icanon icrnl ok");
+}
+
+/// Every SGR parameter list (`ESC [ … m`) in `text`, split at `;`.
+fn sgr_params(text: &str) -> Vec<Vec<u16>> {
+    text.split("\u{1b}[")
+        .skip(1)
+        .filter_map(|rest| {
+            let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (rest[end..].starts_with('m')).then(|| rest[..end].split(';').map(|p| p.parse().unwrap_or(0)).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn no_color_draws_without_colour_and_the_selection_still_shows() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::load(&case("19-proof-complete.json"));
+    let t = Tmux::start("nocolor");
+    let line = format!(
+        "NO_COLOR=1 '{}' --db '{}' --now {NOW} --as alice; echo EXITED $?",
+        env!("CARGO_BIN_EXE_proofdesk"),
+        db.url
+    );
+    t.literal(&line);
+    t.keys(&["Enter"]);
+    t.wait_for("proof_complete");
+    // The pane with its attributes, as tmux re-encodes them.
+    let out = t.tmux(&["capture-pane", "-e", "-p", "-t", "main"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    let colours: Vec<Vec<u16>> = sgr_params(&screen)
+        .into_iter()
+        .filter(|ps| ps.iter().any(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107)))
+        .collect();
+    assert!(colours.is_empty(), "NO_COLOR set colours {colours:?}:\n{screen:?}");
+    let selected = screen.lines().find(|l| l.contains("▶ 1000")).expect("the selected row");
+    let before_mark = &selected[..selected.find('▶').expect("mark")];
+    assert!(
+        sgr_params(before_mark).iter().any(|ps| ps.contains(&7)),
+        "the selected row is drawn reversed: {selected:?}"
+    );
+    t.quit();
 }

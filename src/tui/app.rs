@@ -9,6 +9,7 @@
 pub mod detail;
 pub mod dialog;
 pub mod list;
+pub mod outage;
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use tui_input::Input;
 use self::detail::{DetailState, Pane};
 use self::dialog::Dialog;
 use self::list::ListState;
+use self::outage::Outage;
 use super::action::Action;
 use super::event::{Msg, Reply};
 use super::filter;
@@ -76,6 +78,11 @@ pub struct App {
     quit: bool,
     /// Set when a worker task died: the console stops with this message.
     pub crashed: Option<String>,
+    /// Set while the database cannot be reached: the banner, and the retry schedule that
+    /// replaces the live refresh meanwhile.
+    pub outage: Option<Outage>,
+    /// When the service last answered (session clock).
+    last_answer: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl App {
@@ -104,6 +111,8 @@ impl App {
             dirty: true,
             quit: false,
             crashed: None,
+            outage: None,
+            last_answer: None,
         };
         let cmds = app.reload_list();
         (app, cmds)
@@ -142,7 +151,54 @@ impl App {
     }
 
     fn list_height(&self) -> usize {
-        view::list_rows(self.size, self.filter_edit.as_ref().is_some_and(|f| f.error.is_some()))
+        let rows = view::list_rows(self.size, self.filter_edit.as_ref().is_some_and(|f| f.error.is_some()));
+        // The outage banner takes a line of its own.
+        if self.outage.is_some() {
+            rows.saturating_sub(1).max(1)
+        } else {
+            rows
+        }
+    }
+
+    /// The outage banner's text, while the database is unreachable.
+    #[must_use]
+    pub fn banner(&self) -> Option<String> {
+        let held = if self.paused {
+            Some("paused")
+        } else if self.typing() {
+            Some("typing")
+        } else {
+            None
+        };
+        self.outage.as_ref().map(|o| o.banner(self.mono, held))
+    }
+
+    /// Notes an answer: the database was reachable (an outage ends), or not (one starts, or
+    /// the attempt under way failed). Other errors say nothing about reachability.
+    fn heard(&mut self, error: Option<&ServiceError>) {
+        match error {
+            None => {
+                self.last_answer = Some(self.service.now());
+                if self.outage.take().is_some() {
+                    self.dirty = true;
+                    tracing::info!("database reachable again");
+                }
+            }
+            Some(e) if e.is_unavailable() => {
+                self.dirty = true;
+                let text = e.to_string();
+                if let Some(o) = self.outage.as_mut() {
+                    o.failed(self.mono, text);
+                    return;
+                }
+                tracing::warn!(error = %text, "database unreachable");
+                self.outage = Some(Outage::new(self.service.now(), self.mono, text, self.last_answer));
+                // The banner took a line: keep the selection on screen.
+                let height = self.list_height();
+                self.list.select(self.list.sel, height);
+            }
+            Some(_) => self.last_answer = Some(self.service.now()),
+        }
     }
 
     /// The run whose workspace and environment the status bar shows.
@@ -184,13 +240,31 @@ impl App {
     }
 
     fn on_tick(&mut self, at: Instant) -> Vec<Command> {
-        let before = self.data_age().map(|d| d.as_secs());
+        let before = (self.data_age().map(|d| d.as_secs()), self.banner());
         self.mono = at;
-        if self.data_age().map(|d| d.as_secs()) != before {
+        if (self.data_age().map(|d| d.as_secs()), self.banner()) != before {
             self.dirty = true;
         }
+        if self.paused || self.typing() {
+            return Vec::new();
+        }
+        if let Some(o) = self.outage.as_mut() {
+            // Retries on the backoff schedule replace the live refresh until an answer comes.
+            if !o.due(at) {
+                return Vec::new();
+            }
+            o.next_retry = None;
+            self.dirty = true;
+            let cmds = self.refresh(true);
+            if cmds.is_empty() {
+                if let Some(o) = self.outage.as_mut() {
+                    o.next_retry = Some(at + outage::backoff(o.attempt));
+                }
+            }
+            return cmds;
+        }
         let due = at.saturating_duration_since(self.last_refresh) >= REFRESH_EVERY;
-        if self.paused || self.typing() || !due {
+        if !due {
             return Vec::new();
         }
         self.refresh(false)
@@ -235,23 +309,33 @@ impl App {
     }
 
     fn on_reply(&mut self, reply: Reply) -> Vec<Command> {
-        let height = self.list_height();
         match reply {
             Reply::Pages { generation, seq: _, first, count, result } => {
+                self.heard(result.as_ref().err());
+                let height = self.list_height();
+                let failed = result.is_err();
+                let result = result.map_err(|e| e.to_string());
                 if !self.list.apply_pages(generation, (first, count), result, height, self.mono) {
                     return Vec::new();
                 }
                 self.dirty = true;
+                if failed {
+                    // Asking again at once would hammer a failing database: the next refresh
+                    // (or retry, during an outage) asks again.
+                    return Vec::new();
+                }
                 let mut seq = self.seq;
                 let cmds = self.list.ensure(height, &mut seq);
                 self.seq = seq;
                 cmds
             }
             Reply::Count { generation, seq, result } => {
-                self.dirty |= self.list.apply_count(generation, seq, result);
+                self.heard(result.as_ref().err());
+                self.dirty |= self.list.apply_count(generation, seq, result.map_err(|e| e.to_string()));
                 Vec::new()
             }
             Reply::Detail { seq, id, raw, result } => {
+                self.heard(result.as_ref().err());
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {

@@ -23,9 +23,9 @@ pub enum Msg {
 #[derive(Debug)]
 pub enum Reply {
     /// Up to `count` consecutive pages of the list, starting at page `first` (fewer at the end).
-    Pages { generation: u64, seq: u64, first: usize, count: usize, result: Result<Vec<Page>, String> },
+    Pages { generation: u64, seq: u64, first: usize, count: usize, result: Result<Vec<Page>, ServiceError> },
     /// How many runs match the SQL-side filters.
-    Count { generation: u64, seq: u64, result: Result<i64, String> },
+    Count { generation: u64, seq: u64, result: Result<i64, ServiceError> },
     /// One run's detail.
     Detail { seq: u64, id: i64, raw: bool, result: Result<Box<RunDetail>, ServiceError> },
     /// What a reconciliation did.

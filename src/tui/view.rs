@@ -25,7 +25,8 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
 /// Rows of the run table for a terminal of `size` (title, filter bar, table header, status
-/// bar and hints take the rest; a filter error takes one more).
+/// bar and hints take the rest; a filter error takes one more, and so does the outage banner,
+/// which `App` accounts for).
 #[must_use]
 pub fn list_rows(size: (u16, u16), filter_error: bool) -> usize {
     usize::from(size.1).saturating_sub(5 + usize::from(filter_error)).max(1)
@@ -48,12 +49,21 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let [title, body, status, hints] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    let banner = app.banner();
+    let [title, body, banner_area, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     match app.view {
         View::List => runs::render(frame, [title, body], app, theme),
         View::Detail => detail::render(frame, [title, body], app, theme),
+    }
+    if let Some(text) = banner {
+        status_bar::render_banner(frame, banner_area, &text, theme);
     }
     status_bar::render(frame, status, app, theme);
     status_bar::render_hints(frame, hints, app, theme);

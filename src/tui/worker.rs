@@ -81,7 +81,7 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
                         }
                     }
                     Err(e) => {
-                        result = Err(e.to_string());
+                        result = Err(e);
                         break;
                     }
                 }
@@ -89,7 +89,7 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             Reply::Pages { generation, seq, first, count, result: result.map(|()| pages) }
         }
         Command::Count { generation, seq, filter } => {
-            Reply::Count { generation, seq, result: service.count(&filter).await.map_err(|e| e.to_string()) }
+            Reply::Count { generation, seq, result: service.count(&filter).await }
         }
         Command::Detail { seq, id, raw } => {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }

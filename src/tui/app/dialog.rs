@@ -11,10 +11,16 @@ use tui_input::Input;
 use super::{App, Notice};
 use crate::domain::{Decision, Verdict};
 use crate::sanitize::clean;
-use crate::service::{ReconcileOutcome, RunView, ServiceError};
+use crate::service::{Lost, ReconcileOutcome, RunView, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::worker::Command;
+
+/// What the dialog says when the connection was lost before the commit.
+pub const ROLLED_BACK: &str =
+    "rolled back: the connection to the database was lost before the commit; nothing was written";
+/// What the dialog says when the connection dropped during the commit (it cannot know more).
+pub const UNKNOWN: &str = "outcome unknown: the connection dropped during commit; reopen the run to see its status";
 
 /// Which field takes typing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,11 @@ pub enum Outcome {
     Conflict(String),
     Forbidden(String),
     NotFound(String),
+    /// The connection was lost before the commit: the transaction rolled back, nothing was
+    /// written.
+    RolledBack(String),
+    /// The connection dropped during the commit: whether it was applied cannot be known here.
+    Unknown(String),
     Error(String),
 }
 
@@ -113,7 +124,12 @@ impl Dialog {
             Err(e @ ServiceError::Conflict(_)) => (Phase::Done(Outcome::Conflict(e.to_string())), true),
             Err(ServiceError::Forbidden(d)) => (Phase::Done(Outcome::Forbidden(d.to_string())), false),
             Err(e @ ServiceError::NotFound(_)) => (Phase::Done(Outcome::NotFound(e.to_string())), true),
-            Err(e) => (Phase::Done(Outcome::Error(e.to_string())), false),
+            Err(e) => match e.connection_lost() {
+                // The run may have changed: what is on screen reloads (and shows which way).
+                Some((Lost::DuringCommit, m)) => (Phase::Done(Outcome::Unknown(m.clone())), true),
+                Some((Lost::BeforeCommit, m)) => (Phase::Done(Outcome::RolledBack(m.clone())), false),
+                None => (Phase::Done(Outcome::Error(e.to_string())), false),
+            },
         };
         self.phase = phase;
         changed
@@ -131,6 +147,8 @@ impl Dialog {
             Phase::Done(Outcome::Conflict(m) | Outcome::Forbidden(m) | Outcome::NotFound(m) | Outcome::Error(m)) => {
                 format!("run {id}: {m}")
             }
+            Phase::Done(Outcome::RolledBack(_)) => format!("run {id}: {ROLLED_BACK}"),
+            Phase::Done(Outcome::Unknown(_)) => format!("run {id}: {UNKNOWN}"),
             Phase::Editing if self.changed_from.is_some() => {
                 format!("run {id}: proof changed to {}; nothing was written", self.verdict.decision)
             }
@@ -145,6 +163,7 @@ impl App {
         seq: u64,
         result: Result<crate::service::ReconcileOutcome, ServiceError>,
     ) -> Vec<Command> {
+        self.heard(result.as_ref().err());
         let changed = if let Some(d) = self.dialog.as_mut().filter(|d| d.seq == seq && d.phase == Phase::Running) {
             d.apply(result)
         } else if let Some(mut d) = self.background.take_if(|d| d.seq == seq) {

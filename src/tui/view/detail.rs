@@ -25,6 +25,9 @@ pub const SPLIT_WIDTH: u16 = 110;
 pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme: &Theme) {
     let Some(d) = &app.detail else { return };
     let mut spans = vec![Span::styled(format!(" proofdesk · run {} ", d.id), theme.title)];
+    if app.outage.is_some() {
+        spans.push(Span::styled("· stale ", theme.danger));
+    }
     match d.data.as_deref() {
         Some(data) => {
             let r = &data.run;

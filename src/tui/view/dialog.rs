@@ -17,7 +17,7 @@ use super::common::{decision_span, popup, safe, trunc, wrap};
 use crate::domain::Outcome as OpOutcome;
 use crate::present::symbol;
 use crate::sanitize::clean;
-use crate::tui::app::dialog::{Dialog, Field, Outcome, Phase};
+use crate::tui::app::dialog::{Dialog, Field, Outcome, Phase, ROLLED_BACK, UNKNOWN};
 use crate::tui::app::{App, Notice};
 use crate::tui::theme::Theme;
 
@@ -74,6 +74,8 @@ fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         }
         Phase::Done(Outcome::NotFound(m)) => (format!("✘ {}. Nothing was written.", clean(m)), theme.danger),
         Phase::Done(Outcome::Error(m)) => (format!("✘ error: {}. Nothing was written.", clean(m)), theme.error),
+        Phase::Done(Outcome::RolledBack(m)) => (format!("✘ {ROLLED_BACK} ({}). Enter closes.", clean(m)), theme.danger),
+        Phase::Done(Outcome::Unknown(m)) => (format!("? {UNKNOWN} ({}). Enter closes.", clean(m)), theme.danger),
     };
     wrap(&text, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), style)).collect()
 }

@@ -55,7 +55,8 @@ fn title_right(app: &App) -> String {
 
 pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme: &Theme) {
     let right = title_right(app);
-    let left = " proofdesk · runs";
+    // During an outage the rows are the last ones loaded: say so where they are.
+    let left = if app.outage.is_some() { " proofdesk · runs · stale" } else { " proofdesk · runs" };
     let pad = usize::from(title.width).saturating_sub(left.width() + right.width());
     let line = Line::from(vec![
         Span::styled(left, theme.title),

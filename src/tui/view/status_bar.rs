@@ -1,6 +1,7 @@
 //! The two bottom lines. The status bar: database (label only, never a password), operator
 //! and role in the current run's workspace, `[RO]`/`[RW]`, the current run's workspace and
-//! environment, and live/paused with the data's age. The hint line: a flash message, or the
+//! environment, and live/paused/stale with the data's age. Above it, while the database is
+//! unreachable, the outage banner. The hint line: a flash message, or the
 //! current context's hints generated from the keymap table (writes hidden when read-only).
 
 use std::time::Duration;
@@ -67,7 +68,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         View::List => app.list.loading(),
         View::Detail => app.detail.as_ref().is_some_and(|d| d.inflight),
     };
-    let live = if app.paused { "⏸ paused" } else { "↻ live" };
+    let live = match (app.outage.is_some(), app.paused) {
+        (true, _) => "⚠ stale",
+        (false, true) => "⏸ paused",
+        (false, false) => "↻ live",
+    };
     let age = match (app.data_age(), loading) {
         (_, true) => "loading…".to_owned(),
         (Some(d), false) => short_age(d),
@@ -98,6 +103,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     spans.push(Span::styled(" ".repeat(usize::from(area.width).saturating_sub(used)), theme.status_bar));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.status_bar), area);
+}
+
+/// The outage banner, one line above the status bar: since when the database is unreachable,
+/// the next retry, and how old the data on screen is.
+pub fn render_banner(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
+    let line = format!(" {text}");
+    let pad = usize::from(area.width).saturating_sub(line.width());
+    let text = format!("{}{}", trunc(&line, usize::from(area.width)), " ".repeat(pad));
+    frame.render_widget(Paragraph::new(Span::styled(text, theme.danger)), area);
 }
 
 /// The scope whose keys are live now.
