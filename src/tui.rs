@@ -1,8 +1,10 @@
 //! The terminal UI: terminal setup and restore, and the event loop.
 //!
-//! `run` resolves the theme, takes the terminal with `ratatui::try_init` (raw mode, alternate
+//! `run` resolves the theme, takes the terminal with [`init_terminal`] (raw mode, alternate
 //! screen, and a panic hook that restores the terminal before the report prints), then loops:
-//! draw when something changed (one buffered write per frame; an idle screen writes nothing),
+//! draw when something changed (one write per frame: the backend writes into a
+//! [`FRAME_BUFFER`]-byte buffer that reaches the terminal at the frame's flush; an idle screen
+//! writes nothing),
 //! wait for a key, a resize, a worker reply, the one-second tick, SIGTERM or SIGHUP. On every
 //! way out (quit, error, signal) the terminal is restored first; then an in-flight
 //! reconciliation is given a few seconds to commit or roll back, whole either way.
@@ -21,12 +23,16 @@ pub mod theme;
 pub mod view;
 pub mod worker;
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::eyre;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
+use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
@@ -39,6 +45,38 @@ use crate::service::Service;
 
 /// How long quitting waits for an in-flight reconciliation to finish.
 const WRITE_GRACE: Duration = Duration::from_secs(5);
+
+/// Bytes the terminal writer holds before it writes. A frame is written at its flush, in one
+/// write, as long as it fits: a full redraw of a 200×50 console takes about 14 KiB. (`Stdout`
+/// alone is line-buffered with 1 KiB: a frame would reach the terminal in a write per KiB,
+/// 14 for a full redraw, and a terminal may show the partial ones.)
+pub const FRAME_BUFFER: usize = 64 * 1024;
+
+/// The console's terminal: crossterm over a [`frame_writer`] on standard output.
+pub type ConsoleTerminal = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// The writer the console's backend draws into, over `inner` (standard output in the console,
+/// a counting writer in `proofdesk bench`).
+pub fn frame_writer<W: Write>(inner: W) -> BufWriter<W> {
+    BufWriter::with_capacity(FRAME_BUFFER, inner)
+}
+
+/// Takes the terminal as `ratatui::try_init` does (a panic hook that restores the terminal
+/// first, raw mode, the alternate screen), with the console's [`frame_writer`]. Restore it with
+/// `ratatui::restore` (which writes to standard output directly; every frame has been flushed).
+///
+/// # Errors
+/// Raw mode or the alternate screen refused.
+pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        hook(info);
+    }));
+    enable_raw_mode()?;
+    execute!(std::io::stdout(), EnterAlternateScreen)?;
+    Terminal::new(CrosstermBackend::new(frame_writer(std::io::stdout())))
+}
 
 /// Runs the console until the operator quits.
 ///
@@ -57,7 +95,7 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()
     let mut sighup = signal(SignalKind::hangup())?;
     let (tx, rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(service.clone(), tx);
-    let mut terminal = match ratatui::try_init() {
+    let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
             ratatui::restore();
@@ -75,7 +113,7 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()
 }
 
 async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut ConsoleTerminal,
     service: &Service,
     theme: &Theme,
     worker: &mut Worker,

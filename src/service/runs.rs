@@ -66,7 +66,8 @@ pub struct RunView {
 }
 
 impl RunView {
-    fn new(row: &RunRow, bundle: Option<&Result<ProofBundle, DataError>>, service: &Service) -> Self {
+    /// Takes the row's text and JSON by value: a page builds its views without copying them.
+    fn new(row: RunRow, bundle: Option<&Result<ProofBundle, DataError>>, service: &Service) -> Self {
         let verdict = match bundle {
             Some(Ok(b)) => Ok(assess(b, service.now(), service.stale_after)),
             Some(Err(e)) => Err(e.clone()),
@@ -74,20 +75,20 @@ impl RunView {
         };
         Self {
             id: row.id,
-            op_type: row.op_type.clone(),
+            op_type: row.op_type,
             workspace_id: row.workspace_id,
-            workspace: row.workspace_name.clone().unwrap_or_else(|| format!("#{}", row.workspace_id)),
+            workspace: row.workspace_name.unwrap_or_else(|| format!("#{}", row.workspace_id)),
             environment_id: row.environment_id,
-            environment: row.environment_name.clone().unwrap_or_else(|| format!("#{}", row.environment_id)),
-            tenant_ref: match &row.tenant_ref {
-                Some(t) if service.redacts() => super::pseudonym("tenant", t),
-                other => other.clone().unwrap_or_default(),
+            environment: row.environment_name.unwrap_or_else(|| format!("#{}", row.environment_id)),
+            tenant_ref: match row.tenant_ref {
+                Some(t) if service.redacts() => super::pseudonym("tenant", &t),
+                other => other.unwrap_or_default(),
             },
-            status: row.status.clone(),
-            outcome: row.outcome.clone(),
+            status: row.status,
+            outcome: row.outcome,
             initiator_id: row.initiator_id,
-            context: row.context.0.clone(),
-            summary_counts: row.summary_counts.0.clone(),
+            context: row.context.0,
+            summary_counts: row.summary_counts.0,
             created_at: row.created_at,
             started_at: row.started_at,
             completed_at: row.completed_at,
@@ -186,15 +187,17 @@ impl Service {
         loop {
             let page = queries::list_runs(self.store(), self.operator().id, &query, cursor, batch).await?;
             let exhausted = page.len() < batch as usize;
+            let page_len = page.len();
             let mut store = self.store();
             let bundles = queries::load_bundles(&mut store, &page).await?;
-            for (i, row) in page.iter().enumerate() {
-                let view = RunView::new(row, bundles.get(&row.id), self);
-                cursor = Some(queries::cursor_after(row, query.sort));
+            for (i, row) in page.into_iter().enumerate() {
+                cursor = Some(queries::cursor_after(&row, query.sort));
+                let bundle = bundles.get(&row.id);
+                let view = RunView::new(row, bundle, self);
                 if matches_verdict(filter, &view) {
                     rows.push(view);
                     if rows.len() == limit as usize {
-                        let at_end = exhausted && i + 1 == page.len();
+                        let at_end = exhausted && i + 1 == page_len;
                         return Ok(Page { rows, next: if at_end { None } else { cursor } });
                     }
                 }
@@ -233,7 +236,7 @@ impl Service {
             return Err(ServiceError::NotFound(id));
         }
         let mut bundles = queries::load_bundles(&mut store, std::slice::from_ref(&row)).await?;
-        let view = RunView::new(&row, bundles.get(&id), self);
+        let view = RunView::new(row, bundles.get(&id), self);
         Ok((view, bundles.remove(&id).and_then(Result::ok)))
     }
 

@@ -320,7 +320,12 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
             sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().map(|v| Arg::Text(v.clone())));
         }
     };
-    text_in(sql, "o.type", &q.types);
+    // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
+    // million. SQLite, without statistics, would walk the type index and test every run's
+    // status; `+o.type` takes that index out of the choice, leaving the partial index of open
+    // runs (0002_perf). PostgreSQL's statistics choose well on their own.
+    let open = q.open_only || q.stale_before.is_some();
+    text_in(sql, if open && engine == Engine::Sqlite { "+o.type" } else { "o.type" }, &q.types);
     text_in(sql, "o.status", &q.statuses);
     text_in(sql, "o.outcome", &q.outcomes);
     if !q.ids.is_empty() {
@@ -475,6 +480,36 @@ pub async fn run_by_id<E: Exec>(ex: &mut E, id: i64) -> Result<Option<RunRow>, S
     ex.one(&sql).await
 }
 
+/// Restores per round of [`bundle_statements`] (a page of the console fits in one).
+pub const BUNDLE_CHUNK: usize = 500;
+
+/// The four statements that read the proof bundles of the restores `ids` (at most
+/// [`BUNDLE_CHUNK`]): the restores, item counts by outcome, evidence newest first, and the
+/// restore's execution audit facts. [`load_bundles`] runs them; `proofdesk bench` runs the
+/// same text raw as the reference of a page.
+#[must_use]
+pub fn bundle_statements(ids: &[i64]) -> [Sql; 4] {
+    let args = || ids.iter().map(|i| Arg::I64(*i));
+    let mut restores = Sql::new("SELECT ");
+    restores.push(RESTORE_COLUMNS).push(" FROM restore_runs WHERE id IN ").bind_list(args());
+
+    let mut counts =
+        Sql::new("SELECT restore_run_id, outcome, COUNT(*) AS n FROM restore_items WHERE restore_run_id IN ");
+    counts.bind_list(args()).push(" GROUP BY restore_run_id, outcome");
+
+    let mut evidence = Sql::new("SELECT ");
+    evidence.push(EVIDENCE_COLUMNS).push(" FROM evidence WHERE restore_run_id IN ").bind_list(args());
+    evidence.push(" ORDER BY restore_run_id, captured_at DESC, id DESC");
+
+    let mut audit = Sql::new(
+        "SELECT DISTINCT subject_id, action, workspace_id, environment_id FROM audit_log \
+         WHERE subject_type = 'restore_run' AND action IN ('restore.execute.started', 'restore.execute.completed') \
+         AND subject_id IN ",
+    );
+    audit.bind_list(args());
+    [restores, counts, evidence, audit]
+}
+
 /// The proof bundles of `runs`, in four queries whatever the number of runs.
 ///
 /// A run whose own row or linked records break the contract maps to the [`DataError`] that
@@ -496,18 +531,13 @@ pub async fn load_bundles<E: Exec>(
     let mut counts: HashMap<i64, Result<ItemCounts, DataError>> = HashMap::new();
     let mut evidence: HashMap<i64, EvidenceRow> = HashMap::new();
     let mut audit: HashMap<i64, Vec<AuditFact>> = HashMap::new();
-    for chunk in restore_ids.chunks(500) {
-        let ids = || chunk.iter().map(|i| Arg::I64(*i));
-        let mut sql = Sql::new("SELECT ");
-        sql.push(RESTORE_COLUMNS).push(" FROM restore_runs WHERE id IN ").bind_list(ids());
-        for r in ex.all::<RestoreRow>(&sql).await? {
+    for chunk in restore_ids.chunks(BUNDLE_CHUNK) {
+        let [restore_sql, counts_sql, evidence_sql, audit_sql] = bundle_statements(chunk);
+        for r in ex.all::<RestoreRow>(&restore_sql).await? {
             restores.insert(r.id, r);
         }
 
-        let mut sql =
-            Sql::new("SELECT restore_run_id, outcome, COUNT(*) AS n FROM restore_items WHERE restore_run_id IN ");
-        sql.bind_list(ids()).push(" GROUP BY restore_run_id, outcome");
-        for row in ex.all::<ItemCountRow>(&sql).await? {
+        for row in ex.all::<ItemCountRow>(&counts_sql).await? {
             let entry = counts.entry(row.restore_run_id).or_insert_with(|| Ok(ItemCounts::default()));
             let parsed = match &row.problem {
                 Some((_, why)) => Err(crate::domain::UnknownValue { what: "item outcome", value: why.clone() }),
@@ -527,20 +557,13 @@ pub async fn load_bundles<E: Exec>(
             }
         }
 
-        let mut sql = Sql::new("SELECT ");
-        sql.push(EVIDENCE_COLUMNS).push(" FROM evidence WHERE restore_run_id IN ").bind_list(ids());
-        sql.push(" ORDER BY restore_run_id, captured_at DESC, id DESC");
-        for row in ex.all::<EvidenceRow>(&sql).await? {
+        for row in ex.all::<EvidenceRow>(&evidence_sql).await? {
             evidence.entry(row.restore_run_id).or_insert(row);
         }
 
-        let mut sql = Sql::new(
-            "SELECT DISTINCT subject_id, action, workspace_id, environment_id FROM audit_log \
-             WHERE subject_type = 'restore_run' AND action IN ('restore.execute.started', 'restore.execute.completed') \
-             AND subject_id IN ",
-        );
-        sql.bind_list(ids());
-        for (subject, action, workspace_id, environment_id) in ex.all::<(i64, String, i64, Option<i64>)>(&sql).await? {
+        for (subject, action, workspace_id, environment_id) in
+            ex.all::<(i64, String, i64, Option<i64>)>(&audit_sql).await?
+        {
             if let Some(environment_id) = environment_id {
                 audit.entry(subject).or_default().push(AuditFact { action, workspace_id, environment_id });
             }
