@@ -543,8 +543,7 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
     let mut restore_ids: Vec<i64> = page_rows.iter().filter_map(RunRow::restore_run_id).collect();
     restore_ids.sort_unstable();
     restore_ids.dedup();
-    let bundle_sql: Vec<Sql> =
-        restore_ids.chunks(queries::BUNDLE_CHUNK).flat_map(queries::bundle_statements).collect();
+    let bundle_sql: Vec<Sql> = restore_ids.chunks(queries::BUNDLE_CHUNK).flat_map(queries::bundle_statements).collect();
     let (mut svc, mut raw) = (Vec::new(), Vec::new());
     let (mut rows, mut raw_rows, mut more) = (0, 0, false);
     let mut s = Sampling::new(ctx.samples);

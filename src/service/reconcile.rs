@@ -310,7 +310,10 @@ impl Service {
             let page = self.list(&filter, after, super::MAX_PAGE).await?;
             for run in page.rows {
                 if self.may_reconcile(&run).is_ok() {
-                    found.push((run.id, run.verdict.map_err(|error| ServiceError::Unreadable { run: run.id, error }.to_string())));
+                    found.push((
+                        run.id,
+                        run.verdict.map_err(|error| ServiceError::Unreadable { run: run.id, error }.to_string()),
+                    ));
                 }
             }
             match page.next {
