@@ -368,3 +368,18 @@ fn no_color_draws_without_colour_and_the_selection_still_shows() {
     );
     t.quit();
 }
+
+#[test]
+fn term_dumb_is_refused_with_one_clear_line_before_the_screen_is_touched() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::load(&case("19-proof-complete.json"));
+    let t = Tmux::start("dumb");
+    let line = format!("TERM=dumb '{}' --db '{}' --as alice; echo EXITED $?", env!("CARGO_BIN_EXE_proofdesk"), db.url);
+    t.literal(&line);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("EXITED 2");
+    assert!(screen.contains("proofdesk: TERM=dumb cannot draw the console"), "{screen}");
+    assert_eq!(t.display("#{alternate_on}"), "0", "the alternate screen was never entered");
+}
