@@ -3,7 +3,8 @@
 //! the conversion of a database row into its domain record (no database involved).
 //!
 //! The list and database figures live in `proofdesk bench` (see docs/performance.md); this
-//! file only measures pure code. A TUI render entry is added here by the TUI's owner.
+//! file measures pure code, plus one frame of the runs list (build + render + diff at 200x50)
+//! over a small seeded demo database loaded once before timing.
 
 use std::hint::black_box;
 
@@ -165,5 +166,51 @@ fn bench_rows(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(hot, bench_assess, bench_clean, bench_rows);
+/// One frame of the runs list at 200x50 with a page of demo runs loaded: build, render, diff.
+/// The selection moves each iteration so that every frame has something to draw.
+fn bench_render(c: &mut Criterion) {
+    use proofdesk::service::{Clock, OpenOptions, Service};
+    use proofdesk::store::{seed, Create, Store};
+    use proofdesk::tui::event::Msg;
+    use proofdesk::tui::worker::settle;
+    use proofdesk::tui::{render, App, Theme};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite:{}", dir.path().join("render.sqlite").display());
+    let (mut app, svc) = rt.block_on(async {
+        let store = Store::open(&url, Create::IfMissing).await.expect("store");
+        seed::seed_demo(&store, Utc::now(), 2_000).await.expect("seed");
+        let opts = OpenOptions {
+            url: None,
+            operator: None,
+            read_only: true,
+            stale_after: Duration::minutes(30),
+            clock: Clock::system(),
+        };
+        let svc = Service::with_store(store, opts).await.expect("service");
+        let (mut app, cmds) = App::new(svc.clone(), (200, 50), std::time::Instant::now());
+        settle(&mut app, &svc, cmds).await;
+        (app, svc)
+    });
+    let theme = Theme::resolve(None, false).expect("theme");
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let mut down = true;
+    c.bench_function("render/runs list 200x50, selection moves", |b| {
+        b.iter(|| {
+            let code = if down { KeyCode::Char('j') } else { KeyCode::Char('k') };
+            down = !down;
+            let cmds = app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+            if !cmds.is_empty() {
+                rt.block_on(settle(&mut app, &svc, cmds));
+            }
+            terminal.draw(|f| render(f, &app, &theme)).expect("draw");
+        });
+    });
+}
+
+criterion_group!(hot, bench_assess, bench_clean, bench_rows, bench_render);
 criterion_main!(hot);
