@@ -392,9 +392,21 @@ async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option<Dur
         }
         store = Store::open(url, Create::IfMissing).await.map_err(|e| e.to_string())?;
     }
+    // Seeded by `proofdesk db seed-demo` in a child process, as an operator would run it: its
+    // time is the command's, and its memory stays out of this process's peak-memory figure.
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the proofdesk binary: {e}"))?;
     let started = Instant::now();
-    seed::seed_demo(&store, Clock::system().now(), opts.runs).await.map_err(|e| format!("seeding: {e}"))?;
-    Ok((store, Some(started.elapsed())))
+    let out = tokio::process::Command::new(exe)
+        .env("DATABASE_URL", url)
+        .args(["db", "seed-demo", "--runs", &opts.runs.to_string()])
+        .output()
+        .await
+        .map_err(|e| format!("seeding: cannot run db seed-demo: {e}"))?;
+    let took = started.elapsed();
+    if !out.status.success() {
+        return Err(format!("seeding: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok((store, Some(took)))
 }
 
 /// The database the batch figure writes to, rebuilt empty.
@@ -532,11 +544,19 @@ fn sql_query(service: &Service, filter: &RunFilter) -> queries::RunQuery {
 
 async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, search: bool) -> Result<Figure, String> {
     let verdict_filter = !filter.decisions.is_empty() || filter.gap;
-    // The service reads pages of MAX_PAGE rows when it filters on the verdict.
-    let batch = if verdict_filter { crate::service::MAX_PAGE } else { FIRST_PAGE };
+    // The first SQL page the service reads (larger than the page when it filters on the verdict).
+    let batch = crate::service::first_sql_page(&filter, FIRST_PAGE);
     let query = sql_query(ctx.service, &filter);
     let op = ctx.service.operator().id;
     let raw_sql = queries::list_sql(ctx.store, op, &query, None, batch).await.map_err(|e| e.to_string())?;
+    // A search first looks its terms up (environments, workspaces, policy names): the
+    // reference runs those statements too.
+    let mut lookups = Vec::new();
+    if !query.search.is_empty() {
+        queries::resolve_search_recorded(ctx.store, op, &query.search, Some(&mut lookups))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     // The service also reads the page's proof bundles (four statements, whatever the page
     // size): the reference runs those too, for the restores of the same first SQL page.
     let page_rows: Vec<RunRow> = ctx.store.fetch_all(&raw_sql).await.map_err(|e| e.to_string())?;
@@ -552,6 +572,9 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
         let page = ctx.service.list(&filter, None, FIRST_PAGE).await.map_err(err(name))?;
         let d = t.elapsed();
         let t = Instant::now();
+        for sql in &lookups {
+            ctx.raw.rows(sql).await?;
+        }
         raw_rows = ctx.raw.rows(&raw_sql).await?;
         for sql in &bundle_sql {
             ctx.raw.rows(sql).await?;
@@ -569,12 +592,12 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
     let mut note = format!("{rows} rows{}; raw statement: {raw_rows} rows", if more { ", more follow" } else { "" });
     if verdict_filter {
         note.push_str(&format!(
-            "; verdict filter: the service reads pages of {batch} runs and assesses each until {FIRST_PAGE} match, \
-             the reference is its first SQL page"
+            "; verdict filter: the service reads a first page of {batch} runs (then larger ones) and assesses each \
+             until {FIRST_PAGE} match, the reference is its first SQL page"
         ));
     }
     if search {
-        note.push_str("; the service time includes the search look-ups (environments, workspaces, policy names) that the raw statement was built from");
+        note.push_str("; the reference runs the search look-ups too (environments, workspaces, policy names)");
     }
     let page_goal = value.median <= reference.median + 0.5;
     let (goal, pass) = if search {
@@ -589,7 +612,11 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
         unit: "ms",
         value,
         reference: Some(Reference {
-            name: format!("same SQL raw ({batch} rows + {} bundle stmts)", bundle_sql.len()),
+            name: if lookups.is_empty() {
+                format!("same SQL raw ({batch} rows + {} bundle stmts)", bundle_sql.len())
+            } else {
+                format!("same SQL raw ({} look-ups, {batch} rows, {} bundle)", lookups.len(), bundle_sql.len())
+            },
             value: reference,
         }),
         goal,
@@ -815,7 +842,8 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
             reference: None,
             goal: "<= 120 s at 1M runs".to_owned(),
             pass: (opts.runs >= 1_000_000).then_some(d.as_secs_f64() <= 120.0),
-            note: "built in this run (in process, before the other figures)".to_owned(),
+            note: "built in this run by `proofdesk db seed-demo` in a child process, before the other figures"
+                .to_owned(),
         });
     }
     let runs = count(&store, "SELECT COUNT(*) FROM operation_runs").await?;

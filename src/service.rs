@@ -16,7 +16,9 @@ use chrono::{DateTime, Duration, Utc};
 pub use crate::store::queries::Cursor;
 pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
-pub use runs::{AuditView, EvidenceView, ItemView, Page, RunDetail, RunFilter, RunView, ScopeRef, SortKey, MAX_PAGE};
+pub use runs::{
+    first_sql_page, AuditView, EvidenceView, ItemView, Page, RunDetail, RunFilter, RunView, ScopeRef, SortKey, MAX_PAGE,
+};
 
 use crate::domain::{Denied, Role, Verdict};
 use crate::store::rows::DataError;

@@ -162,11 +162,26 @@ pub struct RunDetail {
     pub may_reconcile: Result<(), Denied>,
 }
 
+/// The rows of the first SQL page [`Service::list`] reads for `limit` rows: `limit` itself,
+/// or for a verdict filter (which drops rows after assessing them) twice as many, each later
+/// page four times the one before, up to [`MAX_PAGE`]. Dense matches cost one small page;
+/// sparse ones reach full pages after two rounds.
+#[must_use]
+pub fn first_sql_page(filter: &RunFilter, limit: u32) -> u32 {
+    let limit = limit.clamp(1, MAX_PAGE);
+    if filter.needs_verdict() {
+        limit.saturating_mul(2).min(MAX_PAGE)
+    } else {
+        limit
+    }
+}
+
 impl Service {
     /// One page of visible runs matching `filter`, strictly after `after`.
     ///
     /// Filters on the verdict (`decisions`, `gap`) are applied after assessing each SQL page,
-    /// reading further pages until `limit` rows match or the list ends.
+    /// reading further, larger pages (see [`first_sql_page`]) until `limit` rows match or the
+    /// list ends.
     ///
     /// # Errors
     /// Database errors.
@@ -181,7 +196,7 @@ impl Service {
         if !filter.decisions.is_empty() && !filter.decisions.contains(&Decision::NotReconciled) {
             query.open_only = true;
         }
-        let batch = if filter.needs_verdict() { MAX_PAGE } else { limit };
+        let mut batch = first_sql_page(filter, limit);
         let mut cursor = after;
         let mut rows = Vec::new();
         loop {
@@ -205,6 +220,7 @@ impl Service {
             if exhausted {
                 return Ok(Page { rows, next: None });
             }
+            batch = batch.saturating_mul(4).min(MAX_PAGE);
         }
     }
 

@@ -178,6 +178,25 @@ fn name_in(sql: &mut Sql, engine: Engine, m: &SearchMatch, indexed: bool) {
 /// # Errors
 /// Driver errors.
 pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -> Result<SearchMatch, StoreError> {
+    resolve_search_recorded(store, operator_id, terms, None).await
+}
+
+/// [`resolve_search`], also handing every statement it ran to `record` (for `proofdesk
+/// bench`, which runs the same statements raw as a reference).
+///
+/// # Errors
+/// Driver errors.
+pub async fn resolve_search_recorded(
+    store: &Store,
+    operator_id: i64,
+    terms: &[String],
+    mut record: Option<&mut Vec<Sql>>,
+) -> Result<SearchMatch, StoreError> {
+    let mut note = |sql: &Sql| {
+        if let Some(r) = record.as_deref_mut() {
+            r.push(sql.clone());
+        }
+    };
     let engine = store.engine();
     let patterns: Vec<String> = terms.iter().map(|t| escape_like(t)).collect();
     let mut m = SearchMatch {
@@ -210,6 +229,7 @@ pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -
         .push(") OR EXISTS (SELECT 1 FROM memberships m WHERE m.role = 'owner' AND m.operator_id = ")
         .bind(Arg::I64(operator_id))
         .push(")) ORDER BY e.id");
+    note(&sql);
     m.environments = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
 
     let mut sql = Sql::new("SELECT w.id FROM workspaces w WHERE ");
@@ -217,6 +237,7 @@ pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -
     sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.operator_id = ")
         .bind(Arg::I64(operator_id))
         .push(") ORDER BY w.id");
+    note(&sql);
     m.workspaces = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
 
     // The distinct policy names, by a walk of the name index (one seek per distinct name,
@@ -240,6 +261,7 @@ pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -
     let mut sql = Sql::new(walk);
     sql.push("SELECT ").push(picked).push(" FROM n WHERE n.name IS NOT NULL AND ");
     like_any(&mut sql, &[name]);
+    note(&sql);
     match engine {
         Engine::Sqlite => {
             m.name_keys = store.fetch_all::<(Option<i64>,)>(&sql).await?.into_iter().filter_map(|r| r.0).collect();
@@ -259,6 +281,7 @@ pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -
                 sql.push(" ORDER BY lower(i.policy_name)");
             }
             sql.push(" LIMIT ").bind(Arg::I64(SEARCH_FROM_ITEMS_MAX + 1)).push(") AS t");
+            note(&sql);
             let n = store.fetch_optional::<(i64,)>(&sql).await?.map_or(0, |r| r.0);
             n <= SEARCH_FROM_ITEMS_MAX
         } else {
