@@ -634,3 +634,53 @@ async fn no_color_keeps_the_selection_visible_without_colour() {
     // NO_COLOR picks the mono theme.
     assert_eq!(draw(&app, &Theme::built_in("mono").expect("mono")), buf);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A lock held by someone else.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_held_elsewhere_gives_up_with_try_again_while_the_console_keeps_drawing() {
+    use sqlx::Connection;
+    let (dir, svc) = sqlite_service(&case("19-proof-complete.json")).await;
+    let theme = Theme::built_in("default").expect("theme");
+    let (mut app, cmds) = App::new(svc.clone(), SIZE, Instant::now());
+    settle(&mut app, &svc, cmds).await;
+
+    // Another writer holds SQLite's write lock for as long as this test wants.
+    let url = format!("sqlite:{}", dir.path().join("t.sqlite").display());
+    let mut other = sqlx::SqliteConnection::connect(&url).await.expect("second connection");
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.expect("take the write lock");
+
+    let cmds = send_reconcile(&mut app, &svc).await;
+    let [cmd]: [Command; 1] = cmds.try_into().expect("one command");
+    let worker_svc = svc.clone();
+    let task = tokio::spawn(async move { proofdesk::tui::worker::execute(&worker_svc, cmd).await });
+    // While the reconciliation waits for the lock, the console keeps taking messages and drawing.
+    let mut frames = 0;
+    while !task.is_finished() {
+        assert!(app.update(Msg::Tick(Instant::now())).iter().all(|c| !c.writes()), "no second write is sent");
+        let said = popup_text(&draw(&app, &theme), "Reconcile run 1000");
+        assert!(said.contains("reconciling…"), "{said}");
+        frames += 1;
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    assert!(frames > 1, "the console drew while the reconciliation waited ({frames} frames)");
+    let reply = task.await.expect("worker task");
+    app.update(reply);
+    let phase = app.dialog.as_ref().map(|d| d.phase.clone());
+    assert!(matches!(phase, Some(Phase::Done(Outcome::Error(ref m))) if m.contains("busy")), "{phase:?}");
+    let said = popup_text(&draw(&app, &theme), "Reconcile run 1000");
+    assert!(said.contains("try again") && said.contains("Nothing was written"), "{said}");
+    let run = svc.run(1000).await.expect("run");
+    assert_eq!((run.status.as_str(), run.outcome.as_str()), ("running", "pending"), "nothing was written");
+
+    // The lock goes away: the same reconciliation, asked again, writes.
+    sqlx::query("ROLLBACK").execute(&mut other).await.expect("release");
+    other.close().await.expect("close");
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    let cmds = send_reconcile(&mut app, &svc).await;
+    settle(&mut app, &svc, cmds).await;
+    let phase = app.dialog.as_ref().map(|d| d.phase.clone());
+    assert!(matches!(phase, Some(Phase::Done(Outcome::Written { .. }))), "{phase:?}");
+    svc.close().await;
+}
