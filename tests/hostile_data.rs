@@ -55,8 +55,10 @@ fn strange_rows_are_listed_as_unreadable_and_the_rest_still_works() {
             statements.push(clone_run(1004, "context", "'{not json'"));
             statements.push(clone_run(1005, "updated_at", "'last tuesday'"));
             statements.push(clone_run(1006, "status", "CAST(X'FFFE' AS TEXT)"));
+            statements.push(clone_run(1007, "context", "'null'"));
         } else {
             statements.push(clone_run(1003, "context", "'[1, 2]'::jsonb"));
+            statements.push(clone_run(1007, "context", "'null'::jsonb"));
         }
         let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
         exec(&db, &refs);
@@ -106,5 +108,30 @@ fn huge_error_messages_and_many_items_do_not_break_a_run() {
         let show = db.run(&["--as", "alice", "--now", NOW, "show", "1000"]);
         assert_eq!(code(&show), 0, "[{}] {}", db.label, stderr(&show));
         assert!(show.stdout.len() < 64 * 1024, "[{}] the message is cut, not printed whole", db.label);
+
+        // 100,000 more items in the same restore, all applied: the run still lists, assesses
+        // and shows, and the counts hold every item.
+        let many = match db.label {
+            "sqlite" => {
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
+                 INSERT INTO restore_items (id, restore_run_id, policy_type, policy_name, outcome) \
+                 SELECT 100000 + i, 500, 'deviceConfiguration', 'Bulk policy ' || i, 'applied' FROM n"
+            }
+            _ => {
+                "INSERT INTO restore_items (id, restore_run_id, policy_type, policy_name, outcome) \
+                 SELECT 100000 + i, 500, 'deviceConfiguration', 'Bulk policy ' || i, 'applied' \
+                 FROM generate_series(1, 100000) AS i"
+            }
+        };
+        exec(&db, &[many]);
+        let assess = db.run(&["--as", "alice", "--now", NOW, "assess", "1000", "--format", "json"]);
+        assert_eq!(code(&assess), 0, "[{}] {}", db.label, stderr(&assess));
+        let v = json(&assess);
+        let total = v.pointer("/summary_counts/total").and_then(serde_json::Value::as_u64);
+        assert_eq!(total, Some(100_003), "[{}] {v}", db.label);
+        let runs = db.run(&["--as", "alice", "--now", NOW, "runs", "--format", "json"]);
+        assert_eq!(code(&runs), 0, "[{}] {}", db.label, stderr(&runs));
+        let show = db.run(&["--as", "alice", "--now", NOW, "show", "1000"]);
+        assert_eq!(code(&show), 0, "[{}] {}", db.label, stderr(&show));
     }
 }

@@ -684,3 +684,45 @@ async fn a_lock_held_elsewhere_gives_up_with_try_again_while_the_console_keeps_d
     assert!(matches!(phase, Some(Phase::Done(Outcome::Written { .. }))), "{phase:?}");
     svc.close().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Strange data in a shared database.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_run_shows_its_badge_and_reason_and_the_rest_of_the_list_works() {
+    use sqlx::Connection;
+    let (dir, svc) = sqlite_service(&case("19-proof-complete.json")).await;
+    let url = format!("sqlite:{}", dir.path().join("t.sqlite").display());
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("connection");
+    sqlx::query(
+        "INSERT INTO operation_runs (id, workspace_id, environment_id, type, status, outcome, initiator_id, context, \
+         summary_counts, created_at, started_at, completed_at, updated_at) \
+         SELECT 1001, workspace_id, environment_id, type, 'done', outcome, initiator_id, context, summary_counts, \
+         created_at, started_at, completed_at, updated_at FROM operation_runs WHERE id = 1000",
+    )
+    .execute(&mut raw)
+    .await
+    .expect("a run with a status outside the vocabulary");
+    raw.close().await.expect("close");
+
+    let (mut app, cmds) = App::new(svc.clone(), SIZE, Instant::now());
+    settle(&mut app, &svc, cmds).await;
+    let s = screen(&app);
+    let strange = s.lines().find(|l| l.contains("1001")).unwrap_or_else(|| panic!("run 1001 is listed:\n{s}"));
+    assert!(
+        strange.contains("unreadable") && strange.contains("operation_runs[1001].status"),
+        "badge, reason: {strange}"
+    );
+    let healthy = s.lines().find(|l| l.contains("1000")).unwrap_or_else(|| panic!("run 1000 is listed:\n{s}"));
+    assert!(healthy.contains("succeeded") && !healthy.contains("unreadable"), "{healthy}");
+    // The strange run (newest, selected) opens to its whole reason, not a crash; the healthy one
+    // still opens to its proof.
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&app);
+    assert!(s.contains("operation_runs[1001].status: unknown") && s.contains("status \"done\""), "why:\n{s}");
+    press(&mut app, &svc, [code(KeyCode::Esc), key('j'), code(KeyCode::Enter)]).await;
+    let s = screen(&app);
+    assert!(s.contains("Run 1000") || s.contains("run 1000"), "the healthy run opens:\n{s}");
+    assert!(!s.contains("unreadable"), "{s}");
+    svc.close().await;
+}
