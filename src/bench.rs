@@ -592,8 +592,8 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
     let mut note = format!("{rows} rows{}; raw statement: {raw_rows} rows", if more { ", more follow" } else { "" });
     if verdict_filter {
         note.push_str(&format!(
-            "; verdict filter: the service reads a first page of {batch} runs (then larger ones) and assesses each \
-             until {FIRST_PAGE} match, the reference is its first SQL page"
+            "; verdict filter: the service reads pages of {batch} runs and assesses each until {FIRST_PAGE} match, \
+             the reference is its first SQL page"
         ));
     }
     if search {
