@@ -261,8 +261,10 @@ impl Raw {
                 .map_err(|e| format!("raw pool: {e}"))?
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5));
+            // As many connections as the service's pool: SQLite's page cache is per connection,
+            // so a smaller pool would see each statement more often and read it warmer.
             let pool = SqlitePoolOptions::new()
-                .max_connections(2)
+                .max_connections(4)
                 .connect_with(opts)
                 .await
                 .map_err(|e| format!("raw pool: {e}"))?;
@@ -270,7 +272,7 @@ impl Raw {
         } else {
             let opts = PgConnectOptions::from_str(url).map_err(|e| format!("raw pool: {e}"))?;
             let pool = PgPoolOptions::new()
-                .max_connections(2)
+                .max_connections(8)
                 .connect_with(opts)
                 .await
                 .map_err(|e| format!("raw pool: {}", crate::store::redact_passwords(&e.to_string())))?;

@@ -276,9 +276,9 @@ async fn seed_and_check(store: &Store) {
     }
 
     // Every scenario run reads as documented, and together they reach every reason code.
-    let scenario = runs_where(store, "o.id < 100000").await;
+    let mut scenario = runs_where(store, "o.id < 100000").await;
     assert_eq!(scenario.len(), EXPECTED.len(), "every scenario run has an expectation");
-    let bundles = load_bundles(&mut &*store, &scenario).await.expect("bundles");
+    let bundles = load_bundles(&mut &*store, &mut scenario).await.expect("bundles");
     let expected: HashMap<i64, _> = EXPECTED.iter().map(|e| (e.0, e)).collect();
     let mut reached = BTreeSet::new();
     for run in &scenario {
@@ -301,11 +301,11 @@ async fn seed_and_check(store: &Store) {
 
     // Generated runs: created_at rises with the id; reconciled ones agree with their proof;
     // some drift; a few are stale.
-    let synthetic_runs = runs_where(store, "o.id >= 100000").await;
+    let mut synthetic_runs = runs_where(store, "o.id >= 100000").await;
     assert_eq!(synthetic_runs.len(), usize::try_from(SYNTHETIC).expect("fits"));
     assert!(synthetic_runs.windows(2).all(|w| w[0].created_at <= w[1].created_at));
     assert!(synthetic_runs[0].created_at < now - Duration::days(700));
-    let bundles = load_bundles(&mut &*store, &synthetic_runs).await.expect("bundles");
+    let bundles = load_bundles(&mut &*store, &mut synthetic_runs).await.expect("bundles");
     let (mut reconciled, mut drifted, mut stale) = (0, 0, 0);
     let mut outcomes = BTreeSet::new();
     for run in &synthetic_runs {
@@ -315,13 +315,15 @@ async fn seed_and_check(store: &Store) {
         outcomes.insert(run.outcome.clone());
         drifted += usize::from(v.drift);
         stale += usize::from(v.stale);
-        if let Some(rec) = run.context.0.get("reconciliation") {
+        // The JSON columns have moved into the bundle (see load_bundles).
+        assert!(run.context.0.is_null());
+        if let Some(rec) = bundle.operation.context.get("reconciliation") {
             reconciled += 1;
             let proof = v.proof_decision.map(Decision::as_str);
             assert_eq!(Some(run.outcome.as_str()), proof, "run {}: outcome matches its proof", run.id);
             assert_eq!(rec["decision"].as_str(), proof, "run {}", run.id);
             assert_eq!(run.status, "completed");
-            let counts = run.summary_counts.0.as_object().expect("object");
+            let counts = &bundle.operation.summary_counts;
             assert_eq!(counts.len(), 9, "run {}: flat summary counts", run.id);
             assert!(counts.values().all(Value::is_u64), "run {}", run.id);
         }

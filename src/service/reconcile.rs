@@ -174,7 +174,8 @@ impl Service {
             Denied::NotVisible => ServiceError::NotFound(id),
             other => ServiceError::Forbidden(other),
         })?;
-        let mut bundles = queries::load_bundles(tx, std::slice::from_ref(&row)).await?;
+        let mut row = row;
+        let mut bundles = queries::load_bundles(tx, std::slice::from_mut(&mut row)).await?;
         let bundle = match bundles.remove(&id) {
             Some(Ok(b)) => b,
             Some(Err(error)) => return Err(ServiceError::Unreadable { run: id, error }),

@@ -67,11 +67,20 @@ pub struct RunView {
 
 impl RunView {
     /// Takes the row's text and JSON by value: a page builds its views without copying them.
-    fn new(row: RunRow, bundle: Option<&Result<ProofBundle, DataError>>, service: &Service) -> Self {
-        let verdict = match bundle {
-            Some(Ok(b)) => Ok(assess(b, service.now(), service.stale_after)),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
+    /// `bundle` is what [`queries::load_bundles`] made of `row`: a readable run's JSON lives
+    /// in its bundle by then, and moves from there into the view.
+    fn new(row: RunRow, bundle: Option<Result<ProofBundle, DataError>>, service: &Service) -> Self {
+        let (verdict, context, summary_counts) = match bundle {
+            Some(Ok(b)) => {
+                let verdict = assess(&b, service.now(), service.stale_after);
+                (Ok(verdict), Value::Object(b.operation.context), Value::Object(b.operation.summary_counts))
+            }
+            Some(Err(e)) => (Err(e), row.context.0, row.summary_counts.0),
+            None => (
+                Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
+                row.context.0,
+                row.summary_counts.0,
+            ),
         };
         Self {
             id: row.id,
@@ -87,8 +96,8 @@ impl RunView {
             status: row.status,
             outcome: row.outcome,
             initiator_id: row.initiator_id,
-            context: row.context.0,
-            summary_counts: row.summary_counts.0,
+            context,
+            summary_counts,
             created_at: row.created_at,
             started_at: row.started_at,
             completed_at: row.completed_at,
@@ -198,14 +207,14 @@ impl Service {
         let mut cursor = after;
         let mut rows = Vec::new();
         loop {
-            let page = queries::list_runs(self.store(), self.operator().id, &query, cursor, batch).await?;
+            let mut page = queries::list_runs(self.store(), self.operator().id, &query, cursor, batch).await?;
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             let mut store = self.store();
-            let bundles = queries::load_bundles(&mut store, &page).await?;
+            let mut bundles = queries::load_bundles(&mut store, &mut page).await?;
             for (i, row) in page.into_iter().enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
-                let bundle = bundles.get(&row.id);
+                let bundle = bundles.remove(&row.id);
                 let view = RunView::new(row, bundle, self);
                 if matches_verdict(filter, &view) {
                     rows.push(view);
@@ -248,9 +257,12 @@ impl Service {
         if !grant.can_see() {
             return Err(ServiceError::NotFound(id));
         }
-        let mut bundles = queries::load_bundles(&mut store, std::slice::from_ref(&row)).await?;
-        let view = RunView::new(row, bundles.get(&id), self);
-        Ok((view, bundles.remove(&id).and_then(Result::ok)))
+        let mut row = row;
+        let mut bundles = queries::load_bundles(&mut store, std::slice::from_mut(&mut row)).await?;
+        let bundle = bundles.remove(&id);
+        let kept = bundle.as_ref().and_then(|b| b.as_ref().ok()).cloned();
+        let view = RunView::new(row, bundle, self);
+        Ok((view, kept))
     }
 
     /// The verdict now for one visible run; an unreadable run is an error for that run.

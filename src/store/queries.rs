@@ -533,7 +533,9 @@ pub fn bundle_statements(ids: &[i64]) -> [Sql; 4] {
     [restores, counts, evidence, audit]
 }
 
-/// The proof bundles of `runs`, in four queries whatever the number of runs.
+/// The proof bundles of `runs`, in four queries whatever the number of runs. Each readable
+/// run's `context` and `summary_counts` move into its bundle (the row keeps JSON `null`);
+/// an unreadable run's row is left whole.
 ///
 /// A run whose own row or linked records break the contract maps to the [`DataError`] that
 /// says which value; the other runs are unaffected.
@@ -542,7 +544,7 @@ pub fn bundle_statements(ids: &[i64]) -> [Sql; 4] {
 /// Driver errors.
 pub async fn load_bundles<E: Exec>(
     ex: &mut E,
-    runs: &[RunRow],
+    runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
     let restore_ids: Vec<i64> = {
         let set: HashSet<i64> = runs.iter().filter_map(RunRow::restore_run_id).collect();
@@ -594,10 +596,13 @@ pub async fn load_bundles<E: Exec>(
     }
 
     let mut out = HashMap::with_capacity(runs.len());
-    for run in runs {
+    for run in runs.iter_mut() {
+        let id = run.id;
         let bundle = (|| {
-            let operation = run.to_domain()?;
-            let restore_row = operation.restore_run_id().and_then(|id| restores.get(&id));
+            // The run's own columns are checked first (their error wins), its JSON is moved
+            // into the record last, once nothing else can fail.
+            let _ = run.to_domain_checked()?;
+            let restore_row = run.restore_run_id().and_then(|id| restores.get(&id));
             let restore = restore_row.map(RestoreRow::to_domain).transpose()?;
             let rid = restore.as_ref().map(|r| r.id);
             let items = match rid.and_then(|id| counts.get(&id)) {
@@ -607,9 +612,10 @@ pub async fn load_bundles<E: Exec>(
             };
             let latest_evidence = rid.and_then(|id| evidence.get(&id)).map(EvidenceRow::to_domain).transpose()?;
             let audit = rid.and_then(|id| audit.get(&id)).cloned().unwrap_or_default();
+            let operation = run.take_domain()?;
             Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
         })();
-        out.insert(run.id, bundle);
+        out.insert(id, bundle);
     }
     Ok(out)
 }

@@ -84,13 +84,6 @@ fn vocab<T>(
     parsed.map_err(|e| DataError { table, id, column, problem: e.to_string() })
 }
 
-fn object(table: &'static str, id: i64, column: &'static str, v: Value) -> Result<Map<String, Value>, DataError> {
-    match v {
-        Value::Object(m) => Ok(m),
-        other => Err(DataError { table, id, column, problem: format!("not a JSON object: {}", kind(&other)) }),
-    }
-}
-
 const fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -134,29 +127,66 @@ pub const RUN_JOINS: &str =
     "LEFT JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN environments e ON e.id = o.environment_id";
 
 impl RunRow {
+    /// The first column that breaks the contract, in the order [`Self::to_domain`] reports it;
+    /// the parsed status and outcome when none does.
+    ///
+    /// # Errors
+    /// [`DataError`] naming the column.
+    pub fn to_domain_checked(&self) -> Result<(OpStatus, Outcome), DataError> {
+        const T: &str = "operation_runs";
+        let id = self.id;
+        DataError::from_problem(T, id, &self.problem)?;
+        let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
+        let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
+        for (column, v) in [("context", &self.context.0), ("summary_counts", &self.summary_counts.0)] {
+            if !v.is_object() {
+                return Err(DataError { table: T, id, column, problem: format!("not a JSON object: {}", kind(v)) });
+            }
+        }
+        Ok((status, outcome))
+    }
+
+    fn build(&self, (status, outcome): (OpStatus, Outcome), context: Value, summary_counts: Value) -> OperationRun {
+        let map = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        OperationRun {
+            id: self.id,
+            workspace_id: self.workspace_id,
+            environment_id: self.environment_id,
+            op_type: self.op_type.clone(),
+            status,
+            outcome,
+            initiator_id: self.initiator_id,
+            context: map(context),
+            summary_counts: map(summary_counts),
+            created_at: self.created_at,
+            started_at: self.started_at,
+            completed_at: self.completed_at,
+            updated_at: self.updated_at,
+        }
+    }
+
     /// The domain record, or the first column that breaks the contract.
     ///
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<OperationRun, DataError> {
-        const T: &str = "operation_runs";
-        let id = self.id;
-        DataError::from_problem(T, id, &self.problem)?;
-        Ok(OperationRun {
-            id,
-            workspace_id: self.workspace_id,
-            environment_id: self.environment_id,
-            op_type: self.op_type.clone(),
-            status: vocab(T, id, "status", OpStatus::parse(&self.status))?,
-            outcome: vocab(T, id, "outcome", Outcome::parse(&self.outcome))?,
-            initiator_id: self.initiator_id,
-            context: object(T, id, "context", self.context.0.clone())?,
-            summary_counts: object(T, id, "summary_counts", self.summary_counts.0.clone())?,
-            created_at: self.created_at,
-            started_at: self.started_at,
-            completed_at: self.completed_at,
-            updated_at: self.updated_at,
-        })
+        let parsed = self.to_domain_checked()?;
+        Ok(self.build(parsed, self.context.0.clone(), self.summary_counts.0.clone()))
+    }
+
+    /// [`Self::to_domain`] that moves `context` and `summary_counts` into the record instead
+    /// of copying them (the row keeps JSON `null` there); on error the row is left whole.
+    ///
+    /// # Errors
+    /// [`DataError`] naming the column.
+    pub fn take_domain(&mut self) -> Result<OperationRun, DataError> {
+        let parsed = self.to_domain_checked()?;
+        let context = std::mem::take(&mut self.context.0);
+        let summary_counts = std::mem::take(&mut self.summary_counts.0);
+        Ok(self.build(parsed, context, summary_counts))
     }
 
     /// `context.restore_run_id` as an integer, read without requiring the rest of the row to parse.
