@@ -170,7 +170,7 @@ impl App {
         } else {
             None
         };
-        self.outage.as_ref().map(|o| o.banner(self.mono, held))
+        self.outage.as_ref().map(|o| o.banner(self.mono, held, usize::from(self.size.0)))
     }
 
     /// Notes an answer: the database was reachable (an outage ends), or not (one starts, or

@@ -61,30 +61,61 @@ impl Outage {
     }
 
     /// The banner line, at monotonic `at`; `held` says why a due retry waits (paused, typing).
+    /// When the sentence does not fit in `width` columns, the same facts in fewer words.
     #[must_use]
-    pub fn banner(&self, at: Instant, held: Option<&str>) -> String {
+    pub fn banner(&self, at: Instant, held: Option<&str>, width: usize) -> String {
         let since = self.since.format("%H:%M:%S");
-        let next = match (self.next_retry, held) {
-            (None, _) => format!("retrying now (attempt {})", self.attempt + 1),
-            (Some(_), Some(why)) => format!("retry held while {why} (attempt {})", self.attempt),
+        let data_at = self.data_from.map(|t| t.format("%H:%M:%S").to_string());
+        let (next, next_short) = match (self.next_retry, held) {
+            (None, _) => (
+                format!("retrying now (attempt {})", self.attempt + 1),
+                format!("retrying now (#{})", self.attempt + 1),
+            ),
+            (Some(_), Some(why)) => (
+                format!("retry held while {why} (attempt {})", self.attempt),
+                format!("retry held: {why} (#{})", self.attempt),
+            ),
             (Some(t), None) => {
                 let left = t.saturating_duration_since(at);
                 // Whole seconds, rounded up: "in 0s" would read as "now".
                 let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-                format!("retrying in {secs}s (attempt {})", self.attempt)
+                (
+                    format!("retrying in {secs}s (attempt {})", self.attempt),
+                    format!("retry in {secs}s (#{})", self.attempt),
+                )
             }
         };
-        let data = self.data_from.map_or_else(
-            || "no data loaded yet".to_owned(),
-            |t| format!("showing data from {} (stale)", t.format("%H:%M:%S")),
-        );
-        format!("⚠ database unreachable since {since} — {next}; {data}")
+        let data = data_at
+            .as_ref()
+            .map_or_else(|| "no data loaded yet".to_owned(), |t| format!("showing data from {t} (stale)"));
+        let full = format!("⚠ database unreachable since {since} — {next}; {data}");
+        // One column is the banner's left margin.
+        if unicode_width::UnicodeWidthStr::width(full.as_str()) < width {
+            return full;
+        }
+        let data = data_at.map_or_else(|| "no data yet".to_owned(), |t| format!("stale data of {t}"));
+        format!("⚠ unreachable since {since} · {next_short} · {data}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_banner_says_the_same_in_fewer_words_when_the_sentence_does_not_fit() {
+        let t0 = Instant::now();
+        let since = DateTime::<Utc>::UNIX_EPOCH;
+        let o = Outage::new(since, t0, "gone".into(), Some(since));
+        let wide = o.banner(t0, None, 200);
+        assert_eq!(
+            wide,
+            "⚠ database unreachable since 00:00:00 — retrying in 1s (attempt 1); showing data from 00:00:00 (stale)"
+        );
+        let narrow = o.banner(t0, None, 80);
+        assert_eq!(narrow, "⚠ unreachable since 00:00:00 · retry in 1s (#1) · stale data of 00:00:00");
+        assert!(unicode_width::UnicodeWidthStr::width(narrow.as_str()) < 80);
+    }
 
     #[test]
     fn backoff_doubles_from_one_second_up_to_the_cap() {

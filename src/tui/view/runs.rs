@@ -57,11 +57,12 @@ pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme:
     let right = title_right(app);
     // During an outage the rows are the last ones loaded: say so where they are.
     let left = if app.outage.is_some() { " proofdesk · runs · stale" } else { " proofdesk · runs" };
-    let pad = usize::from(title.width).saturating_sub(left.width() + right.width());
+    // At least one space between the two halves, however narrow the terminal.
+    let pad = usize::from(title.width).saturating_sub(left.width() + right.width()).max(1);
     let line = Line::from(vec![
         Span::styled(left, theme.title),
         Span::raw(" ".repeat(pad)),
-        Span::styled(trunc(&right, usize::from(title.width).saturating_sub(left.width())), theme.muted),
+        Span::styled(trunc(&right, usize::from(title.width).saturating_sub(left.width() + pad)), theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), title);
 
