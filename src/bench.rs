@@ -228,26 +228,6 @@ fn ms(d: Duration) -> f64 {
 // ------------------------------------------------------------------------------------------
 // The raw reference: the same statement through the driver, rows fetched but not decoded.
 
-macro_rules! bind_raw {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::OptText(v) => q.bind(v.clone()),
-                Arg::Bool(v) => q.bind(*v),
-                Arg::Time(v) => q.bind(*v),
-                Arg::OptTime(v) => q.bind(*v),
-                Arg::Json(v) => q.bind(sqlx::types::Json(v.clone())),
-                Arg::OptJson(v) => q.bind(v.clone().map(sqlx::types::Json)),
-            };
-        }
-        q
-    }};
-}
-
 /// A second connection pool to the same database, used only for the raw references.
 enum Raw {
     Sqlite(SqlitePool),
@@ -283,8 +263,12 @@ impl Raw {
     /// Runs `sql` and fetches every row (undecoded); returns how many.
     async fn rows(&self, sql: &Sql) -> Result<usize, String> {
         let n = match self {
-            Self::Sqlite(p) => bind_raw!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len()),
-            Self::Postgres(p) => bind_raw!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len()),
+            Self::Sqlite(p) => {
+                crate::store::bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len())
+            }
+            Self::Postgres(p) => {
+                crate::store::bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len())
+            }
         };
         n.map_err(|e| format!("raw query: {e}"))
     }

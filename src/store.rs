@@ -215,20 +215,23 @@ macro_rules! bind_args {
         let mut q = $q;
         for a in $args {
             q = match a {
-                Arg::I64(v) => q.bind(*v),
-                Arg::OptI64(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::OptText(v) => q.bind(v.clone()),
-                Arg::Bool(v) => q.bind(*v),
-                Arg::Time(v) => q.bind(*v),
-                Arg::OptTime(v) => q.bind(*v),
-                Arg::Json(v) => q.bind(sqlx::types::Json(v.clone())),
-                Arg::OptJson(v) => q.bind(v.clone().map(sqlx::types::Json)),
+                $crate::store::Arg::I64(v) => q.bind(*v),
+                $crate::store::Arg::OptI64(v) => q.bind(*v),
+                $crate::store::Arg::Text(v) => q.bind(v.clone()),
+                $crate::store::Arg::OptText(v) => q.bind(v.clone()),
+                $crate::store::Arg::Bool(v) => q.bind(*v),
+                $crate::store::Arg::Time(v) => q.bind(*v),
+                $crate::store::Arg::OptTime(v) => q.bind(*v),
+                $crate::store::Arg::Json(v) => q.bind(sqlx::types::Json(v.clone())),
+                $crate::store::Arg::OptJson(v) => q.bind(v.clone().map(sqlx::types::Json)),
             };
         }
         q
     }};
 }
+
+/// Binds [`Arg`]s to an sqlx query in order (also used by `proofdesk bench` for its raw reference).
+pub(crate) use bind_args;
 
 /// A row type that decodes on both engines (derive `sqlx::FromRow` with portable field types).
 pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
