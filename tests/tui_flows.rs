@@ -2,6 +2,9 @@
 //! clock, keys fed to `App::update`, worker commands run to completion with `worker::settle`
 //! (no sleeps), and `insta` snapshots of the rendered text. Theme tests compare styles too.
 
+mod common;
+
+use common::screen::{draw, text_of};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -12,11 +15,8 @@ use proofdesk::store::{fixtures, Create, Store};
 use proofdesk::tui::app::dialog::{Outcome, Phase};
 use proofdesk::tui::event::{Msg, Reply};
 use proofdesk::tui::worker::{settle, Command};
-use proofdesk::tui::{render, App, Theme};
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use proofdesk::tui::{App, Theme};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
 use serde_json::{json, Value};
 
 const WIDE: (u16, u16) = (120, 40);
@@ -153,33 +153,8 @@ async fn type_text(app: &mut App, svc: &Service, text: &str) {
     press(app, svc, text.chars().map(key)).await;
 }
 
-fn buffer(app: &App, theme: &Theme) -> Buffer {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| render(f, app, theme)).expect("draw");
-    t.backend().buffer().clone()
-}
-
-fn text_of(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            let cell = &buf[(x, y)];
-            if skip == 0 {
-                line.push_str(cell.symbol());
-            }
-            skip = skip.max(unicode_width::UnicodeWidthStr::width(cell.symbol())).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn screen(db: &Db, app: &App) -> String {
-    db.stable(&text_of(&buffer(app, &Theme::built_in("default").expect("theme"))))
+    db.stable(&text_of(&draw(app, &Theme::built_in("default").expect("theme"))))
 }
 
 /// A database with one case, the console started as `who`.
@@ -427,7 +402,7 @@ async fn every_theme_draws_the_same_text_in_its_own_styles() {
     let mut texts = Vec::new();
     for name in ["default", "light", "high-contrast", "mono"] {
         let theme = Theme::built_in(name).expect("theme");
-        let buf = buffer(&app, &theme);
+        let buf = draw(&app, &theme);
         let text = db.stable(&text_of(&buf));
         // Row 3 is the first run (title, filter bar, table header above it), and it is selected.
         assert!(text.lines().nth(3).is_some_and(|l| l.starts_with("▶")), "{text}");
@@ -452,9 +427,9 @@ async fn tiny_terminals_say_so_and_never_panic() {
     insta::assert_snapshot!("too_small", screen(&db, &app));
     for size in [(0, 0), (1, 1), (2, 30), (200, 2), (60, 15)] {
         press(&mut app, &svc, [Msg::Resize(size.0, size.1)]).await;
-        let _ = buffer(&app, &Theme::built_in("default").expect("theme"));
+        let _ = draw(&app, &Theme::built_in("default").expect("theme"));
         press(&mut app, &svc, [code(KeyCode::Enter), key('r'), code(KeyCode::Esc), code(KeyCode::Esc)]).await;
-        let _ = buffer(&app, &Theme::built_in("mono").expect("theme"));
+        let _ = draw(&app, &Theme::built_in("mono").expect("theme"));
     }
 }
 

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
+use common::screen::{draw, text_of};
 use common::TestDb;
 use proofdesk::service::{Clock, OpenOptions, RunFilter, Service};
 use proofdesk::store::{fixtures, Create, Store};
@@ -70,31 +71,6 @@ async fn press(app: &mut App, svc: &Service, msgs: impl IntoIterator<Item = Msg>
         let cmds = app.update(m);
         settle(app, svc, cmds).await;
     }
-}
-
-fn draw(app: &App, theme: &Theme) -> Buffer {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| render(f, app, theme)).expect("draw");
-    t.backend().buffer().clone()
-}
-
-fn text_of(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        let mut skip = 0usize;
-        for x in 0..buf.area.width {
-            let cell = &buf[(x, y)];
-            if skip == 0 {
-                line.push_str(cell.symbol());
-            }
-            skip = skip.max(unicode_width::UnicodeWidthStr::width(cell.symbol())).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn screen(app: &App) -> String {

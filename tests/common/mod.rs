@@ -2,6 +2,8 @@
 //! on PostgreSQL (when `PROOFDESK_TEST_PG_URL` is set), and a way to run the real binary.
 #![allow(dead_code)]
 
+pub mod screen;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
