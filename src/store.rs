@@ -514,6 +514,25 @@ impl Tx {
         })
     }
 
+    /// Runs `COPY … FROM STDIN` with `data` (COPY's text format) inside the transaction;
+    /// returns the number of rows copied. PostgreSQL only: on SQLite it is an error.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`]; a bad row fails the whole COPY.
+    pub async fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, StoreError> {
+        match &mut self.inner {
+            TxInner::Sqlite(_) => Err(StoreError::Driver("COPY is PostgreSQL's; SQLite has no such statement".into())),
+            TxInner::Postgres(t) => {
+                let mut copy = t.copy_in_raw(statement).await?;
+                if let Err(e) = copy.send(data).await {
+                    copy.abort("proofdesk: sending rows failed").await.ok();
+                    return Err(e.into());
+                }
+                Ok(copy.finish().await?)
+            }
+        }
+    }
+
     /// Makes every write of the transaction durable.
     ///
     /// # Errors
