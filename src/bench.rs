@@ -240,7 +240,9 @@ impl Raw {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| format!("raw pool: {e}"))?
                 .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(Duration::from_secs(5))
+                // The service's page cache, so both read equally warm.
+                .pragma("cache_size", crate::store::SQLITE_CACHE_SIZE);
             // As many connections as the service's pool: SQLite's page cache is per connection,
             // so a smaller pool would see each statement more often and read it warmer.
             let pool = SqlitePoolOptions::new()
@@ -530,11 +532,8 @@ fn sql_query(service: &Service, filter: &RunFilter) -> queries::RunQuery {
 
 async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, search: bool) -> Result<Figure, String> {
     let verdict_filter = !filter.decisions.is_empty() || filter.gap;
-    // The first SQL page the service reads (larger than the page when it filters on the verdict).
-    let batch = crate::service::first_sql_page(&filter, FIRST_PAGE);
     let query = sql_query(ctx.service, &filter);
     let op = ctx.service.operator().id;
-    let raw_sql = queries::list_sql(ctx.store, op, &query, None, batch).await.map_err(|e| e.to_string())?;
     // A search first looks its terms up (environments, workspaces, policy names): the
     // reference runs those statements too.
     let mut lookups = Vec::new();
@@ -543,13 +542,11 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
             .await
             .map_err(|e| e.to_string())?;
     }
-    // The service also reads the page's proof bundles (four statements, whatever the page
-    // size): the reference runs those too, for the restores of the same first SQL page.
-    let page_rows: Vec<RunRow> = ctx.store.fetch_all(&raw_sql).await.map_err(|e| e.to_string())?;
-    let mut restore_ids: Vec<i64> = page_rows.iter().filter_map(RunRow::restore_run_id).collect();
-    restore_ids.sort_unstable();
-    restore_ids.dedup();
-    let bundle_sql: Vec<Sql> = restore_ids.chunks(queries::BUNDLE_CHUNK).flat_map(queries::bundle_statements).collect();
+    // Then every statement the service runs for the page, as it ran them: the list page(s)
+    // (a verdict filter may read several) and the four proof-bundle statements of each.
+    let mut statements = Vec::new();
+    ctx.service.list_recorded(&filter, None, FIRST_PAGE, Some(&mut statements)).await.map_err(err(name))?;
+    let pages = statements.iter().filter(|(ran, _)| *ran == crate::service::Ran::List).count();
     let (mut svc, mut raw) = (Vec::new(), Vec::new());
     let (mut rows, mut raw_rows, mut more) = (0, 0, false);
     let mut s = Sampling::new(ctx.samples);
@@ -561,9 +558,12 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
         for sql in &lookups {
             ctx.raw.rows(sql).await?;
         }
-        raw_rows = ctx.raw.rows(&raw_sql).await?;
-        for sql in &bundle_sql {
-            ctx.raw.rows(sql).await?;
+        raw_rows = 0;
+        for (ran, sql) in &statements {
+            let n = ctx.raw.rows(sql).await?;
+            if *ran == crate::service::Ran::List {
+                raw_rows += n;
+            }
         }
         let r = t.elapsed();
         rows = page.rows.len();
@@ -575,11 +575,11 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
     }
     let value = Stat::of(&svc);
     let reference = Stat::of(&raw);
-    let mut note = format!("{rows} rows{}; raw statement: {raw_rows} rows", if more { ", more follow" } else { "" });
+    let mut note = format!("{rows} rows{}; raw statements: {raw_rows} runs", if more { ", more follow" } else { "" });
     if verdict_filter {
         note.push_str(&format!(
-            "; verdict filter: the service reads pages of {batch} runs and assesses each until {FIRST_PAGE} match, \
-             the reference is its first SQL page"
+            "; verdict filter: the service read {pages} SQL page(s), {raw_rows} runs, assessing each until \
+             {FIRST_PAGE} matched; the reference runs the same pages"
         ));
     }
     if search {
@@ -599,9 +599,13 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
         value,
         reference: Some(Reference {
             name: if lookups.is_empty() {
-                format!("same SQL raw ({batch} rows + {} bundle stmts)", bundle_sql.len())
+                format!("same SQL raw ({raw_rows} rows + {} bundle stmts)", statements.len() - pages)
             } else {
-                format!("same SQL raw ({} look-ups, {batch} rows, {} bundle)", lookups.len(), bundle_sql.len())
+                format!(
+                    "same SQL raw ({} look-ups, {raw_rows} rows, {} bundle)",
+                    lookups.len(),
+                    statements.len() - pages
+                )
             },
             value: reference,
         }),

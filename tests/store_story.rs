@@ -146,3 +146,75 @@ fn verdict_filters_read_past_the_first_sql_page() {
         });
     }
 }
+
+/// Every id of a list walked page by page.
+async fn walk(svc: &Service, filter: &RunFilter, limit: u32) -> Vec<i64> {
+    let (mut ids, mut after) = (Vec::new(), None);
+    loop {
+        let page = svc.list(filter, after, limit).await.expect("list");
+        assert!(page.rows.len() <= limit as usize);
+        assert!(page.next.is_none() || page.rows.len() == limit as usize, "a short page ends the list");
+        ids.extend(page.rows.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return ids,
+        }
+    }
+}
+
+/// Verdict filters size their SQL pages by the density of matches seen so far: whatever the
+/// page size and however sparse or dense the matches, walking a verdict-filtered list gives
+/// exactly the runs of the unfiltered list whose verdict matches, in the same order.
+#[test]
+fn verdict_filtered_pages_hold_exactly_the_matching_runs_in_order() {
+    use proofdesk::store::seed::{seed_demo, DEMO_OPERATOR};
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            seed_demo(&store, now(), 600).await.expect("seed");
+            store.close().await;
+            let svc = service(&db, DEMO_OPERATOR).await;
+            for any_type in [false, true] {
+                let base = if any_type { RunFilter::default() } else { RunFilter::restore_execute() };
+                let mut all = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = svc.list(&base, after, 500).await.expect("list");
+                    all.extend(page.rows);
+                    match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    }
+                }
+                assert!(all.len() > 300, "{}", all.len());
+                let mut filters: Vec<(String, RunFilter)> = Vec::new();
+                for d in [Decision::PartiallySucceeded, Decision::Failed, Decision::Succeeded, Decision::Blocked] {
+                    let mut f = base.clone();
+                    f.decisions = vec![d];
+                    filters.push((format!("{d:?}"), f));
+                }
+                let mut f = base.clone();
+                f.decisions = vec![Decision::NotReconciled, Decision::Blocked];
+                filters.push(("not_reconciled+blocked".into(), f));
+                let mut f = base.clone();
+                f.gap = true;
+                filters.push(("gap".into(), f));
+                for (name, f) in &filters {
+                    let expected: Vec<i64> = all
+                        .iter()
+                        .filter(|r| {
+                            r.verdict_ok().is_some_and(|v| {
+                                (f.decisions.is_empty() || f.decisions.contains(&v.decision)) && (!f.gap || v.has_gap())
+                            })
+                        })
+                        .map(|r| r.id)
+                        .collect();
+                    assert!(!expected.is_empty(), "{name}: the demo has matches");
+                    for limit in [3, 50, 500] {
+                        assert_eq!(walk(&svc, f, limit).await, expected, "{name}, pages of {limit}");
+                    }
+                }
+            }
+        });
+    }
+}

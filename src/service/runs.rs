@@ -113,6 +113,15 @@ impl RunView {
     }
 }
 
+/// What a statement [`Service::list_recorded`] hands back was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// A keyset page of runs.
+    List,
+    /// One of the proof-bundle statements of such a page.
+    Bundle,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -171,17 +180,36 @@ pub struct RunDetail {
     pub may_reconcile: Result<(), Denied>,
 }
 
-/// The rows of each SQL page [`Service::list`] reads for `limit` rows: `limit` itself, or for
-/// a verdict filter (which drops rows after assessing them) [`MAX_PAGE`]. Matches of a
-/// verdict filter are sparse: starting smaller and growing was measured slower on both
-/// engines (two or three rounds of five statements instead of one), see docs/performance.md.
+/// The rows of the first SQL page [`Service::list`] reads for `limit` rows: `limit` itself, or
+/// for a verdict filter (which drops rows after assessing them) twice `limit`, at least
+/// [`VERDICT_PAGE_MIN`]. Later pages are sized by [`next_sql_page`].
 #[must_use]
 pub fn first_sql_page(filter: &RunFilter, limit: u32) -> u32 {
+    let limit = limit.clamp(1, MAX_PAGE);
     if filter.needs_verdict() {
-        MAX_PAGE
+        limit.saturating_mul(2).clamp(VERDICT_PAGE_MIN, MAX_PAGE)
     } else {
-        limit.clamp(1, MAX_PAGE)
+        limit
     }
+}
+
+/// The smallest SQL page a verdict filter reads: below it the five statements of a round cost
+/// more than the rows they save.
+pub const VERDICT_PAGE_MIN: u32 = 100;
+
+/// The next SQL page of a verdict filter that has seen `seen` runs and kept `kept` of them
+/// and still needs `wanted` more: enough for the rest at the density seen so far, with half
+/// again as margin, between [`VERDICT_PAGE_MIN`] and [`MAX_PAGE`]; [`MAX_PAGE`] while nothing
+/// matched. Every run costs its share of the SQL and its decoding whether it matches or not,
+/// so reading only about as many as needed is what keeps a dense filter fast, and the
+/// estimate keeps a sparse one to few rounds.
+#[must_use]
+pub fn next_sql_page(seen: usize, kept: usize, wanted: usize) -> u32 {
+    if kept == 0 {
+        return MAX_PAGE;
+    }
+    let estimate = wanted.saturating_mul(seen).saturating_mul(3) / kept.saturating_mul(2);
+    u32::try_from(estimate).unwrap_or(MAX_PAGE).clamp(VERDICT_PAGE_MIN, MAX_PAGE)
 }
 
 impl Service {
@@ -193,6 +221,21 @@ impl Service {
     /// # Errors
     /// Database errors.
     pub async fn list(&self, filter: &RunFilter, after: Option<Cursor>, limit: u32) -> Result<Page, ServiceError> {
+        self.list_recorded(filter, after, limit, None).await
+    }
+
+    /// [`Self::list`] that also hands back, in order, every list and proof-bundle statement
+    /// it ran (search look-ups aside), so `proofdesk bench` can run exactly the same SQL raw.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn list_recorded(
+        &self,
+        filter: &RunFilter,
+        after: Option<Cursor>,
+        limit: u32,
+        mut record: Option<&mut Vec<(Ran, crate::store::Sql)>>,
+    ) -> Result<Page, ServiceError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut query = filter.query.clone();
         if filter.stale {
@@ -203,13 +246,22 @@ impl Service {
         if !filter.decisions.is_empty() && !filter.decisions.contains(&Decision::NotReconciled) {
             query.open_only = true;
         }
-        let batch = first_sql_page(filter, limit);
+        let mut batch = first_sql_page(filter, limit);
         let mut cursor = after;
         let mut rows = Vec::new();
+        let mut seen = 0;
         loop {
-            let mut page = queries::list_runs(self.store(), self.operator().id, &query, cursor, batch).await?;
+            let sql = queries::list_sql(self.store(), self.operator().id, &query, cursor, batch).await?;
+            let mut page: Vec<RunRow> = self.store().fetch_all(&sql).await?;
+            if let Some(record) = record.as_deref_mut() {
+                record.push((Ran::List, sql));
+                let ids = queries::bundle_restore_ids(&page);
+                let bundle = ids.chunks(queries::BUNDLE_CHUNK).flat_map(queries::bundle_statements);
+                record.extend(bundle.map(|b| (Ran::Bundle, b)));
+            }
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
+            seen += page_len;
             let mut store = self.store();
             let mut bundles = queries::load_bundles(&mut store, &mut page).await?;
             for (i, row) in page.into_iter().enumerate() {
@@ -227,6 +279,7 @@ impl Service {
             if exhausted {
                 return Ok(Page { rows, next: None });
             }
+            batch = next_sql_page(seen, rows.len(), limit as usize - rows.len());
         }
     }
 
@@ -355,4 +408,28 @@ fn matches_verdict(filter: &RunFilter, view: &RunView) -> bool {
     }
     let Ok(v) = &view.verdict else { return false };
     (filter.decisions.is_empty() || filter.decisions.contains(&v.decision)) && (!filter.gap || v.has_gap())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_pages_follow_the_density_seen() {
+        let mut f = RunFilter::restore_execute();
+        assert_eq!(first_sql_page(&f, 50), 50, "no verdict filter: the page itself");
+        f.gap = true;
+        assert_eq!(first_sql_page(&f, 50), 100);
+        assert_eq!(first_sql_page(&f, 10), VERDICT_PAGE_MIN);
+        assert_eq!(first_sql_page(&f, 400), MAX_PAGE);
+        // Nothing matched yet: as large as allowed.
+        assert_eq!(next_sql_page(100, 0, 50), MAX_PAGE);
+        // 44 of 100 matched, 6 wanted: 6 / 0.44 * 1.5 = 20, raised to the minimum.
+        assert_eq!(next_sql_page(100, 44, 6), VERDICT_PAGE_MIN);
+        // 10 of 100, 40 wanted: 40 / 0.1 * 1.5 = 600, capped.
+        assert_eq!(next_sql_page(100, 10, 40), MAX_PAGE);
+        // 25 of 100, 25 wanted: 150.
+        assert_eq!(next_sql_page(100, 25, 25), 150);
+        assert_eq!(next_sql_page(usize::MAX, 1, usize::MAX), MAX_PAGE, "no overflow");
+    }
 }

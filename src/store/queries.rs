@@ -533,6 +533,15 @@ pub fn bundle_statements(ids: &[i64]) -> [Sql; 4] {
     [restores, counts, evidence, audit]
 }
 
+/// The restores whose records [`load_bundles`] reads for `runs`: each linked id once, in order.
+#[must_use]
+pub fn bundle_restore_ids(runs: &[RunRow]) -> Vec<i64> {
+    let set: HashSet<i64> = runs.iter().filter_map(RunRow::restore_run_id).collect();
+    let mut v: Vec<i64> = set.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
 /// The proof bundles of `runs`, in four queries whatever the number of runs. Each readable
 /// run's `context` and `summary_counts` move into its bundle (the row keeps JSON `null`);
 /// an unreadable run's row is left whole.
@@ -546,12 +555,7 @@ pub async fn load_bundles<E: Exec>(
     ex: &mut E,
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
-    let restore_ids: Vec<i64> = {
-        let set: HashSet<i64> = runs.iter().filter_map(RunRow::restore_run_id).collect();
-        let mut v: Vec<i64> = set.into_iter().collect();
-        v.sort_unstable();
-        v
-    };
+    let restore_ids = bundle_restore_ids(runs);
     let mut restores: HashMap<i64, RestoreRow> = HashMap::new();
     let mut counts: HashMap<i64, Result<ItemCounts, DataError>> = HashMap::new();
     let mut evidence: HashMap<i64, EvidenceRow> = HashMap::new();
