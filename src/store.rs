@@ -289,7 +289,7 @@ enum TxInner {
 /// of 2 MB is smaller than one verdict-filtered page's working set on a large database (a few
 /// hundred open runs scattered through the file, and their restores, items, evidence and
 /// audit rows), so every page re-read its pages from the OS.
-pub const SQLITE_CACHE_SIZE: &str = "-8192";
+pub const SQLITE_CACHE_SIZE: &str = "-4096";
 
 /// The file path of a `sqlite:` URL (without query parameters).
 fn sqlite_path(url: &str) -> Option<PathBuf> {
