@@ -27,8 +27,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgPool, SqlitePool};
 
 use crate::domain::{Decision, RESTORE_EXECUTE};
 use crate::service::{Clock, OpenOptions, RunFilter, Service, ServiceError};
@@ -226,61 +224,28 @@ fn ms(d: Duration) -> f64 {
 }
 
 // ------------------------------------------------------------------------------------------
-// The raw reference: the same statement through the driver, rows fetched but not decoded.
+// The raw reference: the same statements on the service's own pool, rows fetched undecoded.
 
-/// A second connection pool to the same database, used only for the raw references.
-enum Raw {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+/// Runs `statements` in order on one connection of `store`, as [`Service::list`] runs a page
+/// and its bundles, fetching every row without decoding it; returns how many runs the list
+/// statements fetched. The service's own pool, so both sides use the same connections (on
+/// SQLite: the same page caches and the same worker threads, whose placement on the two cores
+/// moved a separate pool's timings by a few tenths of a millisecond from run to run).
+async fn raw_rows_pool(store: &Store, sql: &Sql) -> Result<usize, String> {
+    let mut conn = store.acquire().await.map_err(|e| format!("raw acquire: {e}"))?;
+    conn.fetch_undecoded(sql).await.map_err(|e| format!("raw query: {e}"))
 }
 
-impl Raw {
-    async fn open(url: &str) -> Result<Self, String> {
-        if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
-                .map_err(|e| format!("raw pool: {e}"))?
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5))
-                // The service's page cache, so both read equally warm.
-                .pragma("cache_size", crate::store::SQLITE_CACHE_SIZE);
-            // As many connections as the service's pool: SQLite's page cache is per connection,
-            // so a smaller pool would see each statement more often and read it warmer.
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(opts)
-                .await
-                .map_err(|e| format!("raw pool: {e}"))?;
-            Ok(Self::Sqlite(pool))
-        } else {
-            let opts = PgConnectOptions::from_str(url).map_err(|e| format!("raw pool: {e}"))?;
-            let pool = PgPoolOptions::new()
-                .max_connections(8)
-                .connect_with(opts)
-                .await
-                .map_err(|e| format!("raw pool: {}", crate::store::redact_passwords(&e.to_string())))?;
-            Ok(Self::Postgres(pool))
+async fn raw_statements(store: &Store, statements: &[(crate::service::Ran, Sql)]) -> Result<usize, String> {
+    let mut conn = store.acquire().await.map_err(|e| format!("raw acquire: {e}"))?;
+    let mut runs = 0;
+    for (ran, sql) in statements {
+        let n = conn.fetch_undecoded(sql).await.map_err(|e| format!("raw query: {e}"))?;
+        if *ran == crate::service::Ran::List {
+            runs += n;
         }
     }
-
-    /// Runs `sql` and fetches every row (undecoded); returns how many.
-    async fn rows(&self, sql: &Sql) -> Result<usize, String> {
-        let n = match self {
-            Self::Sqlite(p) => {
-                crate::store::bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len())
-            }
-            Self::Postgres(p) => {
-                crate::store::bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(p).await.map(|r| r.len())
-            }
-        };
-        n.map_err(|e| format!("raw query: {e}"))
-    }
-
-    async fn close(&self) {
-        match self {
-            Self::Sqlite(p) => p.close().await,
-            Self::Postgres(p) => p.close().await,
-        }
-    }
+    Ok(runs)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -517,7 +482,6 @@ fn stale_fixture(n: u64, now: DateTime<Utc>) -> Value {
 struct Ctx<'a> {
     service: &'a Service,
     store: &'a Store,
-    raw: &'a Raw,
     samples: usize,
 }
 
@@ -555,16 +519,11 @@ async fn first_page(ctx: &Ctx<'_>, key: &str, name: &str, filter: RunFilter, sea
         let page = ctx.service.list(&filter, None, FIRST_PAGE).await.map_err(err(name))?;
         let d = t.elapsed();
         let t = Instant::now();
+        // Search look-ups run on the pool, as the service runs them.
         for sql in &lookups {
-            ctx.raw.rows(sql).await?;
+            raw_rows_pool(ctx.store, sql).await?;
         }
-        raw_rows = 0;
-        for (ran, sql) in &statements {
-            let n = ctx.raw.rows(sql).await?;
-            if *ran == crate::service::Ran::List {
-                raw_rows += n;
-            }
-        }
+        raw_rows = raw_statements(ctx.store, &statements).await?;
         let r = t.elapsed();
         rows = page.rows.len();
         more = page.next.is_some();
@@ -849,8 +808,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
     )
     .await
     .map_err(err("open"))?;
-    let raw = Raw::open(&url).await?;
-    let ctx = Ctx { service: &service, store: &store, raw: &raw, samples: opts.samples };
+    let ctx = Ctx { service: &service, store: &store, samples: opts.samples };
 
     // Memory first, before the other figures have grown the heap.
     if !opts.skip_scroll && opts.wants("scroll") {
@@ -919,7 +877,6 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
         figures.extend(f);
         tui_figures = t;
     }
-    raw.close().await;
     service.close().await;
 
     if opts.stale_runs > 0 && opts.wants("batch") {

@@ -230,9 +230,6 @@ macro_rules! bind_args {
     }};
 }
 
-/// Binds [`Arg`]s to an sqlx query in order (also used by `proofdesk bench` for its raw reference).
-pub(crate) use bind_args;
-
 /// A row type that decodes on both engines (derive `sqlx::FromRow` with portable field types).
 pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
@@ -244,6 +241,57 @@ macro_rules! dispatch_pool {
             Pool::Postgres(p) => bind_args!(sqlx::query_as(&$sql.text), &$sql.args).$method(p).await,
         }
     };
+}
+
+/// One connection taken from the pool for a few statements in a row (a list page and its
+/// proof bundles): one acquire (and, on PostgreSQL, one liveness check) instead of one per
+/// statement, and on SQLite one connection's page cache, warm from the statement before.
+pub struct Conn {
+    inner: ConnInner,
+}
+
+enum ConnInner {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<Postgres>),
+}
+
+macro_rules! dispatch_conn {
+    ($conn:expr, $sql:expr, $method:ident) => {
+        match &mut $conn.inner {
+            ConnInner::Sqlite(c) => bind_args!(sqlx::query_as(&$sql.text), &$sql.args).$method(&mut **c).await,
+            ConnInner::Postgres(c) => bind_args!(sqlx::query_as(&$sql.text), &$sql.args).$method(&mut **c).await,
+        }
+    };
+}
+
+impl Conn {
+    /// Runs a query on this connection and decodes every row.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
+        Ok(dispatch_conn!(self, sql, fetch_all)?)
+    }
+
+    /// Runs a query on this connection and fetches every row without decoding any; returns
+    /// how many (`proofdesk bench` times this as the raw reference of a page).
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_undecoded(&mut self, sql: &Sql) -> Result<usize, StoreError> {
+        Ok(match &mut self.inner {
+            ConnInner::Sqlite(c) => bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?.len(),
+            ConnInner::Postgres(c) => bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?.len(),
+        })
+    }
+
+    /// Runs a query on this connection and decodes the first row, if any.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_optional<T: AnyRow>(&mut self, sql: &Sql) -> Result<Option<T>, StoreError> {
+        Ok(dispatch_conn!(self, sql, fetch_optional)?)
+    }
 }
 
 /// Which engine a store talks to.
@@ -449,6 +497,18 @@ impl Store {
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_optional<T: AnyRow>(&self, sql: &Sql) -> Result<Option<T>, StoreError> {
         dispatch_pool!(&self.pool, sql, fetch_optional).map_err(|e| self.pool_error(e))
+    }
+
+    /// Takes one connection from the pool for a few statements in a row (see [`Conn`]).
+    ///
+    /// # Errors
+    /// As [`Self::fetch_all`] when no connection can be had.
+    pub async fn acquire(&self) -> Result<Conn, StoreError> {
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => ConnInner::Sqlite(p.acquire().await.map_err(|e| self.pool_error(e))?),
+            Pool::Postgres(p) => ConnInner::Postgres(p.acquire().await.map_err(|e| self.pool_error(e))?),
+        };
+        Ok(Conn { inner })
     }
 
     /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock up front, so two

@@ -250,9 +250,16 @@ impl Service {
         let mut cursor = after;
         let mut rows = Vec::new();
         let mut seen = 0;
+        // Search terms are looked up once, on the pool; each SQL page and its proof bundles
+        // then run on one connection.
+        let mut conn = None;
         loop {
             let sql = queries::list_sql(self.store(), self.operator().id, &query, cursor, batch).await?;
-            let mut page: Vec<RunRow> = self.store().fetch_all(&sql).await?;
+            let conn = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(self.store().acquire().await?),
+            };
+            let mut page: Vec<RunRow> = conn.fetch_all(&sql).await?;
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
                 let ids = queries::bundle_restore_ids(&page);
@@ -262,8 +269,7 @@ impl Service {
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let mut store = self.store();
-            let mut bundles = queries::load_bundles(&mut store, &mut page).await?;
+            let mut bundles = queries::load_bundles(conn, &mut page).await?;
             for (i, row) in page.into_iter().enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
                 let bundle = bundles.remove(&row.id);

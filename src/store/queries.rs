@@ -11,7 +11,7 @@ use super::rows::{
     AuditRow, DataError, EvidenceRow, ItemCountRow, ItemRow, MembershipRow, OperatorRow, RestoreRow, RunRow,
     EVIDENCE_COLUMNS, ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
-use super::{AnyRow, Arg, Engine, Sql, Store, StoreError, Tx};
+use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{AuditFact, Grant, ItemCounts, ItemOutcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
@@ -30,6 +30,15 @@ impl Exec for &Store {
 }
 
 impl Exec for Tx {
+    fn all<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        self.fetch_all(sql)
+    }
+    fn one<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
+        self.fetch_optional(sql)
+    }
+}
+
+impl Exec for Conn {
     fn all<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
         self.fetch_all(sql)
     }
