@@ -135,3 +135,68 @@ fn huge_error_messages_and_many_items_do_not_break_a_run() {
         assert_eq!(code(&show), 0, "[{}] {}", db.label, stderr(&show));
     }
 }
+
+/// Strange values in a run's linked records (its restore, items and latest evidence) make
+/// that run unreadable with the table, row and column named, in the order the proof reads
+/// them; put back, the run reads `succeeded` again.
+#[test]
+fn strange_linked_records_name_their_table_and_column() {
+    for db in TestDb::all() {
+        db.load(&case("19-proof-complete.json"));
+        let mut cases: Vec<(&str, &str, &str)> = vec![
+            (
+                "UPDATE restore_runs SET status = 'done' WHERE id = 500",
+                "UPDATE restore_runs SET status = 'completed' WHERE id = 500",
+                "restore_runs[500].status: unknown restore status \"done\"",
+            ),
+            (
+                "UPDATE restore_runs SET blocker = 'gremlins' WHERE id = 500",
+                "UPDATE restore_runs SET blocker = NULL WHERE id = 500",
+                "restore_runs[500].blocker: unknown",
+            ),
+            (
+                "UPDATE restore_items SET outcome = 'ok' WHERE id = 5001",
+                "UPDATE restore_items SET outcome = 'applied' WHERE id = 5001",
+                "restore_items[500].outcome: unknown item outcome \"ok\" (in restore 500)",
+            ),
+            (
+                "UPDATE evidence SET status = 'partial' WHERE id = 700",
+                "UPDATE evidence SET status = 'complete' WHERE id = 700",
+                "evidence[700].status: unknown evidence status \"partial\"",
+            ),
+        ];
+        if db.label == "sqlite" {
+            cases.push((
+                "UPDATE evidence SET captured_at = 'yesterday' WHERE id = 700",
+                "UPDATE evidence SET captured_at = '2026-11-20T09:40:00+00:00' WHERE id = 700",
+                "evidence[700].captured_at: unreadable value",
+            ));
+            cases.push((
+                "UPDATE restore_runs SET completed_at = 'soon' WHERE id = 500",
+                "UPDATE restore_runs SET completed_at = '2026-11-20T09:30:00+00:00' WHERE id = 500",
+                "restore_runs[500].completed_at: unreadable value",
+            ));
+            // A restore error is reported before an item error.
+            cases.push((
+                "UPDATE restore_items SET outcome = 'ok' WHERE id = 5001; UPDATE restore_runs SET status = 'done' WHERE id = 500",
+                "UPDATE restore_items SET outcome = 'applied' WHERE id = 5001; UPDATE restore_runs SET status = 'completed' WHERE id = 500",
+                "restore_runs[500].status",
+            ));
+        }
+        let assess = || db.run(&["--as", "alice", "--now", NOW, "assess", "1000", "--format", "json"]);
+        for (break_it, mend_it, expected) in cases {
+            exec(&db, &break_it.split("; ").collect::<Vec<_>>());
+            let out = assess();
+            assert_eq!(code(&out), 1, "[{}] {break_it}: {}", db.label, stderr(&out));
+            assert!(stderr(&out).contains(expected), "[{}] {break_it}: {}", db.label, stderr(&out));
+            let listed = db.run(&["--as", "alice", "--now", NOW, "runs", "--format", "json"]);
+            let rows = json(&listed);
+            let why = rows[0]["error"].as_str().unwrap_or_default().to_owned();
+            assert!(why.contains(expected), "[{}] the list names it too: {rows}", db.label);
+            exec(&db, &mend_it.split("; ").collect::<Vec<_>>());
+            let out = assess();
+            assert_eq!(code(&out), 0, "[{}] {mend_it}: {}", db.label, stderr(&out));
+            assert_eq!(json(&out)["decision"], "succeeded", "[{}] after {mend_it}", db.label);
+        }
+    }
+}

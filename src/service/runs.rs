@@ -263,7 +263,7 @@ impl Service {
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
                 let ids = queries::bundle_restore_ids(&page);
-                let bundle = ids.chunks(queries::BUNDLE_CHUNK).flat_map(queries::bundle_statements);
+                let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
             let exhausted = page.len() < batch as usize;

@@ -8,11 +8,11 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::rows::{
-    AuditRow, DataError, EvidenceRow, ItemCountRow, ItemRow, MembershipRow, OperatorRow, RestoreRow, RunRow,
-    EVIDENCE_COLUMNS, ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
+    AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
+    ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
-use crate::domain::{AuditFact, Grant, ItemCounts, ItemOutcome, ProofBundle, Role};
+use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
 pub trait Exec: Send {
@@ -512,34 +512,53 @@ pub async fn run_by_id<E: Exec>(ex: &mut E, id: i64) -> Result<Option<RunRow>, S
     ex.one(&sql).await
 }
 
-/// Restores per round of [`bundle_statements`] (a page of the console fits in one).
+/// Restores per round of [`bundle_statement`] (a page of the console fits in one).
 pub const BUNDLE_CHUNK: usize = 500;
 
-/// The four statements that read the proof bundles of the restores `ids` (at most
-/// [`BUNDLE_CHUNK`]): the restores, item counts by outcome, evidence newest first, and the
-/// restore's execution audit facts. [`load_bundles`] runs them; `proofdesk bench` runs the
-/// same text raw as the reference of a page.
+/// The statement that reads the proof bundles of the restores `ids` (at most
+/// [`BUNDLE_CHUNK`]), one row per restore ([`BundleRow`]): the restore, its item outcomes
+/// counted (and the first outside the vocabulary), its latest evidence, and whether its
+/// execution audit entries exist in its own scope. One row per restore instead of the rows
+/// of four statements (restore, counts by outcome, every evidence row, audit entries): the
+/// driver hands over and decodes a fifth of the rows. [`load_bundles`] runs it; `proofdesk
+/// bench` runs the same text raw as the reference of a page.
 #[must_use]
-pub fn bundle_statements(ids: &[i64]) -> [Sql; 4] {
+pub fn bundle_statement(ids: &[i64]) -> Sql {
     let args = || ids.iter().map(|i| Arg::I64(*i));
-    let mut restores = Sql::new("SELECT ");
-    restores.push(RESTORE_COLUMNS).push(" FROM restore_runs WHERE id IN ").bind_list(args());
-
-    let mut counts =
-        Sql::new("SELECT restore_run_id, outcome, COUNT(*) AS n FROM restore_items WHERE restore_run_id IN ");
-    counts.bind_list(args()).push(" GROUP BY restore_run_id, outcome");
-
-    let mut evidence = Sql::new("SELECT ");
-    evidence.push(EVIDENCE_COLUMNS).push(" FROM evidence WHERE restore_run_id IN ").bind_list(args());
-    evidence.push(" ORDER BY restore_run_id, captured_at DESC, id DESC");
-
-    let mut audit = Sql::new(
-        "SELECT DISTINCT subject_id, action, workspace_id, environment_id FROM audit_log \
-         WHERE subject_type = 'restore_run' AND action IN ('restore.execute.started', 'restore.execute.completed') \
-         AND subject_id IN ",
+    let known = ItemOutcome::ALL.iter().map(|o| format!("'{}'", o.as_str())).collect::<Vec<_>>().join(", ");
+    let count = |o: ItemOutcome| format!("SUM(CASE WHEN outcome = '{0}' THEN 1 ELSE 0 END) AS n_{0}", o.as_str());
+    let counts = ItemOutcome::ALL.iter().map(|o| count(*o)).collect::<Vec<_>>().join(", ");
+    let restore_cols = RESTORE_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
+    let coalesced = ItemOutcome::ALL
+        .iter()
+        .map(|o| format!("COALESCE(c.n_{0}, 0) AS n_{0}", o.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let audit = |action: &str, name: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM audit_log a WHERE a.subject_type = 'restore_run' AND a.subject_id = r.id \
+             AND a.action = '{action}' AND a.workspace_id = r.workspace_id AND a.environment_id = r.environment_id) \
+             AS {name}"
+        )
+    };
+    let mut sql = Sql::new("SELECT ");
+    sql.push(&restore_cols).push(", ").push(&coalesced).push(", c.bad_outcome, ");
+    sql.push(
+        "ev.id AS ev_id, ev.kind AS ev_kind, ev.status AS ev_status, ev.verified_items AS ev_verified_items, \
+         ev.expected_items AS ev_expected_items, ev.captured_at AS ev_captured_at, ",
     );
-    audit.bind_list(args());
-    [restores, counts, evidence, audit]
+    sql.push(&audit("restore.execute.started", "audit_started")).push(", ");
+    sql.push(&audit("restore.execute.completed", "audit_completed"));
+    sql.push(" FROM restore_runs r LEFT JOIN (SELECT restore_run_id, ").push(&counts);
+    sql.push(", MIN(CASE WHEN outcome NOT IN (").push(&known).push(") THEN outcome END) AS bad_outcome");
+    sql.push(" FROM restore_items WHERE restore_run_id IN ").bind_list(args());
+    sql.push(" GROUP BY restore_run_id) c ON c.restore_run_id = r.id");
+    sql.push(
+        " LEFT JOIN evidence ev ON ev.id = (SELECT e.id FROM evidence e WHERE e.restore_run_id = r.id \
+         ORDER BY e.captured_at DESC, e.id DESC LIMIT 1)",
+    );
+    sql.push(" WHERE r.id IN ").bind_list(args());
+    sql
 }
 
 /// The restores whose records [`load_bundles`] reads for `runs`: each linked id once, in order.
@@ -551,9 +570,9 @@ pub fn bundle_restore_ids(runs: &[RunRow]) -> Vec<i64> {
     v
 }
 
-/// The proof bundles of `runs`, in four queries whatever the number of runs. Each readable
-/// run's `context` and `summary_counts` move into its bundle (the row keeps JSON `null`);
-/// an unreadable run's row is left whole.
+/// The proof bundles of `runs`, in one query per [`BUNDLE_CHUNK`] restores whatever the
+/// number of runs. Each readable run's `context` and `summary_counts` move into its bundle
+/// (the row keeps JSON `null`); an unreadable run's row is left whole.
 ///
 /// A run whose own row or linked records break the contract maps to the [`DataError`] that
 /// says which value; the other runs are unaffected.
@@ -565,46 +584,10 @@ pub async fn load_bundles<E: Exec>(
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
     let restore_ids = bundle_restore_ids(runs);
-    let mut restores: HashMap<i64, RestoreRow> = HashMap::new();
-    let mut counts: HashMap<i64, Result<ItemCounts, DataError>> = HashMap::new();
-    let mut evidence: HashMap<i64, EvidenceRow> = HashMap::new();
-    let mut audit: HashMap<i64, Vec<AuditFact>> = HashMap::new();
+    let mut restores: HashMap<i64, BundleRow> = HashMap::with_capacity(restore_ids.len());
     for chunk in restore_ids.chunks(BUNDLE_CHUNK) {
-        let [restore_sql, counts_sql, evidence_sql, audit_sql] = bundle_statements(chunk);
-        for r in ex.all::<RestoreRow>(&restore_sql).await? {
+        for r in ex.all::<BundleRow>(&bundle_statement(chunk)).await? {
             restores.insert(r.id, r);
-        }
-
-        for row in ex.all::<ItemCountRow>(&counts_sql).await? {
-            let entry = counts.entry(row.restore_run_id).or_insert_with(|| Ok(ItemCounts::default()));
-            let parsed = match &row.problem {
-                Some((_, why)) => Err(crate::domain::UnknownValue { what: "item outcome", value: why.clone() }),
-                None => ItemOutcome::parse(&row.outcome),
-            };
-            match (parsed, entry.as_mut()) {
-                (Ok(o), Ok(c)) => c.add(o, u64::try_from(row.n).unwrap_or(0)),
-                (Err(e), Ok(_)) => {
-                    *entry = Err(DataError {
-                        table: "restore_items",
-                        id: row.restore_run_id,
-                        column: "outcome",
-                        problem: format!("{e} (in restore {})", row.restore_run_id),
-                    });
-                }
-                (_, Err(_)) => {}
-            }
-        }
-
-        for row in ex.all::<EvidenceRow>(&evidence_sql).await? {
-            evidence.entry(row.restore_run_id).or_insert(row);
-        }
-
-        for (subject, action, workspace_id, environment_id) in
-            ex.all::<(i64, String, i64, Option<i64>)>(&audit_sql).await?
-        {
-            if let Some(environment_id) = environment_id {
-                audit.entry(subject).or_default().push(AuditFact { action, workspace_id, environment_id });
-            }
         }
     }
 
@@ -615,16 +598,11 @@ pub async fn load_bundles<E: Exec>(
             // The run's own columns are checked first (their error wins), its JSON is moved
             // into the record last, once nothing else can fail.
             let _ = run.to_domain_checked()?;
-            let restore_row = run.restore_run_id().and_then(|id| restores.get(&id));
-            let restore = restore_row.map(RestoreRow::to_domain).transpose()?;
-            let rid = restore.as_ref().map(|r| r.id);
-            let items = match rid.and_then(|id| counts.get(&id)) {
-                Some(Ok(c)) => *c,
-                Some(Err(e)) => return Err(e.clone()),
-                None => ItemCounts::default(),
-            };
-            let latest_evidence = rid.and_then(|id| evidence.get(&id)).map(EvidenceRow::to_domain).transpose()?;
-            let audit = rid.and_then(|id| audit.get(&id)).cloned().unwrap_or_default();
+            let row = run.restore_run_id().and_then(|id| restores.get(&id));
+            let restore = row.map(BundleRow::restore).transpose()?;
+            let items = row.map(BundleRow::items).transpose()?.unwrap_or_default();
+            let latest_evidence = row.map(BundleRow::latest_evidence).transpose()?.flatten();
+            let audit = row.map(BundleRow::audit).unwrap_or_default();
             let operation = run.take_domain()?;
             Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
         })();

@@ -9,8 +9,8 @@ use sqlx::types::Json;
 use sqlx::{FromRow, Row};
 
 use crate::domain::{
-    Blocker, Evidence, EvidenceStatus, ItemOutcome, OpStatus, OperationRun, Outcome, RestoreItem, RestoreRun,
-    RestoreStatus,
+    AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, OpStatus, OperationRun, Outcome,
+    RestoreItem, RestoreRun, RestoreStatus,
 };
 
 /// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status "done"`.
@@ -281,11 +281,159 @@ impl ItemRow {
 }
 
 tolerant_row! {
-    /// Item outcomes of one restore, counted by the database.
-    pub struct ItemCountRow {
-        pub restore_run_id: i64 = "restore_run_id",
-        pub outcome: String = "outcome",
-        pub n: i64 = "n",
+    /// One restore's whole proof bundle in one row (see `queries::bundle_statements`): the
+    /// restore, its item outcomes counted by the database (and the first outcome outside the
+    /// vocabulary), its latest evidence, and whether its execution audit entries exist in the
+    /// restore's own workspace and environment.
+    pub struct BundleRow {
+        pub id: i64 = "id",
+        pub workspace_id: i64 = "workspace_id",
+        pub environment_id: i64 = "environment_id",
+        pub operation_run_id: Option<i64> = "operation_run_id",
+        pub backup_set_ref: String = "backup_set_ref",
+        pub status: String = "status",
+        pub is_dry_run: bool = "is_dry_run",
+        pub blocker: Option<String> = "blocker",
+        pub requested_by: Option<i64> = "requested_by",
+        pub started_at: Option<DateTime<Utc>> = "started_at",
+        pub completed_at: Option<DateTime<Utc>> = "completed_at",
+        pub deleted_at: Option<DateTime<Utc>> = "deleted_at",
+        pub n_applied: i64 = "n_applied",
+        pub n_unchanged: i64 = "n_unchanged",
+        pub n_failed: i64 = "n_failed",
+        pub n_skipped: i64 = "n_skipped",
+        pub n_manual_required: i64 = "n_manual_required",
+        pub bad_outcome: Option<String> = "bad_outcome",
+        pub ev_id: Option<i64> = "ev_id",
+        pub ev_kind: Option<String> = "ev_kind",
+        pub ev_status: Option<String> = "ev_status",
+        pub ev_verified_items: Option<i64> = "ev_verified_items",
+        pub ev_expected_items: Option<i64> = "ev_expected_items",
+        pub ev_captured_at: Option<DateTime<Utc>> = "ev_captured_at",
+        pub audit_started: bool = "audit_started",
+        pub audit_completed: bool = "audit_completed",
+    }
+}
+
+/// The columns of [`BundleRow`] that come from the restore itself.
+const BUNDLE_RESTORE_COLUMNS: usize = 12;
+/// Those that come from its items.
+const BUNDLE_ITEM_COLUMNS: [&str; 6] =
+    ["n_applied", "n_unchanged", "n_failed", "n_skipped", "n_manual_required", "bad_outcome"];
+
+impl BundleRow {
+    /// The restore, with the first column of the row that breaks the contract (restore
+    /// columns first, then item outcomes, then evidence: the order a run reports them in).
+    ///
+    /// # Errors
+    /// [`DataError`] naming the column.
+    pub fn restore(&self) -> Result<RestoreRun, DataError> {
+        const T: &str = "restore_runs";
+        let id = self.id;
+        if let Some((column, why)) = &self.problem {
+            if RESTORE_COLUMNS.split(", ").take(BUNDLE_RESTORE_COLUMNS).any(|c| c == *column) {
+                return Err(DataError { table: T, id, column, problem: why.clone() });
+            }
+        }
+        Ok(RestoreRun {
+            id,
+            workspace_id: self.workspace_id,
+            environment_id: self.environment_id,
+            operation_run_id: self.operation_run_id,
+            backup_set_ref: self.backup_set_ref.clone(),
+            status: vocab(T, id, "status", RestoreStatus::parse(&self.status))?,
+            is_dry_run: self.is_dry_run,
+            blocker: self.blocker.as_deref().map(|b| vocab(T, id, "blocker", Blocker::parse(b))).transpose()?,
+            requested_by: self.requested_by,
+            started_at: self.started_at,
+            completed_at: self.completed_at,
+            deleted_at: self.deleted_at,
+        })
+    }
+
+    /// The item outcomes, counted.
+    ///
+    /// # Errors
+    /// [`DataError`] on `restore_items` naming the first outcome outside the vocabulary.
+    pub fn items(&self) -> Result<ItemCounts, DataError> {
+        let unknown = |value: String| DataError {
+            table: "restore_items",
+            id: self.id,
+            column: "outcome",
+            problem: format!(
+                "{} (in restore {})",
+                crate::domain::UnknownValue { what: "item outcome", value },
+                self.id
+            ),
+        };
+        match &self.problem {
+            Some((column, why)) if BUNDLE_ITEM_COLUMNS.contains(column) => return Err(unknown(why.clone())),
+            _ => {}
+        }
+        if let Some(bad) = &self.bad_outcome {
+            return Err(match ItemOutcome::parse(bad) {
+                Err(e) => unknown(e.value),
+                Ok(_) => unknown(bad.clone()),
+            });
+        }
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let mut c = ItemCounts::default();
+        for (outcome, count) in [
+            (ItemOutcome::Applied, self.n_applied),
+            (ItemOutcome::Unchanged, self.n_unchanged),
+            (ItemOutcome::Failed, self.n_failed),
+            (ItemOutcome::Skipped, self.n_skipped),
+            (ItemOutcome::ManualRequired, self.n_manual_required),
+        ] {
+            c.add(outcome, n(count));
+        }
+        Ok(c)
+    }
+
+    /// The latest evidence, if any.
+    ///
+    /// # Errors
+    /// [`DataError`] on `evidence` naming the column.
+    pub fn latest_evidence(&self) -> Result<Option<Evidence>, DataError> {
+        const T: &str = "evidence";
+        let id = self.ev_id.unwrap_or_default();
+        if let Some((column, why)) = &self.problem {
+            if let Some(c) = column.strip_prefix("ev_") {
+                let column = EVIDENCE_COLUMNS.split(", ").find(|e| *e == c).unwrap_or("id");
+                return Err(DataError { table: T, id, column, problem: why.clone() });
+            }
+        }
+        let Some(id) = self.ev_id else { return Ok(None) };
+        let status = self.ev_status.as_deref().unwrap_or_default();
+        Ok(Some(Evidence {
+            id,
+            restore_run_id: self.id,
+            kind: self.ev_kind.clone().unwrap_or_default(),
+            status: vocab(T, id, "status", EvidenceStatus::parse(status))?,
+            verified_items: self.ev_verified_items.unwrap_or_default(),
+            expected_items: self.ev_expected_items.unwrap_or_default(),
+            captured_at: self.ev_captured_at.unwrap_or_default(),
+        }))
+    }
+
+    /// The execution audit entries that exist, as facts in the restore's own scope (the only
+    /// scope the proof rules read them in: rule 18 runs only for a restore in the operation's
+    /// workspace and environment).
+    #[must_use]
+    pub fn audit(&self) -> Vec<AuditFact> {
+        let fact = |action: &str| AuditFact {
+            action: action.to_owned(),
+            workspace_id: self.workspace_id,
+            environment_id: self.environment_id,
+        };
+        let mut out = Vec::with_capacity(2);
+        if self.audit_started {
+            out.push(fact("restore.execute.started"));
+        }
+        if self.audit_completed {
+            out.push(fact("restore.execute.completed"));
+        }
+        out
     }
 }
 
