@@ -182,20 +182,20 @@ pub struct RunDetail {
 
 /// The rows of the first SQL page [`Service::list`] reads for `limit` rows: `limit` itself, or
 /// for a verdict filter (which drops rows after assessing them) twice `limit`, at least
-/// [`VERDICT_PAGE_MIN`]. Later pages are sized by [`next_sql_page`].
+/// [`VERDICT_PAGE_MIN`] (and at least 100: a short page of matches is rarely dense). Later pages are sized by [`next_sql_page`].
 #[must_use]
 pub fn first_sql_page(filter: &RunFilter, limit: u32) -> u32 {
     let limit = limit.clamp(1, MAX_PAGE);
     if filter.needs_verdict() {
-        limit.saturating_mul(2).clamp(VERDICT_PAGE_MIN, MAX_PAGE)
+        limit.saturating_mul(2).clamp(VERDICT_PAGE_MIN.max(100), MAX_PAGE)
     } else {
         limit
     }
 }
 
-/// The smallest SQL page a verdict filter reads: below it the five statements of a round cost
+/// The smallest SQL page a verdict filter reads: below it the two statements of a round cost
 /// more than the rows they save.
-pub const VERDICT_PAGE_MIN: u32 = 100;
+pub const VERDICT_PAGE_MIN: u32 = 50;
 
 /// The next SQL page of a verdict filter that has seen `seen` runs and kept `kept` of them
 /// and still needs `wanted` more: enough for the rest at the density seen so far, with half
@@ -426,11 +426,11 @@ mod tests {
         assert_eq!(first_sql_page(&f, 50), 50, "no verdict filter: the page itself");
         f.gap = true;
         assert_eq!(first_sql_page(&f, 50), 100);
-        assert_eq!(first_sql_page(&f, 10), VERDICT_PAGE_MIN);
+        assert_eq!(first_sql_page(&f, 10), 100);
         assert_eq!(first_sql_page(&f, 400), MAX_PAGE);
         // Nothing matched yet: as large as allowed.
         assert_eq!(next_sql_page(100, 0, 50), MAX_PAGE);
-        // 44 of 100 matched, 6 wanted: 6 / 0.44 * 1.5 = 20, raised to the minimum.
+        // 44 of 100 matched, 6 wanted: 6 / 0.44 * 1.5 = 20, raised to the minimum (50).
         assert_eq!(next_sql_page(100, 44, 6), VERDICT_PAGE_MIN);
         // 10 of 100, 40 wanted: 40 / 0.1 * 1.5 = 600, capped.
         assert_eq!(next_sql_page(100, 10, 40), MAX_PAGE);
