@@ -527,7 +527,8 @@ fn sorted(v: Value) -> Value {
 
 /// Every generated row, read back through the contract's row types, as comparable text.
 async fn every_row(store: &Store) -> Vec<String> {
-    use proofdesk::store::rows::{EvidenceRow, ItemRow, RestoreRow, EVIDENCE_COLUMNS, ITEM_COLUMNS, RESTORE_COLUMNS};
+    use proofdesk::store::queries::{bundle_statement, BUNDLE_CHUNK};
+    use proofdesk::store::rows::{BundleRow, EvidenceRow, ItemRow, EVIDENCE_COLUMNS, ITEM_COLUMNS};
     let mut out = Vec::new();
     let strip = |debug: String| debug.replace(", problem: None", "");
     for mut r in runs_where(store, "1 = 1").await {
@@ -536,10 +537,15 @@ async fn every_row(store: &Store) -> Vec<String> {
         r.summary_counts.0 = sorted(r.summary_counts.0.take());
         out.push(strip(format!("{r:?}")));
     }
-    let restores: Vec<RestoreRow> = store
-        .fetch_all(&Sql::new(&format!("SELECT {RESTORE_COLUMNS} FROM restore_runs ORDER BY id")))
-        .await
-        .expect("r");
+    // Each restore with its counted items, latest evidence and audit continuity.
+    let ids: Vec<(i64,)> = store.fetch_all(&Sql::new("SELECT id FROM restore_runs ORDER BY id")).await.expect("ids");
+    let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+    let mut restores: Vec<BundleRow> = Vec::new();
+    for chunk in ids.chunks(BUNDLE_CHUNK) {
+        restores.extend(store.fetch_all::<BundleRow>(&bundle_statement(chunk)).await.expect("bundles"));
+    }
+    restores.sort_by_key(|r| r.id);
+    assert_eq!(restores.len(), ids.len());
     out.extend(restores.into_iter().map(|r| strip(format!("{r:?}"))));
     let items: Vec<ItemRow> =
         store.fetch_all(&Sql::new(&format!("SELECT {ITEM_COLUMNS} FROM restore_items ORDER BY id"))).await.expect("i");

@@ -200,50 +200,9 @@ impl RunRow {
     }
 }
 
-tolerant_row! {
-    /// A `restore_runs` row.
-    pub struct RestoreRow {
-        pub id: i64 = "id",
-        pub workspace_id: i64 = "workspace_id",
-        pub environment_id: i64 = "environment_id",
-        pub operation_run_id: Option<i64> = "operation_run_id",
-        pub backup_set_ref: String = "backup_set_ref",
-        pub status: String = "status",
-        pub is_dry_run: bool = "is_dry_run",
-        pub blocker: Option<String> = "blocker",
-        pub requested_by: Option<i64> = "requested_by",
-        pub started_at: Option<DateTime<Utc>> = "started_at",
-        pub completed_at: Option<DateTime<Utc>> = "completed_at",
-        pub deleted_at: Option<DateTime<Utc>> = "deleted_at",
-    }
-}
-
+/// The `restore_runs` columns, as [`BundleRow`] reads them.
 pub const RESTORE_COLUMNS: &str = "id, workspace_id, environment_id, operation_run_id, backup_set_ref, status, \
     is_dry_run, blocker, requested_by, started_at, completed_at, deleted_at";
-
-impl RestoreRow {
-    /// # Errors
-    /// [`DataError`] naming the column.
-    pub fn to_domain(&self) -> Result<RestoreRun, DataError> {
-        const T: &str = "restore_runs";
-        let id = self.id;
-        DataError::from_problem(T, id, &self.problem)?;
-        Ok(RestoreRun {
-            id,
-            workspace_id: self.workspace_id,
-            environment_id: self.environment_id,
-            operation_run_id: self.operation_run_id,
-            backup_set_ref: self.backup_set_ref.clone(),
-            status: vocab(T, id, "status", RestoreStatus::parse(&self.status))?,
-            is_dry_run: self.is_dry_run,
-            blocker: self.blocker.as_deref().map(|b| vocab(T, id, "blocker", Blocker::parse(b))).transpose()?,
-            requested_by: self.requested_by,
-            started_at: self.started_at,
-            completed_at: self.completed_at,
-            deleted_at: self.deleted_at,
-        })
-    }
-}
 
 tolerant_row! {
     /// A `restore_items` row.
@@ -281,7 +240,7 @@ impl ItemRow {
 }
 
 tolerant_row! {
-    /// One restore's whole proof bundle in one row (see `queries::bundle_statements`): the
+    /// One restore's whole proof bundle in one row (see `queries::bundle_statement`): the
     /// restore, its item outcomes counted by the database (and the first outcome outside the
     /// vocabulary), its latest evidence, and whether its execution audit entries exist in the
     /// restore's own workspace and environment.
