@@ -182,19 +182,23 @@ pub struct RunDetail {
 
 /// The rows of the first SQL page [`Service::list`] reads for `limit` rows: `limit` itself, or
 /// for a verdict filter (which drops rows after assessing them) twice `limit`, at least
-/// [`VERDICT_PAGE_MIN`] (and at least 100: a short page of matches is rarely dense). Later pages are sized by [`next_sql_page`].
+/// [`VERDICT_FIRST_PAGE_MIN`]. Later pages are sized by [`next_sql_page`].
 #[must_use]
 pub fn first_sql_page(filter: &RunFilter, limit: u32) -> u32 {
     let limit = limit.clamp(1, MAX_PAGE);
     if filter.needs_verdict() {
-        limit.saturating_mul(2).clamp(VERDICT_PAGE_MIN.max(100), MAX_PAGE)
+        limit.saturating_mul(2).clamp(VERDICT_FIRST_PAGE_MIN, MAX_PAGE)
     } else {
         limit
     }
 }
 
-/// The smallest SQL page a verdict filter reads: below it the two statements of a round cost
-/// more than the rows they save.
+/// The smallest first SQL page of a verdict filter: before any density is known, a short page
+/// of matches is rarely dense.
+pub const VERDICT_FIRST_PAGE_MIN: u32 = 100;
+
+/// The smallest later SQL page of a verdict filter: below it the two statements of a round
+/// cost more than the rows they save.
 pub const VERDICT_PAGE_MIN: u32 = 50;
 
 /// The next SQL page of a verdict filter that has seen `seen` runs and kept `kept` of them
@@ -252,13 +256,11 @@ impl Service {
         let mut seen = 0;
         // Search terms are looked up once, on the pool; each SQL page and its proof bundles
         // then run on one connection.
-        let mut conn = None;
+        let search = queries::search_of(self.store(), self.operator().id, &query).await?;
+        let mut conn = self.store().acquire().await?;
         loop {
-            let sql = queries::list_sql(self.store(), self.operator().id, &query, cursor, batch).await?;
-            let conn = match &mut conn {
-                Some(c) => c,
-                None => conn.insert(self.store().acquire().await?),
-            };
+            let sql =
+                queries::page_sql(self.store().engine(), self.operator().id, &query, search.as_ref(), cursor, batch);
             let mut page: Vec<RunRow> = conn.fetch_all(&sql).await?;
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
@@ -269,7 +271,7 @@ impl Service {
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let mut bundles = queries::load_bundles(conn, &mut page).await?;
+            let mut bundles = queries::load_bundles(&mut conn, &mut page).await?;
             for (i, row) in page.into_iter().enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
                 let bundle = bundles.remove(&row.id);
@@ -426,7 +428,7 @@ mod tests {
         assert_eq!(first_sql_page(&f, 50), 50, "no verdict filter: the page itself");
         f.gap = true;
         assert_eq!(first_sql_page(&f, 50), 100);
-        assert_eq!(first_sql_page(&f, 10), 100);
+        assert_eq!(first_sql_page(&f, 10), VERDICT_FIRST_PAGE_MIN);
         assert_eq!(first_sql_page(&f, 400), MAX_PAGE);
         // Nothing matched yet: as large as allowed.
         assert_eq!(next_sql_page(100, 0, 50), MAX_PAGE);

@@ -427,23 +427,33 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
     }
 }
 
-/// The statement [`list_runs`] executes: one keyset page of visible runs matching `q`, in the
-/// list's order, strictly after `after`. Search terms are looked up first (small queries, see
-/// [`resolve_search`]); the statement itself is what the driver runs for the page.
+/// What the search terms of `q` match, looked up once for a list however many SQL pages it
+/// reads (`None` without terms). See [`SearchMatch`].
 ///
 /// # Errors
-/// Driver errors (from the search look-ups).
-pub async fn list_sql(
-    store: &Store,
+/// Driver errors.
+pub async fn search_of(store: &Store, operator_id: i64, q: &RunQuery) -> Result<Option<SearchMatch>, StoreError> {
+    if q.search.is_empty() {
+        return Ok(None);
+    }
+    resolve_search(store, operator_id, &q.search).await.map(Some)
+}
+
+/// One keyset page of visible runs matching `q` (whose search terms matched `search`, see
+/// [`search_of`]), in the list's order, strictly after `after`: the statement the driver runs
+/// for the page.
+#[must_use]
+pub fn page_sql(
+    engine: Engine,
     operator_id: i64,
     q: &RunQuery,
+    search: Option<&SearchMatch>,
     after: Option<Cursor>,
     limit: u32,
-) -> Result<Sql, StoreError> {
-    let search = if q.search.is_empty() { None } else { Some(resolve_search(store, operator_id, &q.search).await?) };
+) -> Sql {
     let mut sql = Sql::new("SELECT ");
     sql.push(RUN_COLUMNS);
-    from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
+    from_where(&mut sql, engine, operator_id, q, search);
     let col = sort_column(q.sort);
     let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
     if let Some(c) = after {
@@ -462,22 +472,22 @@ pub async fn list_sql(
         sql.push(", o.id ").push(dir);
     }
     sql.push(" LIMIT ").bind(Arg::I64(i64::from(limit)));
-    Ok(sql)
+    sql
 }
 
-/// One keyset page of visible runs matching `q`, in the list's order, strictly after `after`.
+/// [`page_sql`] with the search terms looked up first (small queries, see [`resolve_search`]).
 ///
 /// # Errors
-/// Driver errors.
-pub async fn list_runs(
+/// Driver errors (from the search look-ups).
+pub async fn list_sql(
     store: &Store,
     operator_id: i64,
     q: &RunQuery,
     after: Option<Cursor>,
     limit: u32,
-) -> Result<Vec<RunRow>, StoreError> {
-    let sql = list_sql(store, operator_id, q, after, limit).await?;
-    store.fetch_all(&sql).await
+) -> Result<Sql, StoreError> {
+    let search = search_of(store, operator_id, q).await?;
+    Ok(page_sql(store.engine(), operator_id, q, search.as_ref(), after, limit))
 }
 
 /// How many visible runs match `q` (the SQL-side filters only).
@@ -485,7 +495,7 @@ pub async fn list_runs(
 /// # Errors
 /// Driver errors.
 pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
-    let search = if q.search.is_empty() { None } else { Some(resolve_search(store, operator_id, &q.search).await?) };
+    let search = search_of(store, operator_id, q).await?;
     let mut sql = Sql::new("SELECT COUNT(*) AS n");
     from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
     let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
