@@ -25,6 +25,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+/// How long closing a SQLite store waits for a connection and for other readers and writers
+/// to copy the write-ahead log into the database file (see [`Store::close`]).
+pub const CLOSE_CHECKPOINT_WAIT: Duration = Duration::from_millis(250);
+
 /// How long a write waits for a lock held by someone else before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
@@ -456,10 +460,23 @@ impl Store {
         }
     }
 
-    /// Closes every connection (waits for them to be returned).
+    /// Closes every connection (waits for them to be returned). On SQLite the write-ahead
+    /// log is first copied into the database file: SQLite does that by itself only when the
+    /// last connection closes and sees no other, and the pool's connections close side by
+    /// side, so each could see another still open and leave the log behind (the data is safe
+    /// either way, but the file alone is then not the whole database). Best effort and
+    /// bounded: a connection within [`CLOSE_CHECKPOINT_WAIT`] or none, and a reader or writer
+    /// elsewhere waited for no longer than that either.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p) => {
+                if let Ok(Ok(mut c)) = tokio::time::timeout(CLOSE_CHECKPOINT_WAIT, p.acquire()).await {
+                    let wait = format!("PRAGMA busy_timeout = {}", CLOSE_CHECKPOINT_WAIT.as_millis());
+                    let _ = sqlx::query(&wait).execute(&mut *c).await;
+                    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *c).await;
+                }
+                p.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }
