@@ -274,9 +274,7 @@ tolerant_row! {
     }
 }
 
-/// The columns of [`BundleRow`] that come from the restore itself.
-const BUNDLE_RESTORE_COLUMNS: usize = 12;
-/// Those that come from its items.
+/// The columns of [`BundleRow`] that come from the restore's items.
 const BUNDLE_ITEM_COLUMNS: [&str; 6] =
     ["n_applied", "n_unchanged", "n_failed", "n_skipped", "n_manual_required", "bad_outcome"];
 
@@ -290,7 +288,7 @@ impl BundleRow {
         const T: &str = "restore_runs";
         let id = self.id;
         if let Some((column, why)) = &self.problem {
-            if RESTORE_COLUMNS.split(", ").take(BUNDLE_RESTORE_COLUMNS).any(|c| c == *column) {
+            if RESTORE_COLUMNS.split(", ").any(|c| c == *column) {
                 return Err(DataError { table: T, id, column, problem: why.clone() });
             }
         }
@@ -329,11 +327,9 @@ impl BundleRow {
             Some((column, why)) if BUNDLE_ITEM_COLUMNS.contains(column) => return Err(unknown(why.clone())),
             _ => {}
         }
+        // The statement picks it from outside the vocabulary.
         if let Some(bad) = &self.bad_outcome {
-            return Err(match ItemOutcome::parse(bad) {
-                Err(e) => unknown(e.value),
-                Ok(_) => unknown(bad.clone()),
-            });
+            return Err(unknown(bad.clone()));
         }
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         let mut c = ItemCounts::default();
