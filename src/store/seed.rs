@@ -658,9 +658,6 @@ const AUDIT_COLS: &[&str] = &[
 ];
 const NOTIFICATION_COLS: &[&str] = &["id", "operator_id", "operation_run_id", "kind", "created_at"];
 
-/// Columns written as JSON text.
-const JSON_COLS: &[&str] = &["context", "summary_counts", "provider_payload", "metadata"];
-
 /// One write of generated rows.
 #[derive(Debug)]
 enum Batch {
@@ -734,7 +731,8 @@ fn push_copy_text(out: &mut String, s: &str) {
 
 impl TableBuf {
     fn new(table: &'static str, cols: &'static [&'static str], engine: Engine) -> Self {
-        // SQLite binds at most 32766 values per statement, PostgreSQL 65535.
+        // SQLite binds at most 32766 values per statement; PostgreSQL's COPY batches are sized
+        // as its 65535-value statements were.
         let max_args = match engine {
             Engine::Sqlite => 32_766,
             Engine::Postgres => 65_535,
@@ -787,37 +785,17 @@ impl TableBuf {
         Batch::Copy { statement: self.copy_statement(), rows, data }
     }
 
-    /// `INSERT INTO t (…) VALUES (…), (…)` for `rows` rows, placeholders only.
+    /// `INSERT INTO t (…) VALUES (…), (…)` for `rows` rows, placeholders only (SQLite; the
+    /// PostgreSQL rows go as COPY text).
     ///
-    /// PostgreSQL gets the usual numbered `$n`. SQLite gets anonymous `?`: it treats `$n` as
-    /// a *named* parameter, and the driver looks every name up in a list it scans from the
-    /// start, which makes binding a large statement quadratic; anonymous parameters bind by
-    /// position.
+    /// Anonymous `?`: SQLite treats `$n` as a *named* parameter, and the driver looks every
+    /// name up in a list it scans from the start, which makes binding a large statement
+    /// quadratic; anonymous parameters bind by position.
     fn text(&self, rows: usize) -> String {
         let mut sql = Sql::new("INSERT INTO ");
         sql.push(self.table).push(" (").push(&self.cols.join(", ")).push(") VALUES ");
-        match self.engine {
-            Engine::Postgres => {
-                for r in 0..rows {
-                    sql.push(if r == 0 { "(" } else { ", (" });
-                    for (c, col) in self.cols.iter().enumerate() {
-                        if c > 0 {
-                            sql.push(", ");
-                        }
-                        sql.bind(Arg::OptI64(None));
-                        if JSON_COLS.contains(col) {
-                            // JSON columns arrive as compact JSON text (see `Json`).
-                            sql.push("::jsonb");
-                        }
-                    }
-                    sql.push(")");
-                }
-            }
-            Engine::Sqlite => {
-                let tuple = format!("({})", vec!["?"; self.cols.len()].join(", "));
-                sql.push(&vec![tuple; rows].join(", "));
-            }
-        }
+        let tuple = format!("({})", vec!["?"; self.cols.len()].join(", "));
+        sql.push(&vec![tuple; rows].join(", "));
         sql.text
     }
 
