@@ -268,13 +268,29 @@ macro_rules! dispatch_conn {
     };
 }
 
+/// Decodes rows fetched whole, in order.
+fn decode_all<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: Vec<R>) -> Result<Vec<T>, sqlx::Error> {
+    rows.iter().map(T::from_row).collect()
+}
+
 impl Conn {
     /// Runs a query on this connection and decodes every row.
     ///
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
-        Ok(dispatch_conn!(self, sql, fetch_all)?)
+        // The rows arrive whole and are decoded afterwards. Decoding each row as it arrives
+        // (what `query_as(..).fetch_all` does) frees every SQLite value on this thread while
+        // the connection's worker thread is still stepping and allocating the next ones, and
+        // the two threads then queue on SQLite's and the C allocator's locks.
+        Ok(match &mut self.inner {
+            ConnInner::Sqlite(c) => {
+                decode_all(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)?
+            }
+            ConnInner::Postgres(c) => {
+                decode_all(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)?
+            }
+        })
     }
 
     /// Runs a query on this connection and fetches every row without decoding any; returns
