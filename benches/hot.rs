@@ -11,14 +11,13 @@ use std::hint::black_box;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use serde_json::{json, Map, Value};
-use sqlx::types::Json;
 
 use proofdesk::domain::{
-    assess, AuditFact, Evidence, EvidenceStatus, ItemCounts, OpStatus, OperationRun, Outcome, ProofBundle, RestoreRun,
-    RestoreStatus, RESTORE_EXECUTE,
+    assess, AuditFact, Evidence, EvidenceStatus, ItemCounts, JsonText, OpStatus, OperationRun, Outcome, ProofBundle,
+    RestoreRun, RestoreStatus, RESTORE_EXECUTE,
 };
 use proofdesk::sanitize::clean;
-use proofdesk::store::rows::RunRow;
+use proofdesk::store::rows::{RunRow, RUN_COLUMNS, RUN_JOINS};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
@@ -49,8 +48,8 @@ fn bundle(failed: u64, evidence: bool) -> ProofBundle {
             status: OpStatus::Running,
             outcome: Outcome::Pending,
             initiator_id: Some(100),
-            context: object(json!({"restore_run_id": 5042, "source": "restore wizard"})),
-            summary_counts: Map::new(),
+            context: object(json!({"restore_run_id": 5042, "source": "restore wizard"})).into(),
+            summary_counts: Map::new().into(),
             created_at: created,
             started_at: Some(started),
             completed_at: None,
@@ -126,7 +125,7 @@ fn run_row() -> RunRow {
         status: "completed".to_owned(),
         outcome: "partially_succeeded".to_owned(),
         initiator_id: Some(100),
-        context: Json(json!({
+        context: JsonText::from(json!({
             "restore_run_id": 612_345, "source": "restore wizard",
             "reconciliation": {
                 "adapter": "restore.execute", "decision": "partially_succeeded",
@@ -137,7 +136,7 @@ fn run_row() -> RunRow {
                           "evidence_status": "incomplete", "audit": "complete"}
             }
         })),
-        summary_counts: Json(json!({
+        summary_counts: JsonText::from(json!({
             "total": 5, "applied": 3, "unchanged": 0, "failed": 2, "skipped": 0, "manual_required": 0,
             "succeeded": 3, "evidence_verified": 2, "evidence_expected": 3
         })),
@@ -212,5 +211,32 @@ fn bench_render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot, bench_assess, bench_clean, bench_rows, bench_render);
+/// Decoding a page of 50 run rows as SQLite hands them over (the rows fetched once, before
+/// timing), with the demo's `context` and `summary_counts`: what a list page pays per run on
+/// top of the SQL.
+fn bench_decode(c: &mut Criterion) {
+    use proofdesk::store::{seed, Create, Store};
+    use sqlx::{Connection, FromRow};
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("decode.sqlite");
+    let rows: Vec<sqlx::sqlite::SqliteRow> = rt.block_on(async {
+        let store = Store::open(&format!("sqlite:{}", path.display()), Create::IfMissing).await.expect("store");
+        seed::seed_demo(&store, Utc::now(), 2_000).await.expect("seed");
+        store.close().await;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.expect("connect");
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM operation_runs o {RUN_JOINS} WHERE o.type = 'restore.execute' \
+             ORDER BY o.created_at DESC, o.id DESC LIMIT 50"
+        );
+        sqlx::query(&sql).fetch_all(&mut conn).await.expect("rows")
+    });
+    assert_eq!(rows.len(), 50);
+    c.bench_function("rows/decode 50 sqlite run rows", |b| {
+        b.iter(|| rows.iter().map(|r| RunRow::from_row(r).expect("decodes")).count());
+    });
+}
+
+criterion_group!(hot, bench_assess, bench_clean, bench_rows, bench_decode, bench_render);
 criterion_main!(hot);

@@ -6,12 +6,14 @@
 //! argument, so every verdict is reproducible from its inputs.
 
 pub mod access;
+pub mod json;
 pub mod model;
 pub mod proof;
 pub mod secrets;
 pub mod vocab;
 
 pub use access::{Denied, Grant};
+pub use json::{JsonObject, JsonText};
 pub use model::{AuditFact, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem, RestoreRun};
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
 pub use vocab::{

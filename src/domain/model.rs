@@ -3,7 +3,9 @@
 //! below never guess.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::json::JsonObject;
 
 use super::vocab::{Blocker, EvidenceStatus, ItemOutcome, OpStatus, Outcome, RestoreStatus};
 
@@ -17,8 +19,9 @@ pub struct OperationRun {
     pub status: OpStatus,
     pub outcome: Outcome,
     pub initiator_id: Option<i64>,
-    pub context: Map<String, Value>,
-    pub summary_counts: Map<String, Value>,
+    /// Parsed when read (see [`JsonObject`]).
+    pub context: JsonObject,
+    pub summary_counts: JsonObject,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -29,11 +32,17 @@ impl OperationRun {
     /// `context.restore_run_id` when it is an integer (or a string of digits).
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        match self.context.get("restore_run_id")? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
+        restore_run_id(&self.context.get("restore_run_id")?)
+    }
+}
+
+/// A `context.restore_run_id` value as an id: an integer, or a string of digits.
+#[must_use]
+pub fn restore_run_id(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -202,7 +202,7 @@ impl Service {
         // 4. Compare-and-swap from the status and updated_at read in step 1, and
         // 5. one audit row and one notification, in the same transaction.
         let (started_at, completed_at) = timestamps(&bundle, now);
-        let mut context: Map<String, Value> = bundle.operation.context.clone();
+        let mut context: Map<String, Value> = bundle.operation.context.to_map();
         context.insert("reconciliation".to_owned(), reconciliation_context(&verdict, now, self.operator().id));
         let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
         let mut metadata = json!({

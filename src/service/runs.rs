@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Service, ServiceError};
 use crate::domain::secrets::mask_secrets;
-use crate::domain::{assess, Decision, Denied, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor, RunQuery};
 use crate::store::rows::{DataError, RunRow};
 
@@ -55,8 +55,9 @@ pub struct RunView {
     pub status: String,
     pub outcome: String,
     pub initiator_id: Option<i64>,
-    pub context: Value,
-    pub summary_counts: Value,
+    /// As stored; parsed by whoever shows it (a list page never does).
+    pub context: JsonText,
+    pub summary_counts: JsonText,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
@@ -73,13 +74,13 @@ impl RunView {
         let (verdict, context, summary_counts) = match bundle {
             Some(Ok(b)) => {
                 let verdict = assess(&b, service.now(), service.stale_after);
-                (Ok(verdict), Value::Object(b.operation.context), Value::Object(b.operation.summary_counts))
+                (Ok(verdict), b.operation.context.into_text(), b.operation.summary_counts.into_text())
             }
-            Some(Err(e)) => (Err(e), row.context.0, row.summary_counts.0),
+            Some(Err(e)) => (Err(e), row.context, row.summary_counts),
             None => (
                 Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
-                row.context.0,
-                row.summary_counts.0,
+                row.context,
+                row.summary_counts,
             ),
         };
         Self {

@@ -4,14 +4,38 @@
 //! breaks the rest of a list.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{FromRow, Row};
 
 use crate::domain::{
-    AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, OpStatus, OperationRun, Outcome,
-    RestoreItem, RestoreRun, RestoreStatus,
+    AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, JsonText, OpStatus,
+    OperationRun, Outcome, RestoreItem, RestoreRun, RestoreStatus,
 };
+
+/// A JSON column read as checked text (see [`JsonText`]): decoded through sqlx's `Json`, so
+/// it reads the same columns (`TEXT` in SQLite, `jsonb` or `json` in PostgreSQL) and refuses
+/// the same values, without building the value.
+macro_rules! json_text_column {
+    ($db:ty) => {
+        impl sqlx::Type<$db> for JsonText {
+            fn type_info() -> <$db as sqlx::Database>::TypeInfo {
+                <Json<Box<serde_json::value::RawValue>> as sqlx::Type<$db>>::type_info()
+            }
+            fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
+                <Json<Box<serde_json::value::RawValue>> as sqlx::Type<$db>>::compatible(ty)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, $db> for JsonText {
+            fn decode(value: <$db as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let Json(raw) = <Json<Box<serde_json::value::RawValue>> as sqlx::Decode<'r, $db>>::decode(value)?;
+                Ok(Self::from_raw(raw))
+            }
+        }
+    };
+}
+json_text_column!(sqlx::Sqlite);
+json_text_column!(sqlx::Postgres);
 
 /// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status "done"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,17 +108,6 @@ fn vocab<T>(
     parsed.map_err(|e| DataError { table, id, column, problem: e.to_string() })
 }
 
-const fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 tolerant_row! {
     /// An `operation_runs` row with its workspace and environment names.
     pub struct RunRow {
@@ -105,8 +118,8 @@ tolerant_row! {
         pub status: String = "status",
         pub outcome: String = "outcome",
         pub initiator_id: Option<i64> = "initiator_id",
-        pub context: Json<Value> = "context",
-        pub summary_counts: Json<Value> = "summary_counts",
+        pub context: JsonText = "context",
+        pub summary_counts: JsonText = "summary_counts",
         pub created_at: DateTime<Utc> = "created_at",
         pub started_at: Option<DateTime<Utc>> = "started_at",
         pub completed_at: Option<DateTime<Utc>> = "completed_at",
@@ -138,19 +151,22 @@ impl RunRow {
         DataError::from_problem(T, id, &self.problem)?;
         let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
         let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
-        for (column, v) in [("context", &self.context.0), ("summary_counts", &self.summary_counts.0)] {
+        for (column, v) in [("context", &self.context), ("summary_counts", &self.summary_counts)] {
             if !v.is_object() {
-                return Err(DataError { table: T, id, column, problem: format!("not a JSON object: {}", kind(v)) });
+                return Err(DataError { table: T, id, column, problem: format!("not a JSON object: {}", v.kind()) });
             }
         }
         Ok((status, outcome))
     }
 
-    fn build(&self, (status, outcome): (OpStatus, Outcome), context: Value, summary_counts: Value) -> OperationRun {
-        let map = |v: Value| match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
+    fn build(
+        &self,
+        (status, outcome): (OpStatus, Outcome),
+        context: JsonText,
+        summary_counts: JsonText,
+    ) -> OperationRun {
+        // Both were checked to be objects by `to_domain_checked`.
+        let object = |t: JsonText| JsonObject::new(t).unwrap_or_default();
         OperationRun {
             id: self.id,
             workspace_id: self.workspace_id,
@@ -159,8 +175,8 @@ impl RunRow {
             status,
             outcome,
             initiator_id: self.initiator_id,
-            context: map(context),
-            summary_counts: map(summary_counts),
+            context: object(context),
+            summary_counts: object(summary_counts),
             created_at: self.created_at,
             started_at: self.started_at,
             completed_at: self.completed_at,
@@ -174,7 +190,7 @@ impl RunRow {
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<OperationRun, DataError> {
         let parsed = self.to_domain_checked()?;
-        Ok(self.build(parsed, self.context.0.clone(), self.summary_counts.0.clone()))
+        Ok(self.build(parsed, self.context.clone(), self.summary_counts.clone()))
     }
 
     /// [`Self::to_domain`] that moves `context` and `summary_counts` into the record instead
@@ -184,19 +200,16 @@ impl RunRow {
     /// [`DataError`] naming the column.
     pub fn take_domain(&mut self) -> Result<OperationRun, DataError> {
         let parsed = self.to_domain_checked()?;
-        let context = std::mem::take(&mut self.context.0);
-        let summary_counts = std::mem::take(&mut self.summary_counts.0);
+        let context = std::mem::take(&mut self.context);
+        let summary_counts = std::mem::take(&mut self.summary_counts);
         Ok(self.build(parsed, context, summary_counts))
     }
 
-    /// `context.restore_run_id` as an integer, read without requiring the rest of the row to parse.
+    /// `context.restore_run_id` as an integer, read without requiring the rest of the row to
+    /// parse (and without parsing the rest of `context`).
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        match self.context.0.get("restore_run_id")? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
+        crate::domain::model::restore_run_id(&self.context.get("restore_run_id")?)
     }
 }
 

@@ -24,8 +24,8 @@ use serde_json::{Map, Value};
 use super::fixtures::{self, LoadError};
 use super::{Arg, Engine, Sql, Store, StoreError};
 use crate::domain::{
-    assess, AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, OpStatus, OperationRun, Outcome,
-    ProofBundle, RestoreRun, RestoreStatus, Verdict, RESTORE_EXECUTE,
+    assess, AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, OpStatus, OperationRun,
+    Outcome, ProofBundle, RestoreRun, RestoreStatus, Verdict, RESTORE_EXECUTE,
 };
 
 /// The handle of the demo on-call operator (the default `--as` on the demo database).
@@ -1336,8 +1336,8 @@ impl Generator {
                 status: OpStatus::Running,
                 outcome: Outcome::Pending,
                 initiator_id: Some(initiator),
-                context,
-                summary_counts: Map::new(),
+                context: context.into(),
+                summary_counts: JsonObject::default(),
                 created_at: created,
                 started_at: None,
                 completed_at: None,

@@ -125,7 +125,7 @@ pub fn lines(
     if let Some(rec) = r.context.get("reconciliation") {
         out.push(Line::raw(""));
         heading(&mut out, "Reconciliation (context)", theme);
-        reconciliation(&mut out, rec, width, theme);
+        reconciliation(&mut out, &rec, width, theme);
     }
     out
 }
