@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
-use sqlx::{FromRow, Row};
+use sqlx::{Column, FromRow, Row};
 
 use crate::domain::{
     AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, JsonText, OpStatus,
@@ -67,8 +67,16 @@ macro_rules! tolerant_row {
         impl<'r> FromRow<'r, $row> for $name {
             fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
                 let mut problem: Option<(&'static str, String)> = None;
+                // Statements select the columns in field order: each is read by position
+                // once its name is confirmed (a string compare), by name otherwise. Looking
+                // every name up in the row's hash map was a tenth of a row's decoding.
+                let columns = row.columns();
+                let mut at = 0_usize;
                 $(
-                    let $field: $ty = match row.try_get::<$ty, _>($col) {
+                    let here = columns.get(at).is_some_and(|c| c.name() == $col);
+                    at += 1;
+                    let got = if here { row.try_get::<$ty, _>(at - 1) } else { row.try_get::<$ty, _>($col) };
+                    let $field: $ty = match got {
                         Ok(v) => v,
                         Err(e @ sqlx::Error::ColumnNotFound(_)) => return Err(e),
                         Err(e) => {
