@@ -574,7 +574,11 @@ pub fn bundle_statement(ids: &[i64]) -> Sql {
 /// The restores whose records [`load_bundles`] reads for `runs`: each linked id once, in order.
 #[must_use]
 pub fn bundle_restore_ids(runs: &[RunRow]) -> Vec<i64> {
-    let set: HashSet<i64> = runs.iter().filter_map(RunRow::restore_run_id).collect();
+    distinct_sorted(runs.iter().filter_map(RunRow::restore_run_id))
+}
+
+fn distinct_sorted(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let set: HashSet<i64> = ids.collect();
     let mut v: Vec<i64> = set.into_iter().collect();
     v.sort_unstable();
     v
@@ -593,7 +597,9 @@ pub async fn load_bundles<E: Exec>(
     ex: &mut E,
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
-    let restore_ids = bundle_restore_ids(runs);
+    // Each run's link, read once from its context text.
+    let links: Vec<Option<i64>> = runs.iter().map(RunRow::restore_run_id).collect();
+    let restore_ids = distinct_sorted(links.iter().flatten().copied());
     let mut restores: HashMap<i64, BundleRow> = HashMap::with_capacity(restore_ids.len());
     for chunk in restore_ids.chunks(BUNDLE_CHUNK) {
         for r in ex.all::<BundleRow>(&bundle_statement(chunk)).await? {
@@ -602,13 +608,13 @@ pub async fn load_bundles<E: Exec>(
     }
 
     let mut out = HashMap::with_capacity(runs.len());
-    for run in runs.iter_mut() {
+    for (run, link) in runs.iter_mut().zip(links) {
         let id = run.id;
         let bundle = (|| {
             // The run's own columns are checked first (their error wins), its JSON is moved
             // into the record last, once nothing else can fail.
             let _ = run.to_domain_checked()?;
-            let row = run.restore_run_id().and_then(|id| restores.get(&id));
+            let row = link.and_then(|id| restores.get(&id));
             let restore = row.map(BundleRow::restore).transpose()?;
             let items = row.map(BundleRow::items).transpose()?.unwrap_or_default();
             let latest_evidence = row.map(BundleRow::latest_evidence).transpose()?.flatten();
