@@ -269,8 +269,42 @@ macro_rules! dispatch_conn {
 }
 
 /// Decodes rows fetched whole, in order.
-fn decode_all<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: Vec<R>) -> Result<Vec<T>, sqlx::Error> {
+fn decode_all<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: &[R]) -> Result<Vec<T>, sqlx::Error> {
     rows.iter().map(T::from_row).collect()
+}
+
+/// Rows fetched whole and not decoded yet (see [`Conn::fetch_rows`]).
+pub enum Rows {
+    Sqlite(Vec<SqliteRow>),
+    Postgres(Vec<PgRow>),
+}
+
+impl Rows {
+    /// How many.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Sqlite(r) => r.len(),
+            Self::Postgres(r) => r.len(),
+        }
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every row as `T`, in order.
+    ///
+    /// # Errors
+    /// A missing column or a row `T` refuses.
+    pub fn decode<T: AnyRow>(&self) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Self::Sqlite(r) => decode_all(r)?,
+            Self::Postgres(r) => decode_all(r)?,
+        })
+    }
 }
 
 impl Conn {
@@ -279,16 +313,30 @@ impl Conn {
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
-        // The rows arrive whole and are decoded afterwards. Decoding each row as it arrives
-        // (what `query_as(..).fetch_all` does) frees every SQLite value on this thread while
-        // the connection's worker thread is still stepping and allocating the next ones, and
-        // the two threads then queue on SQLite's and the C allocator's locks.
+        match &mut self.inner {
+            // SQLite: the rows arrive whole and are decoded afterwards. Decoding each row as
+            // it arrives frees every SQLite value on this thread while the connection's
+            // worker thread is still stepping and allocating the next ones, and the two
+            // threads then queue on SQLite's and the C allocator's locks.
+            ConnInner::Sqlite(_) => self.fetch_rows(sql).await?.decode(),
+            // PostgreSQL: each row is decoded as it arrives, while the server is still
+            // finding the next ones.
+            ConnInner::Postgres(c) => Ok(bind_args!(sqlx::query_as(&sql.text), &sql.args).fetch_all(&mut **c).await?),
+        }
+    }
+
+    /// Runs a query on this connection and fetches every row without decoding any, so the
+    /// caller can decode them while the connection runs its next statement.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_rows(&mut self, sql: &Sql) -> Result<Rows, StoreError> {
         Ok(match &mut self.inner {
             ConnInner::Sqlite(c) => {
-                decode_all(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)?
+                Rows::Sqlite(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)
             }
             ConnInner::Postgres(c) => {
-                decode_all(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)?
+                Rows::Postgres(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)
             }
         })
     }
@@ -299,10 +347,7 @@ impl Conn {
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_undecoded(&mut self, sql: &Sql) -> Result<usize, StoreError> {
-        Ok(match &mut self.inner {
-            ConnInner::Sqlite(c) => bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?.len(),
-            ConnInner::Postgres(c) => bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?.len(),
-        })
+        Ok(self.fetch_rows(sql).await?.len())
     }
 
     /// Runs a query on this connection and decodes the first row, if any.

@@ -9,7 +9,7 @@ use super::{Service, ServiceError};
 use crate::domain::secrets::mask_secrets;
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor, RunQuery};
-use crate::store::rows::{DataError, RunRow};
+use crate::store::rows::{DataError, RunLink, RunRow};
 
 pub use crate::store::queries::{ScopeRef, SortKey};
 
@@ -262,17 +262,24 @@ impl Service {
         loop {
             let sql =
                 queries::page_sql(self.store().engine(), self.operator().id, &query, search.as_ref(), cursor, batch);
-            let mut page: Vec<RunRow> = conn.fetch_all(&sql).await?;
+            let fetched = conn.fetch_rows(&sql).await?;
+            // The restore links first (one column of each run), then the restores' proof
+            // bundles run on the connection while this thread decodes the rest of the runs.
+            let links: Vec<Option<i64>> = fetched.decode::<RunLink>()?.iter().map(RunLink::restore_run_id).collect();
+            let ids = queries::distinct_sorted(links.iter().flatten().copied());
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
-                let ids = queries::bundle_restore_ids(&page);
                 let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
+            let (restores, page) =
+                tokio::join!(biased; queries::bundle_rows(&mut conn, &ids), async { fetched.decode::<RunRow>() });
+            let (restores, mut page) = (restores?, page?);
+            drop(fetched);
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let mut bundles = queries::load_bundles(&mut conn, &mut page).await?;
+            let mut bundles = queries::assemble_bundles(&mut page, &links, &restores);
             for (i, row) in page.into_iter().enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
                 let bundle = bundles.remove(&row.id);

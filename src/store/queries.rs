@@ -577,7 +577,9 @@ pub fn bundle_restore_ids(runs: &[RunRow]) -> Vec<i64> {
     distinct_sorted(runs.iter().filter_map(RunRow::restore_run_id))
 }
 
-fn distinct_sorted(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+/// The ids, each once, in order.
+#[must_use]
+pub fn distinct_sorted(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     let set: HashSet<i64> = ids.collect();
     let mut v: Vec<i64> = set.into_iter().collect();
     v.sort_unstable();
@@ -597,16 +599,40 @@ pub async fn load_bundles<E: Exec>(
     ex: &mut E,
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
-    // Each run's link, read once from its context text.
-    let links: Vec<Option<i64>> = runs.iter().map(RunRow::restore_run_id).collect();
-    let restore_ids = distinct_sorted(links.iter().flatten().copied());
-    let mut restores: HashMap<i64, BundleRow> = HashMap::with_capacity(restore_ids.len());
+    let links = restore_links(runs);
+    let restores = bundle_rows(ex, &distinct_sorted(links.iter().flatten().copied())).await?;
+    Ok(assemble_bundles(runs, &links, &restores))
+}
+
+/// Each run's restore link (`context.restore_run_id`), read once from its context text.
+#[must_use]
+pub fn restore_links(runs: &[RunRow]) -> Vec<Option<i64>> {
+    runs.iter().map(RunRow::restore_run_id).collect()
+}
+
+/// The proof-bundle rows of these restores, by restore id, in one statement per
+/// [`BUNDLE_CHUNK`] of them.
+///
+/// # Errors
+/// Driver errors.
+pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<HashMap<i64, BundleRow>, StoreError> {
+    let mut restores = HashMap::with_capacity(restore_ids.len());
     for chunk in restore_ids.chunks(BUNDLE_CHUNK) {
         for r in ex.all::<BundleRow>(&bundle_statement(chunk)).await? {
             restores.insert(r.id, r);
         }
     }
+    Ok(restores)
+}
 
+/// Each run's proof bundle from its own row and its restore's bundle row; `links` is
+/// [`restore_links`] of `runs`. Each readable run's JSON moves into its bundle.
+#[must_use]
+pub fn assemble_bundles(
+    runs: &mut [RunRow],
+    links: &[Option<i64>],
+    restores: &HashMap<i64, BundleRow>,
+) -> HashMap<i64, Result<ProofBundle, DataError>> {
     let mut out = HashMap::with_capacity(runs.len());
     for (run, link) in runs.iter_mut().zip(links) {
         let id = run.id;
@@ -624,7 +650,7 @@ pub async fn load_bundles<E: Exec>(
         })();
         out.insert(id, bundle);
     }
-    Ok(out)
+    out
 }
 
 /// Every item of one restore, in id order.

@@ -221,6 +221,21 @@ impl RunRow {
     }
 }
 
+tolerant_row! {
+    /// The one column of a run row that a page needs before the rest: its restore link.
+    pub struct RunLink {
+        pub context: JsonText = "context",
+    }
+}
+
+impl RunLink {
+    /// As [`RunRow::restore_run_id`].
+    #[must_use]
+    pub fn restore_run_id(&self) -> Option<i64> {
+        crate::domain::model::restore_run_id(&self.context.get("restore_run_id")?)
+    }
+}
+
 /// The `restore_runs` columns, as [`BundleRow`] reads them.
 pub const RESTORE_COLUMNS: &str = "id, workspace_id, environment_id, operation_run_id, backup_set_ref, status, \
     is_dry_run, blocker, requested_by, started_at, completed_at, deleted_at";
