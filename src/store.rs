@@ -20,6 +20,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
@@ -314,11 +315,21 @@ impl Conn {
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
         match &mut self.inner {
-            // SQLite: the rows arrive whole and are decoded afterwards. Decoding each row as
-            // it arrives frees every SQLite value on this thread while the connection's
-            // worker thread is still stepping and allocating the next ones, and the two
-            // threads then queue on SQLite's and the C allocator's locks.
-            ConnInner::Sqlite(_) => self.fetch_rows(sql).await?.decode(),
+            // SQLite: each row is decoded as it arrives, while the connection's worker thread
+            // steps to the next, and dropped only after the last. Dropping each row at once
+            // freed its SQLite values on this thread while the worker was allocating the
+            // next ones, and the two threads queued on SQLite's and the C allocator's locks.
+            ConnInner::Sqlite(c) => {
+                let (mut out, mut keep) = (Vec::new(), Vec::new());
+                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                while let Some(row) = rows.try_next().await? {
+                    out.push(T::from_row(&row)?);
+                    keep.push(row);
+                }
+                drop(rows);
+                drop(keep);
+                Ok(out)
+            }
             // PostgreSQL: each row is decoded as it arrives, while the server is still
             // finding the next ones.
             ConnInner::Postgres(c) => Ok(bind_args!(sqlx::query_as(&sql.text), &sql.args).fetch_all(&mut **c).await?),
