@@ -71,17 +71,20 @@ impl RunView {
     /// `bundle` is what [`queries::load_bundles`] made of `row`: a readable run's JSON lives
     /// in its bundle by then, and moves from there into the view.
     fn new(row: RunRow, bundle: Option<Result<ProofBundle, DataError>>, service: &Service) -> Self {
-        let (verdict, context, summary_counts) = match bundle {
-            Some(Ok(b)) => {
-                let verdict = assess(&b, service.now(), service.stale_after);
-                (Ok(verdict), b.operation.context.into_text(), b.operation.summary_counts.into_text())
-            }
-            Some(Err(e)) => (Err(e), row.context, row.summary_counts),
-            None => (
-                Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
-                row.context,
-                row.summary_counts,
-            ),
+        let verdict = verdict_of(&row, bundle.as_ref(), service);
+        Self::with_verdict(row, bundle, verdict, service)
+    }
+
+    /// [`Self::new`] with the verdict [`verdict_of`] gave.
+    fn with_verdict(
+        row: RunRow,
+        bundle: Option<Result<ProofBundle, DataError>>,
+        verdict: Result<Verdict, DataError>,
+        service: &Service,
+    ) -> Self {
+        let (context, summary_counts) = match bundle {
+            Some(Ok(b)) => (b.operation.context.into_text(), b.operation.summary_counts.into_text()),
+            Some(Err(_)) | None => (row.context, row.summary_counts),
         };
         Self {
             id: row.id,
@@ -111,6 +114,19 @@ impl RunView {
     #[must_use]
     pub fn verdict_ok(&self) -> Option<&Verdict> {
         self.verdict.as_ref().ok()
+    }
+}
+
+/// The verdict now of a run whose records `bundle` holds, or why it cannot be read.
+fn verdict_of(
+    row: &RunRow,
+    bundle: Option<&Result<ProofBundle, DataError>>,
+    service: &Service,
+) -> Result<Verdict, DataError> {
+    match bundle {
+        Some(Ok(b)) => Ok(assess(b, service.now(), service.stale_after)),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err(DataError { table: "operation_runs", id: row.id, column: "id", problem: "not loaded".into() }),
     }
 }
 
@@ -279,13 +295,13 @@ impl Service {
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let mut bundles = queries::assemble_bundles(&mut page, &links, &restores);
-            for (i, row) in page.into_iter().enumerate() {
+            let bundles = queries::assemble_bundles(&mut page, &links, &restores);
+            for (i, (row, bundle)) in page.into_iter().zip(bundles).enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
-                let bundle = bundles.remove(&row.id);
-                let view = RunView::new(row, bundle, self);
-                if matches_verdict(filter, &view) {
-                    rows.push(view);
+                // A view is built only for a run that matches.
+                let verdict = verdict_of(&row, Some(&bundle), self);
+                if matches_verdict(filter, &verdict) {
+                    rows.push(RunView::with_verdict(row, Some(bundle), verdict, self));
                     if rows.len() == limit as usize {
                         let at_end = exhausted && i + 1 == page_len;
                         return Ok(Page { rows, next: if at_end { None } else { cursor } });
@@ -418,11 +434,11 @@ impl Service {
     }
 }
 
-fn matches_verdict(filter: &RunFilter, view: &RunView) -> bool {
+fn matches_verdict(filter: &RunFilter, verdict: &Result<Verdict, DataError>) -> bool {
     if !filter.needs_verdict() {
         return true;
     }
-    let Ok(v) = &view.verdict else { return false };
+    let Ok(v) = verdict else { return false };
     (filter.decisions.is_empty() || filter.decisions.contains(&v.decision)) && (!filter.gap || v.has_gap())
 }
 

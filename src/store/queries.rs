@@ -601,7 +601,8 @@ pub async fn load_bundles<E: Exec>(
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
     let links = restore_links(runs);
     let restores = bundle_rows(ex, &distinct_sorted(links.iter().flatten().copied())).await?;
-    Ok(assemble_bundles(runs, &links, &restores))
+    let bundles = assemble_bundles(runs, &links, &restores);
+    Ok(runs.iter().map(|r| r.id).zip(bundles).collect())
 }
 
 /// Each run's restore link (`context.restore_run_id`), read once from its context text.
@@ -625,17 +626,16 @@ pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<Has
     Ok(restores)
 }
 
-/// Each run's proof bundle from its own row and its restore's bundle row; `links` is
-/// [`restore_links`] of `runs`. Each readable run's JSON moves into its bundle.
+/// Each run's proof bundle, in the order of `runs`, from its own row and its restore's bundle
+/// row; `links` is [`restore_links`] of `runs`. Each readable run's JSON moves into its bundle.
 #[must_use]
 pub fn assemble_bundles(
     runs: &mut [RunRow],
     links: &[Option<i64>],
     restores: &HashMap<i64, BundleRow>,
-) -> HashMap<i64, Result<ProofBundle, DataError>> {
-    let mut out = HashMap::with_capacity(runs.len());
+) -> Vec<Result<ProofBundle, DataError>> {
+    let mut out = Vec::with_capacity(runs.len());
     for (run, link) in runs.iter_mut().zip(links) {
-        let id = run.id;
         let bundle = (|| {
             // The run's own columns are checked first (their error wins), its JSON is moved
             // into the record last, once nothing else can fail.
@@ -648,7 +648,7 @@ pub fn assemble_bundles(
             let operation = run.take_domain()?;
             Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
         })();
-        out.insert(id, bundle);
+        out.push(bundle);
     }
     out
 }
