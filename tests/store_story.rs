@@ -218,3 +218,21 @@ fn verdict_filtered_pages_hold_exactly_the_matching_runs_in_order() {
         });
     }
 }
+
+/// The bundled SQLite is built as `.cargo/config.toml` asks: without memory statistics,
+/// whose process-wide mutex every SQLite allocation and free took (docs/performance.md).
+#[test]
+fn the_bundled_sqlite_is_built_without_memory_statistics() {
+    rt().block_on(async {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite:{}", dir.path().join("options.sqlite").display());
+        let store = Store::open(&url, Create::IfMissing).await.expect("open");
+        let options: Vec<(String,)> =
+            store.fetch_all(&Sql::new("PRAGMA compile_options")).await.expect("compile options");
+        assert!(
+            options.iter().any(|(o,)| o == "DEFAULT_MEMSTATUS=0"),
+            "LIBSQLITE3_FLAGS did not reach the SQLite build: {options:?}"
+        );
+        store.close().await;
+    });
+}
