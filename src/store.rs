@@ -296,6 +296,19 @@ impl Rows {
         self.len() == 0
     }
 
+    /// The names of the columns, in order (none without rows).
+    #[must_use]
+    pub fn column_names(&self) -> Vec<String> {
+        fn names<R: sqlx::Row>(rows: &[R]) -> Vec<String> {
+            use sqlx::Column;
+            rows.first().map(|r| r.columns().iter().map(|c| c.name().to_owned()).collect()).unwrap_or_default()
+        }
+        match self {
+            Self::Sqlite(r) => names(r),
+            Self::Postgres(r) => names(r),
+        }
+    }
+
     /// Every row as `T`, in order.
     ///
     /// # Errors

@@ -236,3 +236,32 @@ fn the_bundled_sqlite_is_built_without_memory_statistics() {
         store.close().await;
     });
 }
+
+/// The list and proof-bundle statements select their columns in the order the row types
+/// declare them, which is what lets decoding read each column by position.
+#[test]
+fn list_statements_select_columns_in_field_order() {
+    use proofdesk::service::Ran;
+    use proofdesk::store::rows::{BundleRow, RunRow};
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
+            fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+            let wendy = service(&db, "wendy").await;
+            let mut ran = Vec::new();
+            let page =
+                wendy.list_recorded(&RunFilter::restore_execute(), None, 50, Some(&mut ran)).await.expect("list");
+            assert!(!page.rows.is_empty());
+            assert!(ran.iter().any(|(r, _)| *r == Ran::Bundle), "the case links a restore");
+            let mut conn = store.acquire().await.expect("conn");
+            for (r, sql) in &ran {
+                let want = if *r == Ran::List { RunRow::COLUMNS } else { BundleRow::COLUMNS };
+                let got = conn.fetch_rows(sql).await.expect("rows").column_names();
+                assert_eq!(got, want, "{r:?}: {}", sql.text);
+            }
+            drop(conn);
+            store.close().await;
+        });
+    }
+}

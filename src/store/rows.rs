@@ -60,6 +60,11 @@ macro_rules! tolerant_row {
             /// The first column that did not decode, and why.
             pub problem: Option<(&'static str, String)>,
         }
+        impl $name {
+            /// The columns this row reads, in field order: statements select them in this
+            /// order, so each is read by position (see `from_row`).
+            pub const COLUMNS: &'static [&'static str] = &[$($col),*];
+        }
         tolerant_row!(@impl $name, sqlx::sqlite::SqliteRow, $($field: $ty = $col),*);
         tolerant_row!(@impl $name, sqlx::postgres::PgRow, $($field: $ty = $col),*);
     };
