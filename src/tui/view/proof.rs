@@ -156,16 +156,19 @@ fn reconciliation(out: &mut Vec<Line<'static>>, rec: &Value, width: usize, theme
         return;
     };
     let room = width.saturating_sub(LABEL + 2).max(10);
+    // Keys come from the data: one column short of the label width, so a long one is cut
+    // and never runs into its value.
+    let key_label = |k: &str| safe(k, LABEL - 1);
     for (key, value) in map {
         match value {
             Value::Object(inner) => {
                 for (k2, v2) in inner {
                     let text = v2.as_str().map_or_else(|| json_line(v2, room), |s| safe(s, room));
-                    fact(out, &safe(&format!("{key}.{k2}"), LABEL), text, theme);
+                    fact(out, &key_label(&format!("{key}.{k2}")), text, theme);
                 }
             }
-            Value::String(s) => fact(out, &safe(key, LABEL), safe(s, room), theme),
-            other => fact(out, &safe(key, LABEL), json_line(other, room), theme),
+            Value::String(s) => fact(out, &key_label(key), safe(s, room), theme),
+            other => fact(out, &key_label(key), json_line(other, room), theme),
         }
     }
 }
