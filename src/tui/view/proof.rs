@@ -155,20 +155,23 @@ fn reconciliation(out: &mut Vec<Line<'static>>, rec: &Value, width: usize, theme
         fact(out, "value", json_line(rec, width.saturating_sub(LABEL + 2)), theme);
         return;
     };
-    let room = width.saturating_sub(LABEL + 2).max(10);
-    // Keys come from the data: one column short of the label width, so a long one is cut
-    // and never runs into its value.
-    let key_label = |k: &str| safe(k, LABEL - 1);
+    // One level of nesting is flattened (`proof.audit`).
+    let mut facts: Vec<(String, &Value)> = Vec::new();
     for (key, value) in map {
         match value {
-            Value::Object(inner) => {
-                for (k2, v2) in inner {
-                    let text = v2.as_str().map_or_else(|| json_line(v2, room), |s| safe(s, room));
-                    fact(out, &key_label(&format!("{key}.{k2}")), text, theme);
-                }
-            }
-            Value::String(s) => fact(out, &key_label(key), safe(s, room), theme),
-            other => fact(out, &key_label(key), json_line(other, room), theme),
+            Value::Object(inner) => facts.extend(inner.iter().map(|(k2, v2)| (format!("{key}.{k2}"), v2))),
+            other => facts.push((key.clone(), other)),
         }
+    }
+    // The keys come from the data: the label column is as wide as the longest, between the
+    // pane's usual width and a third of the pane, so keys stay whole where there is room,
+    // and a cut one never runs into its value.
+    let longest = facts.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let label_w = longest.clamp(LABEL - 1, (width / 3).max(LABEL - 1));
+    let room = width.saturating_sub(label_w + 3).max(10);
+    for (key, value) in facts {
+        let text = value.as_str().map_or_else(|| json_line(value, room), |s| safe(s, room));
+        let name = Span::styled(format!("  {:<label_w$} ", safe(&key, label_w)), theme.muted);
+        out.push(Line::from(vec![name, Span::raw(text)]));
     }
 }
