@@ -2,7 +2,7 @@
 //! in a fixed number of queries (never one per row), the detail of one run, and the access
 //! facts of an operator. Every statement is built with [`Sql`] and bound values.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
@@ -571,18 +571,12 @@ pub fn bundle_statement(ids: &[i64]) -> Sql {
     sql
 }
 
-/// The restores whose records [`load_bundles`] reads for `runs`: each linked id once, in order.
-#[must_use]
-pub fn bundle_restore_ids(runs: &[RunRow]) -> Vec<i64> {
-    distinct_sorted(runs.iter().filter_map(RunRow::restore_run_id))
-}
-
 /// The ids, each once, in order.
 #[must_use]
 pub fn distinct_sorted(ids: impl Iterator<Item = i64>) -> Vec<i64> {
-    let set: HashSet<i64> = ids.collect();
-    let mut v: Vec<i64> = set.into_iter().collect();
+    let mut v: Vec<i64> = ids.collect();
     v.sort_unstable();
+    v.dedup();
     v
 }
 
@@ -599,16 +593,11 @@ pub async fn load_bundles<E: Exec>(
     ex: &mut E,
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
-    let links = restore_links(runs);
+    // Each run's restore link, read once from its context text.
+    let links: Vec<Option<i64>> = runs.iter().map(RunRow::restore_run_id).collect();
     let restores = bundle_rows(ex, &distinct_sorted(links.iter().flatten().copied())).await?;
     let bundles = assemble_bundles(runs, &links, &restores);
     Ok(runs.iter().map(|r| r.id).zip(bundles).collect())
-}
-
-/// Each run's restore link (`context.restore_run_id`), read once from its context text.
-#[must_use]
-pub fn restore_links(runs: &[RunRow]) -> Vec<Option<i64>> {
-    runs.iter().map(RunRow::restore_run_id).collect()
 }
 
 /// The proof-bundle rows of these restores, by restore id, in one statement per
@@ -627,7 +616,7 @@ pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<Has
 }
 
 /// Each run's proof bundle, in the order of `runs`, from its own row and its restore's bundle
-/// row; `links` is [`restore_links`] of `runs`. Each readable run's JSON moves into its bundle.
+/// row; `links` holds each run's `context.restore_run_id`. Each readable run's JSON moves into its bundle.
 #[must_use]
 pub fn assemble_bundles(
     runs: &mut [RunRow],

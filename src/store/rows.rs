@@ -74,7 +74,7 @@ macro_rules! tolerant_row {
                 let mut problem: Option<(&'static str, String)> = None;
                 // Statements select the columns in field order: each is read by position
                 // once its name is confirmed (a string compare), by name otherwise. Looking
-                // every name up in the row's hash map was a tenth of a row's decoding.
+                // every name up in the row's hash map was about a third of a row's decoding.
                 let columns = row.columns();
                 let mut at = 0_usize;
                 $(
