@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::json::JsonObject;
+use super::json::{JsonObject, JsonText};
 
 use super::vocab::{Blocker, EvidenceStatus, ItemOutcome, OpStatus, Outcome, RestoreStatus};
 
@@ -32,14 +32,15 @@ impl OperationRun {
     /// `context.restore_run_id` when it is an integer (or a string of digits).
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        restore_run_id(&self.context.get("restore_run_id")?)
+        restore_run_id(self.context.as_text())
     }
 }
 
-/// A `context.restore_run_id` value as an id: an integer, or a string of digits.
+/// `restore_run_id` of a run's context text as an id: an integer, or a string of digits.
+/// Only that member is parsed.
 #[must_use]
-pub fn restore_run_id(v: &Value) -> Option<i64> {
-    match v {
+pub fn restore_run_id(context: &JsonText) -> Option<i64> {
+    match context.get("restore_run_id")? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,

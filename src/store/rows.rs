@@ -222,7 +222,7 @@ impl RunRow {
     /// parse (and without parsing the rest of `context`).
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        crate::domain::model::restore_run_id(&self.context.get("restore_run_id")?)
+        crate::domain::model::restore_run_id(&self.context)
     }
 }
 
@@ -237,7 +237,7 @@ impl RunLink {
     /// As [`RunRow::restore_run_id`].
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        crate::domain::model::restore_run_id(&self.context.get("restore_run_id")?)
+        crate::domain::model::restore_run_id(&self.context)
     }
 }
 
