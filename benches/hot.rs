@@ -135,7 +135,8 @@ fn run_row() -> RunRow {
                 "proof": {"restore_run_id": 612_345, "restore_status": "completed",
                           "evidence_status": "incomplete", "audit": "complete"}
             }
-        })),
+        }))
+        .into(),
         summary_counts: JsonText::from(json!({
             "total": 5, "applied": 3, "unchanged": 0, "failed": 2, "skipped": 0, "manual_required": 0,
             "succeeded": 3, "evidence_verified": 2, "evidence_expected": 3

@@ -14,7 +14,7 @@ pub mod vocab;
 
 pub use access::{Denied, Grant};
 pub use json::{JsonObject, JsonText};
-pub use model::{AuditFact, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem, RestoreRun};
+pub use model::{AuditFact, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem, RestoreRun, RunContext};
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
 pub use vocab::{
     Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role, UnknownValue,

@@ -319,6 +319,22 @@ impl Rows {
             Self::Postgres(r) => decode_all(r)?,
         })
     }
+
+    /// Each run's restore link, for rows of a list page ([`queries::page_sql`]): on SQLite
+    /// read from the `context` text, on PostgreSQL from the column the page adds for it
+    /// ([`rows::RESTORE_LINK_COLUMN`]). Which restores to load, not the proof's reading of
+    /// the link (see [`rows::RunRow::restore_run_id`]).
+    ///
+    /// # Errors
+    /// A missing column.
+    pub fn restore_links(&self) -> Result<Vec<Option<i64>>, StoreError> {
+        Ok(match self {
+            Self::Sqlite(r) => decode_all::<_, rows::RunLink>(r)?.iter().map(rows::RunLink::restore_run_id).collect(),
+            Self::Postgres(r) => {
+                decode_all::<_, rows::RunLinkText>(r)?.iter().map(rows::RunLinkText::restore_run_id).collect()
+            }
+        })
+    }
 }
 
 impl Conn {

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use proofdesk::domain::{assess, Decision, ReasonCode, RestoreStatus};
+use proofdesk::domain::{assess, Decision, JsonText, ReasonCode, RestoreStatus};
 use proofdesk::store::fixtures::LoadError;
 use proofdesk::store::queries::{load_bundles, operator_by_handle};
 use proofdesk::store::rows::{RunRow, RUN_COLUMNS, RUN_JOINS};
@@ -316,7 +316,7 @@ async fn seed_and_check(store: &Store) {
         drifted += usize::from(v.drift);
         stale += usize::from(v.stale);
         // The JSON columns have moved into the bundle (see load_bundles).
-        assert!(run.context.is_null());
+        assert!(run.context.text.is_null());
         if let Some(rec) = bundle.operation.context.get("reconciliation") {
             reconciled += 1;
             let proof = v.proof_decision.map(Decision::as_str);
@@ -534,7 +534,7 @@ async fn every_row(store: &Store) -> Vec<String> {
     for mut r in runs_where(store, "1 = 1").await {
         assert!(r.problem.is_none(), "{:?}", r.problem);
         // Compared as values: PostgreSQL's jsonb keeps its own key order and spacing.
-        r.context = sorted(r.context.value()).into();
+        r.context = JsonText::from(sorted(r.context.text.value())).into();
         r.summary_counts = sorted(r.summary_counts.value()).into();
         out.push(strip(format!("{r:?}")));
     }

@@ -258,9 +258,112 @@ fn list_statements_select_columns_in_field_order() {
             for (r, sql) in &ran {
                 let want = if *r == Ran::List { RunRow::COLUMNS } else { BundleRow::COLUMNS };
                 let got = conn.fetch_rows(sql).await.expect("rows").column_names();
-                assert_eq!(got, want, "{r:?}: {}", sql.text);
+                assert_eq!(&got[..want.len().min(got.len())], want, "{r:?}: {}", sql.text);
+                // After the run's columns, a PostgreSQL page adds the restore link it reads first.
+                let extra = if *r == Ran::List && db.label == "postgres" { vec!["restore_link"] } else { vec![] };
+                assert_eq!(got[want.len()..], extra, "{r:?}: {}", sql.text);
             }
             drop(conn);
+            store.close().await;
+        });
+    }
+}
+
+/// The restore link a list page reads first, to ask for the page's proof bundles (on
+/// PostgreSQL `context->>'restore_run_id'`, on SQLite a quick pass over the text), names the
+/// same restore as the link the proof rules read from the decoded context, for every shape
+/// of `restore_run_id` a shared database can hold; and each run's verdict in a list is the
+/// verdict of the same run read alone.
+#[test]
+fn quick_restore_links_agree_with_the_proofs_reading() {
+    use proofdesk::service::Ran;
+    use proofdesk::store::queries;
+    use proofdesk::store::rows::RunRow;
+    let reconciled = r#""reconciliation": {"actor": {"id": 106, "kind": "operator"}, "proof": {"audit": "continuous", "restore_run_id": 7, "restore_status": "completed"}, "decision": "succeeded", "findings": ["proof_complete"]}"#;
+    let mut contexts: Vec<String> = [
+        r#"{"restore_run_id": 500}"#,
+        r#"{"restore_run_id": "500"}"#,
+        r#"{"restore_run_id": " 500 "}"#,
+        r#"{"restore_run_id": "+500"}"#,
+        r#"{"restore_run_id": "\u0035\u0030\u0030"}"#,
+        r#"{"restore_run_id": 500.0}"#,
+        r#"{"restore_run_id": 5e2}"#,
+        r#"{"restore_run_id": -500}"#,
+        r#"{"restore_run_id": 99999999999999999999}"#,
+        r#"{"restore_run_id": true}"#,
+        r#"{"restore_run_id": null}"#,
+        r#"{"restore_run_id": [500]}"#,
+        r#"{"restore_run_id": {"id": 500}}"#,
+        r#"{"restore_run_id": "five hundred"}"#,
+        r#"{"restore\u005frun_id": 500}"#,
+        r#"{"restore_run_id": 1, "restore_run_id": 500}"#,
+        r#"{"restore_run_id": 500, "restore_run_id": "x"}"#,
+        r#"{"source": "wizard"}"#,
+        r#"{}"#,
+        r#"[500]"#,
+        r#"null"#,
+        r#""restore_run_id""#,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    contexts.push(format!(r#"{{{reconciled}, "source": "x"}}"#));
+    contexts.push(format!(r#"{{{reconciled}, "restore_run_id": 500}}"#));
+    contexts.push(format!(r#"{{"restore_run_id": 500, {reconciled}}}"#));
+    for db in TestDb::all() {
+        let mut mine = contexts.clone();
+        if db.label == "sqlite" {
+            // Text no PostgreSQL JSON column can hold.
+            mine.extend(
+                ["{not json", r#"{"restore_run_id": 500"#, r#"{"restore_run_id": 500} tail"#].map(str::to_owned),
+            );
+        }
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
+            fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+            let mut tx = store.begin().await.expect("tx");
+            for (i, context) in mine.iter().enumerate() {
+                let cast = if db.label == "postgres" { "::jsonb" } else { "" };
+                let sql = format!(
+                    "INSERT INTO operation_runs (id, workspace_id, environment_id, type, status, outcome, initiator_id, \
+                     context, summary_counts, created_at, started_at, completed_at, updated_at) \
+                     SELECT {}, workspace_id, environment_id, type, status, outcome, initiator_id, '{context}'{cast}, \
+                     summary_counts, created_at, started_at, completed_at, updated_at FROM operation_runs WHERE id = 1000",
+                    2000 + i
+                );
+                tx.execute(&Sql::new(&sql)).await.unwrap_or_else(|e| panic!("[{}] {context}: {e}", db.label));
+            }
+            tx.commit().await.expect("commit");
+
+            let wendy = service(&db, "wendy").await;
+            let query = RunFilter::restore_execute().query;
+            let sql = queries::page_sql(store.engine(), wendy.operator().id, &query, None, None, 500);
+            let mut conn = store.acquire().await.expect("conn");
+            let rows = conn.fetch_rows(&sql).await.expect("rows");
+            let quick = rows.restore_links().expect("links");
+            let decoded = rows.decode::<RunRow>().expect("decode");
+            assert_eq!(decoded.len(), mine.len() + 1, "[{}]", db.label);
+            for (row, quick) in decoded.iter().zip(&quick) {
+                assert_eq!(*quick, row.restore_run_id(), "[{}] run {}: {:?}", db.label, row.id, row.context.text);
+            }
+            drop(conn);
+
+            let mut ran = Vec::new();
+            let page = wendy.list_recorded(&RunFilter::restore_execute(), None, 500, Some(&mut ran)).await.expect("list");
+            let bundles = ran.iter().filter(|(r, _)| *r == Ran::Bundle).count();
+            assert_eq!(bundles, 1, "[{}] one proof-bundle statement: the quick links were enough", db.label);
+            assert_eq!(page.rows.len(), mine.len() + 1);
+            for listed in &page.rows {
+                let alone = wendy.run(listed.id).await.expect("run");
+                assert_eq!(
+                    format!("{:?}", listed.verdict),
+                    format!("{:?}", alone.verdict),
+                    "[{}] run {} reads the same in a list and alone",
+                    db.label,
+                    listed.id
+                );
+            }
             store.close().await;
         });
     }

@@ -14,9 +14,10 @@ use serde::{Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// Any JSON value, as text that is known to parse.
+/// Any JSON value, as text that is known to parse. Every constructor checks the text (or
+/// makes it from a value); [`ObjectScan::check`] checks it while it finds one member.
 #[derive(Clone)]
-pub struct JsonText(Box<RawValue>);
+pub struct JsonText(Box<str>);
 
 impl JsonText {
     /// JSON `null`.
@@ -27,14 +28,14 @@ impl JsonText {
 
     /// Checked JSON text.
     #[must_use]
-    pub const fn from_raw(raw: Box<RawValue>) -> Self {
-        Self(raw)
+    pub fn from_raw(raw: Box<RawValue>) -> Self {
+        Self(raw.into())
     }
 
     /// The text, exactly as read.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The value, parsed.
@@ -91,7 +92,7 @@ impl Default for JsonText {
 impl From<&Value> for JsonText {
     fn from(v: &Value) -> Self {
         // Serializing a `Value` to text cannot fail (its keys are strings).
-        Self(serde_json::value::to_raw_value(v).unwrap_or_else(|_| RawValue::NULL.to_owned()))
+        Self(serde_json::value::to_raw_value(v).unwrap_or_else(|_| RawValue::NULL.to_owned()).into())
     }
 }
 
@@ -217,8 +218,30 @@ impl Serialize for JsonObject {
     }
 }
 
-/// Finds one member of an object, skipping the others without building them.
-struct Member<'k>(&'k str);
+/// JSON text checked and searched for one member of its top-level object: what a stored
+/// column needs when it is read (the check) and what the proof rules read of a run's context
+/// (its restore link), done once, when the row is decoded.
+pub struct ObjectScan;
+
+impl ObjectScan {
+    /// The text as [`JsonText`] with the member `key` of its object (the last, if repeated;
+    /// `None` when absent or when the value is not an object), or why the text is not JSON.
+    /// It refuses what [`JsonText::from_raw`]'s check refuses (`serde_json`'s own reading).
+    ///
+    /// # Errors
+    /// The parser's message.
+    pub fn check(text: &str, key: &str) -> Result<(JsonText, Option<Value>), serde_json::Error> {
+        // The check `from_raw`'s text went through, without copying the text for it.
+        let raw: &RawValue = serde_json::from_str(text)?;
+        let text = JsonText(raw.get().into());
+        let member = text.get(key);
+        Ok((text, member))
+    }
+}
+
+/// Finds one member of an object, skipping the others without building them; deserializing
+/// something other than an object is an error.
+pub(crate) struct Member<'k>(pub(crate) &'k str);
 
 impl<'de> DeserializeSeed<'de> for Member<'_> {
     type Value = Option<Value>;

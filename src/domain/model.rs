@@ -19,8 +19,8 @@ pub struct OperationRun {
     pub status: OpStatus,
     pub outcome: Outcome,
     pub initiator_id: Option<i64>,
-    /// Parsed when read (see [`JsonObject`]).
-    pub context: JsonObject,
+    /// Parsed when read (see [`JsonObject`]), with its restore link read once.
+    pub context: RunContext,
     pub summary_counts: JsonObject,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -31,8 +31,91 @@ pub struct OperationRun {
 impl OperationRun {
     /// `context.restore_run_id` when it is an integer (or a string of digits).
     #[must_use]
-    pub fn restore_run_id(&self) -> Option<i64> {
-        restore_run_id(self.context.as_text())
+    pub const fn restore_run_id(&self) -> Option<i64> {
+        self.context.restore_run_id()
+    }
+}
+
+/// A run's `context` object with its restore link ([`restore_run_id`]) read once, when the
+/// record is made or edited, instead of from the text each time the proof rules run: a
+/// reconciled run's context is a few hundred bytes, and finding the link in it was most of
+/// what assessing a run cost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunContext {
+    object: JsonObject,
+    restore_run_id: Option<i64>,
+}
+
+impl RunContext {
+    /// The context, its link read from it.
+    #[must_use]
+    pub fn new(object: JsonObject) -> Self {
+        let restore_run_id = restore_run_id(object.as_text());
+        Self { object, restore_run_id }
+    }
+
+    /// The context with the link already read from this very text by the caller (the store
+    /// reads it while checking the column's JSON, see `ObjectScan`).
+    #[must_use]
+    pub fn with_link(object: JsonObject, restore_run_id: Option<i64>) -> Self {
+        debug_assert_eq!(restore_run_id, self::restore_run_id(object.as_text()), "link read from another text");
+        Self { object, restore_run_id }
+    }
+
+    /// `restore_run_id` as an id (see [`restore_run_id`]).
+    #[must_use]
+    pub const fn restore_run_id(&self) -> Option<i64> {
+        self.restore_run_id
+    }
+
+    /// The member `key` (see [`JsonText::get`]).
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.object.get(key)
+    }
+
+    /// The object, parsed.
+    #[must_use]
+    pub fn to_map(&self) -> serde_json::Map<String, Value> {
+        self.object.to_map()
+    }
+
+    /// Sets `key` and returns what it held (the link is read again).
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        let old = self.object.insert(key, value);
+        self.restore_run_id = restore_run_id(self.object.as_text());
+        old
+    }
+
+    /// Removes `key` and returns what it held (the link is read again).
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        let old = self.object.remove(key);
+        self.restore_run_id = restore_run_id(self.object.as_text());
+        old
+    }
+
+    /// The text.
+    #[must_use]
+    pub const fn as_text(&self) -> &JsonText {
+        self.object.as_text()
+    }
+
+    /// The text, by value.
+    #[must_use]
+    pub fn into_text(self) -> JsonText {
+        self.object.into_text()
+    }
+}
+
+impl From<JsonObject> for RunContext {
+    fn from(object: JsonObject) -> Self {
+        Self::new(object)
+    }
+}
+
+impl From<serde_json::Map<String, Value>> for RunContext {
+    fn from(m: serde_json::Map<String, Value>) -> Self {
+        Self::new(JsonObject::from(m))
     }
 }
 
@@ -40,10 +123,32 @@ impl OperationRun {
 /// Only that member is parsed.
 #[must_use]
 pub fn restore_run_id(context: &JsonText) -> Option<i64> {
-    match context.get("restore_run_id")? {
+    link_of(context.get("restore_run_id")?)
+}
+
+/// A `restore_run_id` value as an id: an integer, or a string of digits.
+#[must_use]
+pub fn link_of(value: Value) -> Option<i64> {
+    match value {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A run's restore link read straight from its stored context, as [`restore_run_id`] reads
+/// it from checked text, in one pass that builds nothing but that member. A list page reads
+/// every run's link before anything else (to send the proof-bundle statement early), and
+/// checking the whole text into a [`JsonText`] first was a second pass and a copy per run.
+/// Text that is not a JSON object fails to deserialize: the run then has no link, as
+/// [`restore_run_id`] gives none for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RestoreLink(pub Option<i64>);
+
+impl<'de> serde::Deserialize<'de> for RestoreLink {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::DeserializeSeed;
+        Ok(Self(super::json::Member("restore_run_id").deserialize(d)?.and_then(link_of)))
     }
 }
 

@@ -9,7 +9,7 @@ use super::{Service, ServiceError};
 use crate::domain::secrets::mask_secrets;
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor, RunQuery};
-use crate::store::rows::{DataError, RunLink, RunRow};
+use crate::store::rows::{DataError, RunRow};
 
 pub use crate::store::queries::{ScopeRef, SortKey};
 
@@ -84,7 +84,7 @@ impl RunView {
     ) -> Self {
         let (context, summary_counts) = match bundle {
             Some(Ok(b)) => (b.operation.context.into_text(), b.operation.summary_counts.into_text()),
-            Some(Err(_)) | None => (row.context, row.summary_counts),
+            Some(Err(_)) | None => (row.context.text, row.summary_counts),
         };
         Self {
             id: row.id,
@@ -281,8 +281,7 @@ impl Service {
             let fetched = conn.fetch_rows(&sql).await?;
             // The restore links first (one column of each run), then the restores' proof
             // bundles run on the connection while this thread decodes the rest of the runs.
-            let links: Vec<Option<i64>> = fetched.decode::<RunLink>()?.iter().map(RunLink::restore_run_id).collect();
-            let ids = queries::distinct_sorted(links.iter().flatten().copied());
+            let ids = queries::distinct_sorted(fetched.restore_links()?.into_iter().flatten());
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
                 let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
@@ -290,12 +289,26 @@ impl Service {
             }
             let (restores, page) =
                 tokio::join!(biased; queries::bundle_rows(&mut conn, &ids), async { fetched.decode::<RunRow>() });
-            let (restores, mut page) = (restores?, page?);
+            let (mut restores, mut page) = (restores?, page?);
             drop(fetched);
+            // The proof reads each link from the decoded context. The quick reading above
+            // follows the same rule (a test holds the two together on every shape of link),
+            // so this is a guard: a restore only the proof's reading names is loaded too,
+            // before anything is assessed, rather than read as missing.
+            let missed = queries::distinct_sorted(
+                page.iter().filter_map(RunRow::restore_run_id).filter(|id| ids.binary_search(id).is_err()),
+            );
+            if !missed.is_empty() {
+                if let Some(record) = record.as_deref_mut() {
+                    let bundle = missed.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
+                    record.extend(bundle.map(|b| (Ran::Bundle, b)));
+                }
+                restores.extend(queries::bundle_rows(&mut conn, &missed).await?);
+            }
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let bundles = queries::assemble_bundles(&mut page, &links, &restores);
+            let bundles = queries::assemble_bundles(&mut page, &restores);
             for (i, (row, bundle)) in page.into_iter().zip(bundles).enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
                 // A view is built only for a run that matches.

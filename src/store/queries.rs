@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
-    ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
+    ITEM_COLUMNS, RESTORE_COLUMNS, RESTORE_LINK_COLUMN, RUN_COLUMNS, RUN_JOINS,
 };
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
@@ -453,6 +453,9 @@ pub fn page_sql(
 ) -> Sql {
     let mut sql = Sql::new("SELECT ");
     sql.push(RUN_COLUMNS);
+    if engine == Engine::Postgres {
+        sql.push(", ").push(RESTORE_LINK_COLUMN);
+    }
     from_where(&mut sql, engine, operator_id, q, search);
     let col = sort_column(q.sort);
     let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
@@ -593,10 +596,8 @@ pub async fn load_bundles<E: Exec>(
     ex: &mut E,
     runs: &mut [RunRow],
 ) -> Result<HashMap<i64, Result<ProofBundle, DataError>>, StoreError> {
-    // Each run's restore link, read once from its context text.
-    let links: Vec<Option<i64>> = runs.iter().map(RunRow::restore_run_id).collect();
-    let restores = bundle_rows(ex, &distinct_sorted(links.iter().flatten().copied())).await?;
-    let bundles = assemble_bundles(runs, &links, &restores);
+    let restores = bundle_rows(ex, &distinct_sorted(runs.iter().filter_map(RunRow::restore_run_id))).await?;
+    let bundles = assemble_bundles(runs, &restores);
     Ok(runs.iter().map(|r| r.id).zip(bundles).collect())
 }
 
@@ -615,21 +616,20 @@ pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<Has
     Ok(restores)
 }
 
-/// Each run's proof bundle, in the order of `runs`, from its own row and its restore's bundle
-/// row; `links` holds each run's `context.restore_run_id`. Each readable run's JSON moves into its bundle.
+/// Each run's proof bundle, in the order of `runs`, from its own row and the bundle row of the
+/// restore its context links. Each readable run's JSON moves into its bundle.
 #[must_use]
 pub fn assemble_bundles(
     runs: &mut [RunRow],
-    links: &[Option<i64>],
     restores: &HashMap<i64, BundleRow>,
 ) -> Vec<Result<ProofBundle, DataError>> {
     let mut out = Vec::with_capacity(runs.len());
-    for (run, link) in runs.iter_mut().zip(links) {
+    for run in runs.iter_mut() {
         let bundle = (|| {
             // The run's own columns are checked first (their error wins), its JSON is moved
             // into the record last, once nothing else can fail.
             let _ = run.to_domain_checked()?;
-            let row = link.and_then(|id| restores.get(&id));
+            let row = run.restore_run_id().and_then(|id| restores.get(&id));
             let restore = row.map(BundleRow::restore).transpose()?;
             let items = row.map(BundleRow::items).transpose()?.unwrap_or_default();
             let latest_evidence = row.map(BundleRow::latest_evidence).transpose()?.flatten();

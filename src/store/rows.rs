@@ -8,9 +8,11 @@ use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{Column, FromRow, Row};
 
+use crate::domain::json::ObjectScan;
+use crate::domain::model::RestoreLink;
 use crate::domain::{
     AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, JsonText, OpStatus,
-    OperationRun, Outcome, RestoreItem, RestoreRun, RestoreStatus,
+    OperationRun, Outcome, RestoreItem, RestoreRun, RestoreStatus, RunContext,
 };
 
 /// A JSON column read as checked text (see [`JsonText`]): decoded through sqlx's `Json`, so
@@ -36,6 +38,92 @@ macro_rules! json_text_column {
 }
 json_text_column!(sqlx::Sqlite);
 json_text_column!(sqlx::Postgres);
+
+/// A run's `context` column: its JSON text, checked, and its restore link, read together when
+/// the row is decoded (see [`ObjectScan`]), so neither a list page nor the proof rules parse
+/// the text again for the link.
+#[derive(Debug, Clone, Default)]
+pub struct ContextColumn {
+    pub text: JsonText,
+    pub restore_run_id: Option<i64>,
+}
+
+impl From<JsonText> for ContextColumn {
+    fn from(text: JsonText) -> Self {
+        let restore_run_id = crate::domain::model::restore_run_id(&text);
+        Self { text, restore_run_id }
+    }
+}
+
+impl ContextColumn {
+    fn read(text: &str) -> Result<Self, sqlx::error::BoxDynError> {
+        let (text, member) = ObjectScan::check(text, "restore_run_id")?;
+        Ok(Self { text, restore_run_id: member.and_then(crate::domain::model::link_of) })
+    }
+}
+
+impl sqlx::Type<sqlx::Sqlite> for ContextColumn {
+    fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
+        <JsonText as sqlx::Type<sqlx::Sqlite>>::type_info()
+    }
+    fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
+        <JsonText as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for ContextColumn {
+    fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Self::read(<&str as sqlx::Decode<'r, sqlx::Sqlite>>::decode(value)?)
+    }
+}
+
+impl sqlx::Type<sqlx::Postgres> for ContextColumn {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <JsonText as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+    fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <JsonText as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for ContextColumn {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        // As sqlx's `Json` reads it: `jsonb` in binary format starts with its version byte.
+        use sqlx::ValueRef;
+        let jsonb = value.format() == sqlx::postgres::PgValueFormat::Binary
+            && *value.type_info() == <Json<()> as sqlx::Type<sqlx::Postgres>>::type_info();
+        let bytes = value.as_bytes()?;
+        let bytes = match bytes.split_first() {
+            Some((1, rest)) if jsonb => rest,
+            Some((v, _)) if jsonb => return Err(format!("unsupported jsonb format version {v}").into()),
+            _ => bytes,
+        };
+        Self::read(std::str::from_utf8(bytes)?)
+    }
+}
+
+/// A run's restore link read from its `context` column without keeping the text (see
+/// [`RestoreLink`]): decoded through sqlx's `Json`, as [`JsonText`] is, so it reads the same
+/// columns; text that does not read as an object gives a run without a link.
+macro_rules! restore_link_column {
+    ($db:ty) => {
+        impl sqlx::Type<$db> for RestoreLink {
+            fn type_info() -> <$db as sqlx::Database>::TypeInfo {
+                <Json<RestoreLink> as sqlx::Type<$db>>::type_info()
+            }
+            fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
+                <Json<RestoreLink> as sqlx::Type<$db>>::compatible(ty)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, $db> for RestoreLink {
+            fn decode(value: <$db as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<Json<RestoreLink> as sqlx::Decode<'r, $db>>::decode(value).map_or(RestoreLink(None), |j| j.0))
+            }
+        }
+    };
+}
+restore_link_column!(sqlx::Sqlite);
+restore_link_column!(sqlx::Postgres);
 
 /// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status "done"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,7 +219,7 @@ tolerant_row! {
         pub status: String = "status",
         pub outcome: String = "outcome",
         pub initiator_id: Option<i64> = "initiator_id",
-        pub context: JsonText = "context",
+        pub context: ContextColumn = "context",
         pub summary_counts: JsonText = "summary_counts",
         pub created_at: DateTime<Utc> = "created_at",
         pub started_at: Option<DateTime<Utc>> = "started_at",
@@ -164,7 +252,7 @@ impl RunRow {
         DataError::from_problem(T, id, &self.problem)?;
         let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
         let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
-        for (column, v) in [("context", &self.context), ("summary_counts", &self.summary_counts)] {
+        for (column, v) in [("context", &self.context.text), ("summary_counts", &self.summary_counts)] {
             if !v.is_object() {
                 return Err(DataError { table: T, id, column, problem: format!("not a JSON object: {}", v.kind()) });
             }
@@ -175,11 +263,12 @@ impl RunRow {
     fn build(
         &self,
         (status, outcome): (OpStatus, Outcome),
-        context: JsonText,
+        context: ContextColumn,
         summary_counts: JsonText,
     ) -> OperationRun {
         // Both were checked to be objects by `to_domain_checked`.
         let object = |t: JsonText| JsonObject::new(t).unwrap_or_default();
+        let context = RunContext::with_link(object(context.text), context.restore_run_id);
         OperationRun {
             id: self.id,
             workspace_id: self.workspace_id,
@@ -188,7 +277,7 @@ impl RunRow {
             status,
             outcome,
             initiator_id: self.initiator_id,
-            context: object(context),
+            context,
             summary_counts: object(summary_counts),
             created_at: self.created_at,
             started_at: self.started_at,
@@ -221,23 +310,48 @@ impl RunRow {
     /// `context.restore_run_id` as an integer, read without requiring the rest of the row to
     /// parse (and without parsing the rest of `context`).
     #[must_use]
-    pub fn restore_run_id(&self) -> Option<i64> {
-        crate::domain::model::restore_run_id(&self.context)
+    pub const fn restore_run_id(&self) -> Option<i64> {
+        self.context.restore_run_id
     }
 }
 
 tolerant_row! {
-    /// The one column of a run row that a page needs before the rest: its restore link.
+    /// The one column of a run row that a page needs before the rest: its restore link, read
+    /// in one pass over `context` that keeps nothing else of it (SQLite, where `context` is
+    /// text and finding the member means parsing it).
     pub struct RunLink {
-        pub context: JsonText = "context",
+        pub link: RestoreLink = "context",
     }
 }
 
 impl RunLink {
     /// As [`RunRow::restore_run_id`].
     #[must_use]
+    pub const fn restore_run_id(&self) -> Option<i64> {
+        self.link.0
+    }
+}
+
+/// The column a PostgreSQL list page adds for each run's restore link: `jsonb` finds one
+/// member of an object without parsing anything, where reading it from the text on this side
+/// took a parse of a few hundred bytes per run before the page's proof bundles could be asked
+/// for. It only says which restores to load: the proof rules read the link from the context
+/// itself ([`RunRow::restore_run_id`]), and a page loads any restore where the two disagree.
+pub const RESTORE_LINK_COLUMN: &str = "o.context->>'restore_run_id' AS restore_link";
+
+tolerant_row! {
+    /// [`RESTORE_LINK_COLUMN`] of a run (PostgreSQL).
+    pub struct RunLinkText {
+        pub link: Option<String> = "restore_link",
+    }
+}
+
+impl RunLinkText {
+    /// The link as an id, as [`crate::domain::model::link_of`] reads a JSON member: an integer
+    /// (which `->>` gives as its digits) or a string of digits.
+    #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
-        crate::domain::model::restore_run_id(&self.context)
+        self.link.as_deref().and_then(|t| t.trim().parse().ok())
     }
 }
 
