@@ -172,6 +172,9 @@ pub struct Service {
     stale_after: Duration,
     read_only: bool,
     redact: bool,
+    /// Per verdict filter, the share of runs that matched last time (see
+    /// [`runs::first_sql_page`]); shared by the clones of one session.
+    densities: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<RunFilter, f64>>>,
 }
 
 /// A stable pseudonym for `text` (same input, same output), for `--redact`.
@@ -223,7 +226,15 @@ impl Service {
             stale_after: opts.stale_after,
             read_only: opts.read_only,
             redact: false,
+            densities: std::sync::Arc::default(),
         })
+    }
+
+    /// The same operator on the same store as a session that has just started: nothing
+    /// remembered of earlier lists (`proofdesk bench` measures a filter's first ask with it).
+    #[must_use]
+    pub fn new_session(&self) -> Self {
+        Self { densities: std::sync::Arc::default(), ..self.clone() }
     }
 
     /// `--redact`: tenant refs and operator names are shown as stable pseudonyms, for demos

@@ -219,6 +219,46 @@ fn verdict_filtered_pages_hold_exactly_the_matching_runs_in_order() {
     }
 }
 
+/// A session remembers how dense a verdict filter's matches were: the first time it reads
+/// twice the page and then what the density seen asks for; asked again, it reads enough at
+/// that density in one SQL page, and the page holds the same runs. A new session starts over.
+#[test]
+fn a_verdict_filter_asked_again_reads_one_sql_page() {
+    use proofdesk::service::Ran;
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+            // One run in five a restore.execute run without its restore (a gap); the rest of
+            // another type, which the proof rules do not reconcile (no gap).
+            let mut doc = many_runs(200);
+            for (i, run) in doc["operation_runs"].as_array_mut().expect("runs").iter_mut().enumerate() {
+                if i % 5 != 0 {
+                    run["type"] = "inventory.sync".into();
+                }
+            }
+            fixtures::load_value(&store, &doc).await.expect("load");
+            store.close().await;
+            let svc = service(&db, "wendy").await;
+            let gap = RunFilter { gap: true, ..RunFilter::default() };
+            let lists = |ran: &[(Ran, Sql)]| ran.iter().filter(|(r, _)| *r == Ran::List).count();
+            let (mut first, mut again) = (Vec::new(), Vec::new());
+            let a = svc.list_recorded(&gap, None, 30, Some(&mut first)).await.expect("list");
+            let b = svc.clone().list_recorded(&gap, None, 30, Some(&mut again)).await.expect("list");
+            assert_eq!(a.rows.len(), 30, "[{}]", db.label);
+            let ids = |p: &proofdesk::service::Page| p.rows.iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(&a), ids(&b), "[{}] the same runs", db.label);
+            assert_eq!(a.next, b.next);
+            assert!(lists(&first) > 1, "[{}] sparse enough to need a second page at first", db.label);
+            assert_eq!(lists(&again), 1, "[{}] asked again: one SQL page", db.label);
+            // A new session starts without the memory.
+            let fresh = service(&db, "wendy").await;
+            let mut ran = Vec::new();
+            fresh.list_recorded(&gap, None, 30, Some(&mut ran)).await.expect("list");
+            assert_eq!(lists(&ran), lists(&first), "[{}]", db.label);
+        });
+    }
+}
+
 /// The bundled SQLite is built as `.cargo/config.toml` asks: without memory statistics,
 /// whose process-wide mutex every SQLite allocation and free took (docs/performance.md).
 #[test]

@@ -17,7 +17,7 @@ pub use crate::store::queries::{ScopeRef, SortKey};
 pub const MAX_PAGE: u32 = 500;
 
 /// Filters of a run list: the SQL-side ones plus those on the verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RunFilter {
     pub query: RunQuery,
     /// Only runs whose verdict decision is one of these.
@@ -198,17 +198,35 @@ pub struct RunDetail {
 }
 
 /// The rows of the first SQL page [`Service::list`] reads for `limit` rows: `limit` itself, or
-/// for a verdict filter (which drops rows after assessing them) twice `limit`, at least
-/// [`VERDICT_FIRST_PAGE_MIN`]. Later pages are sized by [`next_sql_page`].
+/// for a verdict filter (which drops rows after assessing them) enough for `limit` matches at
+/// `density`, the share of runs that matched when this session last listed the same filter,
+/// with a fifth again as margin; without one, twice `limit` (at least
+/// [`VERDICT_FIRST_PAGE_MIN`]). Later pages are sized by [`next_sql_page`].
+///
+/// A page that needs a second SQL page pays a second round of list and proof-bundle
+/// statements, and the server sits idle while this side assesses the first; the console asks
+/// for the same filter again and again (live refresh, paging), so what the last answer showed
+/// usually lets one SQL page do.
 #[must_use]
-pub fn first_sql_page(filter: &RunFilter, limit: u32) -> u32 {
+pub fn first_sql_page(filter: &RunFilter, limit: u32, density: Option<f64>) -> u32 {
     let limit = limit.clamp(1, MAX_PAGE);
-    if filter.needs_verdict() {
-        limit.saturating_mul(2).clamp(VERDICT_FIRST_PAGE_MIN, MAX_PAGE)
-    } else {
-        limit
+    if !filter.needs_verdict() {
+        return limit;
+    }
+    match density {
+        Some(d) if d > 0.0 => {
+            let wanted = (f64::from(limit) * 1.2 / d.min(1.0)).ceil();
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let rows = wanted.min(f64::from(MAX_PAGE)) as u32;
+            rows.clamp(limit, MAX_PAGE)
+        }
+        Some(_) => MAX_PAGE,
+        None => limit.saturating_mul(2).clamp(VERDICT_FIRST_PAGE_MIN, MAX_PAGE),
     }
 }
+
+/// How many verdict filters a session remembers the density of.
+const DENSITY_MEMORY: usize = 64;
 
 /// The smallest first SQL page of a verdict filter: before any density is known, a short page
 /// of matches is rarely dense.
@@ -267,7 +285,7 @@ impl Service {
         if !filter.decisions.is_empty() && !filter.decisions.contains(&Decision::NotReconciled) {
             query.open_only = true;
         }
-        let mut batch = first_sql_page(filter, limit);
+        let mut batch = first_sql_page(filter, limit, self.verdict_density(filter));
         let mut cursor = after;
         let mut rows = Vec::new();
         let mut seen = 0;
@@ -316,16 +334,42 @@ impl Service {
                 if matches_verdict(filter, &verdict) {
                     rows.push(RunView::with_verdict(row, Some(bundle), verdict, self));
                     if rows.len() == limit as usize {
+                        self.remember_density(filter, seen - page_len + i + 1, rows.len());
                         let at_end = exhausted && i + 1 == page_len;
                         return Ok(Page { rows, next: if at_end { None } else { cursor } });
                     }
                 }
             }
             if exhausted {
+                self.remember_density(filter, seen, rows.len());
                 return Ok(Page { rows, next: None });
             }
             batch = next_sql_page(seen, rows.len(), limit as usize - rows.len());
         }
+    }
+
+    /// The share of assessed runs that matched `filter` when this session last listed it, for
+    /// a verdict filter (see [`first_sql_page`]).
+    fn verdict_density(&self, filter: &RunFilter) -> Option<f64> {
+        if !filter.needs_verdict() {
+            return None;
+        }
+        self.densities.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(filter).copied()
+    }
+
+    /// Notes that `kept` of the `assessed` runs a verdict-filtered list read matched.
+    fn remember_density(&self, filter: &RunFilter, assessed: usize, kept: usize) {
+        if !filter.needs_verdict() || assessed == 0 {
+            return;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let density = kept as f64 / assessed as f64;
+        let mut memory = self.densities.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A session lists a handful of filters; a bound keeps a long one from growing.
+        if memory.len() >= DENSITY_MEMORY && !memory.contains_key(filter) {
+            memory.clear();
+        }
+        memory.insert(filter.clone(), density);
     }
 
     /// How many visible runs match the SQL-side filters of `filter` (verdict filters ignored).
@@ -462,11 +506,19 @@ mod tests {
     #[test]
     fn verdict_pages_follow_the_density_seen() {
         let mut f = RunFilter::restore_execute();
-        assert_eq!(first_sql_page(&f, 50), 50, "no verdict filter: the page itself");
+        assert_eq!(first_sql_page(&f, 50, None), 50, "no verdict filter: the page itself");
+        assert_eq!(first_sql_page(&f, 50, Some(0.1)), 50, "no verdict filter: no density either");
         f.gap = true;
-        assert_eq!(first_sql_page(&f, 50), 100);
-        assert_eq!(first_sql_page(&f, 10), VERDICT_FIRST_PAGE_MIN);
-        assert_eq!(first_sql_page(&f, 400), MAX_PAGE);
+        assert_eq!(first_sql_page(&f, 50, None), 100);
+        assert_eq!(first_sql_page(&f, 10, None), VERDICT_FIRST_PAGE_MIN);
+        assert_eq!(first_sql_page(&f, 400, None), MAX_PAGE);
+        // A density seen before: enough for the page at that density, a fifth again as margin.
+        assert_eq!(first_sql_page(&f, 50, Some(0.4)), 150);
+        assert_eq!(first_sql_page(&f, 50, Some(0.5)), 120);
+        assert_eq!(first_sql_page(&f, 50, Some(1.0)), 60);
+        assert_eq!(first_sql_page(&f, 500, Some(1.0)), MAX_PAGE);
+        assert_eq!(first_sql_page(&f, 50, Some(0.001)), MAX_PAGE);
+        assert_eq!(first_sql_page(&f, 50, Some(0.0)), MAX_PAGE, "nothing matched: as large as allowed");
         // Nothing matched yet: as large as allowed.
         assert_eq!(next_sql_page(100, 0, 50), MAX_PAGE);
         // 44 of 100 matched, 6 wanted: 6 / 0.44 * 1.5 = 20, raised to the minimum (50).

@@ -48,7 +48,7 @@ impl Exec for Conn {
 }
 
 /// A workspace or environment named by id or by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ScopeRef {
     Id(i64),
     Name(String),
@@ -62,7 +62,7 @@ impl ScopeRef {
 }
 
 /// The column a list is ordered by (always newest or highest first, then by id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     #[default]
     Created,
@@ -78,7 +78,7 @@ pub struct Cursor {
 }
 
 /// The SQL-side filters of a run list. Repeated values of one filter mean "any of".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RunQuery {
     /// Empty means every type.
     pub types: Vec<String>,
