@@ -328,11 +328,29 @@ impl Rows {
     /// # Errors
     /// A missing column.
     pub fn restore_links(&self) -> Result<Vec<Option<i64>>, StoreError> {
+        use rows::{RunLink, RunLinkText, RunRow, Tolerant};
         Ok(match self {
-            Self::Sqlite(r) => decode_all::<_, rows::RunLink>(r)?.iter().map(rows::RunLink::restore_run_id).collect(),
-            Self::Postgres(r) => {
-                decode_all::<_, rows::RunLinkText>(r)?.iter().map(rows::RunLinkText::restore_run_id).collect()
+            Self::Sqlite(r) => {
+                let at = RunRow::COLUMNS.iter().position(|c| *c == "context").unwrap_or_default();
+                let links: Result<Vec<RunLink>, _> = r.iter().map(|row| RunLink::from_sqlite_at(row, at)).collect();
+                links?.iter().map(RunLink::restore_run_id).collect()
             }
+            // The page adds the link after the run's columns.
+            Self::Postgres(r) => rows::decode_pg::<RunLinkText>(r, RunRow::COLUMNS.len())?
+                .iter()
+                .map(RunLinkText::restore_run_id)
+                .collect(),
+        })
+    }
+
+    /// Every row as `T`, in order, for a row type of `tolerant_row!` (see [`rows::Tolerant`]).
+    ///
+    /// # Errors
+    /// A missing column.
+    pub fn decode_tolerant<T: rows::Tolerant>(&self) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Self::Sqlite(r) => r.iter().map(|row| T::from_sqlite_at(row, 0)).collect::<Result<_, _>>()?,
+            Self::Postgres(r) => rows::decode_pg(r, 0)?,
         })
     }
 }
@@ -362,6 +380,27 @@ impl Conn {
             // PostgreSQL: each row is decoded as it arrives, while the server is still
             // finding the next ones.
             ConnInner::Postgres(c) => Ok(bind_args!(sqlx::query_as(&sql.text), &sql.args).fetch_all(&mut **c).await?),
+        }
+    }
+
+    /// [`Self::fetch_all`] for a row type of `tolerant_row!`: on PostgreSQL the columns'
+    /// types are checked once, on the first row, not on every value (see [`rows::Tolerant`]).
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn fetch_tolerant<T: rows::Tolerant>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
+        match &mut self.inner {
+            ConnInner::Sqlite(_) => self.fetch_all(sql).await,
+            ConnInner::Postgres(c) => {
+                let mut out = Vec::new();
+                let mut fit = None;
+                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                while let Some(row) = rows.try_next().await? {
+                    let fit = *fit.get_or_insert_with(|| T::pg_columns_fit(sqlx::Row::columns(&row), 0));
+                    out.push(T::from_pg_at(&row, 0, !fit)?);
+                }
+                Ok(out)
+            }
         }
     }
 

@@ -408,3 +408,47 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
         });
     }
 }
+
+/// PostgreSQL types columns, not values: a list page's run rows and proof-bundle rows have
+/// their column types checked once per result (the row types must fit the statements, or the
+/// check would quietly fall back to every value), and a result whose columns do not fit is
+/// still decoded value by value, a strange column named as before.
+#[test]
+fn postgres_results_are_type_checked_once_and_strange_ones_value_by_value() {
+    use proofdesk::service::Ran;
+    use proofdesk::store::rows::{BundleRow, RunRow, Tolerant};
+    use proofdesk::store::Rows;
+    let Some(db) = TestDb::postgres() else { return };
+    rt().block_on(async {
+        let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+        let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
+        fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+        let wendy = service(&db, "wendy").await;
+        let mut ran = Vec::new();
+        wendy.list_recorded(&RunFilter::restore_execute(), None, 50, Some(&mut ran)).await.expect("list");
+        let mut conn = store.acquire().await.expect("conn");
+        for (r, sql) in &ran {
+            let Rows::Postgres(rows) = conn.fetch_rows(sql).await.expect("rows") else { panic!("postgres") };
+            let columns = sqlx::Row::columns(&rows[0]);
+            let fits = if *r == Ran::List {
+                RunRow::pg_columns_fit(columns, 0)
+            } else {
+                BundleRow::pg_columns_fit(columns, 0)
+            };
+            assert!(fits, "{r:?} columns fit their row type: {}", sql.text);
+        }
+        // `status` as a number: the columns do not fit, and that one value is named.
+        let text = format!(
+            "SELECT {} FROM operation_runs o {}",
+            proofdesk::store::rows::RUN_COLUMNS.replace("o.status", "7 AS status"),
+            proofdesk::store::rows::RUN_JOINS
+        );
+        let rows = conn.fetch_rows(&Sql::new(&text)).await.expect("rows");
+        let Rows::Postgres(pg) = &rows else { panic!("postgres") };
+        assert!(!RunRow::pg_columns_fit(sqlx::Row::columns(&pg[0]), 0));
+        let decoded = rows.decode_tolerant::<RunRow>().expect("decode");
+        assert_eq!(decoded[0].problem.as_ref().map(|p| p.0), Some("status"), "{:?}", decoded[0].problem);
+        drop(conn);
+        store.close().await;
+    });
+}

@@ -306,7 +306,7 @@ impl Service {
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
             let (restores, page) =
-                tokio::join!(biased; queries::bundle_rows(&mut conn, &ids), async { fetched.decode::<RunRow>() });
+                tokio::join!(biased; queries::bundle_rows(&mut conn, &ids), async { fetched.decode_tolerant::<RunRow>() });
             let (mut restores, mut page) = (restores?, page?);
             drop(fetched);
             // The proof reads each link from the decoded context. The quick reading above

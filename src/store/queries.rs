@@ -11,6 +11,7 @@ use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
     ITEM_COLUMNS, RESTORE_COLUMNS, RESTORE_LINK_COLUMN, RUN_COLUMNS, RUN_JOINS,
 };
+use super::rows::Tolerant;
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 
@@ -18,6 +19,11 @@ use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 pub trait Exec: Send {
     fn all<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
     fn one<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
+    /// [`Self::all`] for a row type of `tolerant_row!`, which a held connection decodes with
+    /// its column types checked once (see [`super::rows::Tolerant`]).
+    fn tolerant<T: Tolerant>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        self.all(sql)
+    }
 }
 
 impl Exec for &Store {
@@ -41,6 +47,9 @@ impl Exec for Tx {
 impl Exec for Conn {
     fn all<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
         self.fetch_all(sql)
+    }
+    fn tolerant<T: Tolerant>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        self.fetch_tolerant(sql)
     }
     fn one<T: AnyRow>(&mut self, sql: &Sql) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
         self.fetch_optional(sql)
@@ -609,7 +618,7 @@ pub async fn load_bundles<E: Exec>(
 pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<HashMap<i64, BundleRow>, StoreError> {
     let mut restores = HashMap::with_capacity(restore_ids.len());
     for chunk in restore_ids.chunks(BUNDLE_CHUNK) {
-        for r in ex.all::<BundleRow>(&bundle_statement(chunk)).await? {
+        for r in ex.tolerant::<BundleRow>(&bundle_statement(chunk)).await? {
             restores.insert(r.id, r);
         }
     }

@@ -153,35 +153,103 @@ macro_rules! tolerant_row {
             /// order, so each is read by position (see `from_row`).
             pub const COLUMNS: &'static [&'static str] = &[$($col),*];
         }
-        tolerant_row!(@impl $name, sqlx::sqlite::SqliteRow, $($field: $ty = $col),*);
-        tolerant_row!(@impl $name, sqlx::postgres::PgRow, $($field: $ty = $col),*);
-    };
-    (@impl $name:ident, $row:ty, $($field:ident : $ty:ty = $col:literal),*) => {
-        impl<'r> FromRow<'r, $row> for $name {
-            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
-                let mut problem: Option<(&'static str, String)> = None;
-                // Statements select the columns in field order: each is read by position
-                // once its name is confirmed (a string compare), by name otherwise. Looking
-                // every name up in the row's hash map was about a third of a row's decoding.
-                let columns = row.columns();
-                let mut at = 0_usize;
+        impl Tolerant for $name {
+            fn from_sqlite_at(row: &sqlx::sqlite::SqliteRow, start: usize) -> Result<Self, sqlx::Error> {
+                // SQLite types each value, not each column: every value is checked.
+                tolerant_row!(@body row, start, true, $($field: $ty = $col),*)
+            }
+            fn pg_columns_fit(columns: &[sqlx::postgres::PgColumn], start: usize) -> bool {
+                let mut at = start;
                 $(
-                    let here = columns.get(at).is_some_and(|c| c.name() == $col);
+                    let fits = columns.get(at).is_some_and(|c| {
+                        c.name() == $col && <$ty as sqlx::Type<sqlx::Postgres>>::compatible(c.type_info())
+                    });
+                    if !fits {
+                        return false;
+                    }
                     at += 1;
-                    let got = if here { row.try_get::<$ty, _>(at - 1) } else { row.try_get::<$ty, _>($col) };
-                    let $field: $ty = match got {
-                        Ok(v) => v,
-                        Err(e @ sqlx::Error::ColumnNotFound(_)) => return Err(e),
-                        Err(e) => {
-                            problem.get_or_insert(($col, undecodable(&e)));
-                            <$ty>::default()
-                        }
-                    };
                 )*
-                Ok(Self { $($field,)* problem })
+                let _ = at;
+                true
+            }
+            fn from_pg_at(row: &sqlx::postgres::PgRow, start: usize, checked: bool) -> Result<Self, sqlx::Error> {
+                tolerant_row!(@body row, start, checked, $($field: $ty = $col),*)
+            }
+        }
+        impl<'r> FromRow<'r, sqlx::sqlite::SqliteRow> for $name {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                Self::from_sqlite_at(row, 0)
+            }
+        }
+        impl<'r> FromRow<'r, sqlx::postgres::PgRow> for $name {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                Self::from_pg_at(row, 0, true)
             }
         }
     };
+    (@body $row:ident, $start:ident, $checked:expr, $($field:ident : $ty:ty = $col:literal),*) => {{
+        let mut problem: Option<(&'static str, String)> = None;
+        // Statements select the columns in field order: each is read by position once its
+        // name is confirmed (a string compare), by name otherwise. Looking every name up in
+        // the row's hash map was about a third of a row's decoding.
+        let columns = $row.columns();
+        let mut at = $start;
+        $(
+            let here = columns.get(at).is_some_and(|c| c.name() == $col);
+            at += 1;
+            let got = match (here, $checked) {
+                (true, true) => $row.try_get::<$ty, _>(at - 1),
+                (true, false) => $row.try_get_unchecked::<$ty, _>(at - 1),
+                (false, _) => $row.try_get::<$ty, _>($col),
+            };
+            let $field: $ty = match got {
+                Ok(v) => v,
+                Err(e @ sqlx::Error::ColumnNotFound(_)) => return Err(e),
+                Err(e) => {
+                    problem.get_or_insert(($col, undecodable(&e)));
+                    <$ty>::default()
+                }
+            };
+        )*
+        let _ = at;
+        Ok(Self { $($field,)* problem })
+    }};
+}
+
+/// Decoding of the row types `tolerant_row!` declares: from a given column on, and on
+/// PostgreSQL with each column's type checked once per result instead of once per value.
+///
+/// PostgreSQL types columns, not values: every row of a result has the types its row
+/// description gave, so once those fit the row type (names in order, each of a type its field
+/// decodes), checking each value again was a tenth of a list page's decoding. SQLite types
+/// each value (a number can sit in a text column), so there every value is checked, always.
+pub trait Tolerant: crate::store::AnyRow {
+    /// A SQLite row, read from column `start` on.
+    ///
+    /// # Errors
+    /// A missing column.
+    fn from_sqlite_at(row: &sqlx::sqlite::SqliteRow, start: usize) -> Result<Self, sqlx::Error>;
+
+    /// Whether a PostgreSQL result's columns from `start` on are this type's, in order, each of
+    /// a type its field decodes.
+    fn pg_columns_fit(columns: &[sqlx::postgres::PgColumn], start: usize) -> bool;
+
+    /// A PostgreSQL row, read from column `start` on. `checked: false` skips checking each
+    /// value's type against its field, for rows of a result [`Self::pg_columns_fit`].
+    ///
+    /// # Errors
+    /// A missing column.
+    fn from_pg_at(row: &sqlx::postgres::PgRow, start: usize, checked: bool) -> Result<Self, sqlx::Error>;
+}
+
+/// Decodes the rows of one PostgreSQL result from column `start` on, checking the column
+/// types once (see [`Tolerant`]).
+///
+/// # Errors
+/// A missing column.
+pub fn decode_pg<T: Tolerant>(rows: &[sqlx::postgres::PgRow], start: usize) -> Result<Vec<T>, sqlx::Error> {
+    let fit = rows.first().is_some_and(|r| T::pg_columns_fit(r.columns(), start));
+    rows.iter().map(|r| T::from_pg_at(r, start, !fit)).collect()
 }
 
 fn undecodable(e: &sqlx::Error) -> String {
