@@ -404,6 +404,70 @@ impl Conn {
         }
     }
 
+    /// Sends `sql`, runs `meanwhile` (work that needs none of its rows) while the database
+    /// executes it, then hands each row, decoded as `T`, to `each` as it arrives, with
+    /// what `meanwhile` returned; returns that. A list page decodes its runs while its
+    /// proof-bundle statement runs, and assesses each run as its restore's row comes in
+    /// rather than after the last one.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`], or what `each` returns.
+    pub async fn overlap_each<T: rows::Tolerant, M>(
+        &mut self,
+        sql: &Sql,
+        meanwhile: impl FnOnce() -> Result<M, StoreError>,
+        mut each: impl FnMut(&mut M, T) -> Result<(), StoreError>,
+    ) -> Result<M, StoreError> {
+        use futures::{FutureExt, StreamExt};
+        match &mut self.inner {
+            ConnInner::Sqlite(c) => {
+                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                // The first poll hands the statement to the connection's worker thread.
+                let first = rows.next().now_or_never();
+                let mut m = meanwhile()?;
+                // Dropped after the last row, as in `fetch_all` (the allocator locks).
+                let mut keep = Vec::new();
+                let mut next = first;
+                loop {
+                    let row = match next.take() {
+                        Some(Some(row)) => row?,
+                        Some(None) => break,
+                        None => match rows.try_next().await? {
+                            Some(row) => row,
+                            None => break,
+                        },
+                    };
+                    each(&mut m, T::from_sqlite_at(&row, 0)?)?;
+                    keep.push(row);
+                }
+                drop(rows);
+                drop(keep);
+                Ok(m)
+            }
+            ConnInner::Postgres(c) => {
+                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                // The first poll writes the statement to the socket and flushes it.
+                let first = rows.next().now_or_never();
+                let mut m = meanwhile()?;
+                let mut fit = None;
+                let mut next = first;
+                loop {
+                    let row = match next.take() {
+                        Some(Some(row)) => row?,
+                        Some(None) => break,
+                        None => match rows.try_next().await? {
+                            Some(row) => row,
+                            None => break,
+                        },
+                    };
+                    let fit = *fit.get_or_insert_with(|| T::pg_columns_fit(sqlx::Row::columns(&row), 0));
+                    each(&mut m, T::from_pg_at(&row, 0, !fit)?)?;
+                }
+                Ok(m)
+            }
+        }
+    }
+
     /// Runs a query on this connection and fetches every row without decoding any, so the
     /// caller can decode them while the connection runs its next statement.
     ///

@@ -305,32 +305,23 @@ impl Service {
                 let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
-            let (restores, page) =
-                tokio::join!(biased; queries::bundle_rows(&mut conn, &ids), async { fetched.decode_tolerant::<RunRow>() });
-            let (mut restores, mut page) = (restores?, page?);
+            // The runs are decoded while the proof-bundle statement runs, and each is assessed
+            // as its restore's row arrives (see `queries::page_bundles`).
+            let assembled =
+                queries::page_bundles(&mut conn, &fetched, &ids, |row, bundle| verdict_of(row, Some(bundle), self))
+                    .await?;
             drop(fetched);
-            // The proof reads each link from the decoded context. The quick reading above
-            // follows the same rule (a test holds the two together on every shape of link),
-            // so this is a guard: a restore only the proof's reading names is loaded too,
-            // before anything is assessed, rather than read as missing.
-            let missed = queries::distinct_sorted(
-                page.iter().filter_map(RunRow::restore_run_id).filter(|id| ids.binary_search(id).is_err()),
-            );
-            if !missed.is_empty() {
-                if let Some(record) = record.as_deref_mut() {
-                    let bundle = missed.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
-                    record.extend(bundle.map(|b| (Ran::Bundle, b)));
-                }
-                restores.extend(queries::bundle_rows(&mut conn, &missed).await?);
+            if let Some(record) = record.as_deref_mut() {
+                let bundle = assembled.missed.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
+                record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
+            let page = assembled.runs;
             let exhausted = page.len() < batch as usize;
             let page_len = page.len();
             seen += page_len;
-            let bundles = queries::assemble_bundles(&mut page, &restores);
-            for (i, (row, bundle)) in page.into_iter().zip(bundles).enumerate() {
+            for (i, (row, (bundle, verdict))) in page.into_iter().zip(assembled.bundles).enumerate() {
                 cursor = Some(queries::cursor_after(&row, query.sort));
                 // A view is built only for a run that matches.
-                let verdict = verdict_of(&row, Some(&bundle), self);
                 if matches_verdict(filter, &verdict) {
                     rows.push(RunView::with_verdict(row, Some(bundle), verdict, self));
                     if rows.len() == limit as usize {

@@ -7,11 +7,11 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use super::rows::Tolerant;
 use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
     ITEM_COLUMNS, RESTORE_COLUMNS, RESTORE_LINK_COLUMN, RUN_COLUMNS, RUN_JOINS,
 };
-use super::rows::Tolerant;
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 
@@ -632,23 +632,114 @@ pub fn assemble_bundles(
     runs: &mut [RunRow],
     restores: &HashMap<i64, BundleRow>,
 ) -> Vec<Result<ProofBundle, DataError>> {
-    let mut out = Vec::with_capacity(runs.len());
-    for run in runs.iter_mut() {
-        let bundle = (|| {
-            // The run's own columns are checked first (their error wins), its JSON is moved
-            // into the record last, once nothing else can fail.
-            let _ = run.to_domain_checked()?;
-            let row = run.restore_run_id().and_then(|id| restores.get(&id));
-            let restore = row.map(BundleRow::restore).transpose()?;
-            let items = row.map(BundleRow::items).transpose()?.unwrap_or_default();
-            let latest_evidence = row.map(BundleRow::latest_evidence).transpose()?.flatten();
-            let audit = row.map(BundleRow::audit).unwrap_or_default();
-            let operation = run.take_domain()?;
-            Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
-        })();
-        out.push(bundle);
+    runs.iter_mut().map(|run| assemble(run, run.restore_run_id().and_then(|id| restores.get(&id)))).collect()
+}
+
+/// One run's proof bundle from its own row and its linked restore's bundle row (`None`: no
+/// link, or no such restore). The run's own columns are checked first (their error wins);
+/// its JSON moves into the record last, once nothing else can fail.
+fn assemble(run: &mut RunRow, row: Option<&BundleRow>) -> Result<ProofBundle, DataError> {
+    let _ = run.to_domain_checked()?;
+    let restore = row.map(BundleRow::restore).transpose()?;
+    let items = row.map(BundleRow::items).transpose()?.unwrap_or_default();
+    let latest_evidence = row.map(BundleRow::latest_evidence).transpose()?.flatten();
+    let audit = row.map(BundleRow::audit).unwrap_or_default();
+    let operation = run.take_domain()?;
+    Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
+}
+
+/// A list page's runs, each with its proof bundle and what `judge` made of the two.
+#[derive(Debug)]
+pub struct PageBundles<V> {
+    /// In the page's order; a readable run's JSON has moved into its bundle.
+    pub runs: Vec<RunRow>,
+    /// Each run's bundle and judgement, in the same order.
+    pub bundles: Vec<(Result<ProofBundle, DataError>, V)>,
+    /// Restores the proof's reading of a link named that `ids` did not (see
+    /// [`page_bundles`]), loaded by one more statement per [`BUNDLE_CHUNK`].
+    pub missed: Vec<i64>,
+}
+
+/// What [`page_bundles`] keeps while the bundle rows arrive.
+struct Assembly<V> {
+    runs: Vec<RunRow>,
+    done: Vec<Option<(Result<ProofBundle, DataError>, V)>>,
+    /// Runs still waiting, by the restore their context links.
+    waiting: HashMap<i64, Vec<usize>>,
+}
+
+impl<V> Assembly<V> {
+    fn settle(
+        &mut self,
+        i: usize,
+        row: Option<&BundleRow>,
+        judge: &impl Fn(&RunRow, &Result<ProofBundle, DataError>) -> V,
+    ) {
+        let bundle = assemble(&mut self.runs[i], row);
+        let judged = judge(&self.runs[i], &bundle);
+        self.done[i] = Some((bundle, judged));
     }
-    out
+}
+
+/// The runs of a fetched list page (`fetched`, from [`page_sql`]) with their proof bundles,
+/// each run judged by `judge` (the service assesses it) as soon as its bundle is whole.
+///
+/// `ids` are the restores the page's quick links name ([`super::Rows::restore_links`]). Their
+/// bundle statement is sent first; the runs are decoded while the database executes it; a run
+/// that needs no restore row (no link, or its own row unreadable) is judged then too; every
+/// other run is judged as its restore's row arrives, so little is left once the last one has.
+/// The proof's own reading of each link decides which row a run gets: a restore only that
+/// reading names is loaded by one more statement (never expected: a test holds the two
+/// readings together); a linked restore that does not exist leaves the run without one.
+///
+/// # Errors
+/// Driver errors.
+pub async fn page_bundles<V>(
+    conn: &mut Conn,
+    fetched: &super::Rows,
+    ids: &[i64],
+    judge: impl Fn(&RunRow, &Result<ProofBundle, DataError>) -> V,
+) -> Result<PageBundles<V>, StoreError> {
+    let prepare = || -> Result<Assembly<V>, StoreError> {
+        let runs: Vec<RunRow> = fetched.decode_tolerant()?;
+        let mut a = Assembly { done: runs.iter().map(|_| None).collect(), runs, waiting: HashMap::new() };
+        for i in 0..a.runs.len() {
+            match a.runs[i].restore_run_id() {
+                Some(link) if a.runs[i].to_domain_checked().is_ok() => a.waiting.entry(link).or_default().push(i),
+                _ => a.settle(i, None, &judge),
+            }
+        }
+        Ok(a)
+    };
+    let arrived = |a: &mut Assembly<V>, row: BundleRow| {
+        for i in a.waiting.remove(&row.id).unwrap_or_default() {
+            a.settle(i, Some(&row), &judge);
+        }
+        Ok(())
+    };
+    let mut chunks = ids.chunks(BUNDLE_CHUNK);
+    let mut a = match chunks.next() {
+        Some(first) => conn.overlap_each(&bundle_statement(first), prepare, arrived).await?,
+        None => prepare()?,
+    };
+    for chunk in chunks {
+        a = conn.overlap_each(&bundle_statement(chunk), || Ok(a), arrived).await?;
+    }
+    // Still waiting: a linked restore that does not exist, or one only the proof's reading named.
+    let mut missed: Vec<i64> = a.waiting.keys().copied().filter(|id| ids.binary_search(id).is_err()).collect();
+    missed.sort_unstable();
+    for chunk in missed.chunks(BUNDLE_CHUNK) {
+        for row in conn.fetch_tolerant::<BundleRow>(&bundle_statement(chunk)).await? {
+            arrived(&mut a, row)?;
+        }
+    }
+    for i in 0..a.runs.len() {
+        if a.done[i].is_none() {
+            a.settle(i, None, &judge);
+        }
+    }
+    let bundles = a.done.into_iter().flatten().collect();
+    Ok(PageBundles { runs: a.runs, bundles, missed })
 }
 
 /// Every item of one restore, in id order.
