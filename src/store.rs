@@ -274,6 +274,37 @@ fn decode_all<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: &[R]) -> Result<Vec
     rows.iter().map(T::from_row).collect()
 }
 
+/// [`Conn::overlap_each`] on one engine's row stream: the first poll sends the statement (on
+/// PostgreSQL it is written and flushed, on SQLite handed to the connection's worker thread),
+/// then `meanwhile` runs, then each row is decoded and handed over as it arrives. Rows are
+/// dropped after the last one, as in [`Conn::fetch_all`].
+async fn overlap<R, T, M>(
+    mut rows: futures::stream::BoxStream<'_, Result<R, sqlx::Error>>,
+    meanwhile: impl FnOnce() -> Result<M, StoreError>,
+    mut decode: impl FnMut(&R) -> Result<T, sqlx::Error>,
+    mut each: impl FnMut(&mut M, T) -> Result<(), StoreError>,
+) -> Result<M, StoreError> {
+    use futures::{FutureExt, StreamExt};
+    let mut next = rows.next().now_or_never();
+    let mut m = meanwhile()?;
+    let mut keep = Vec::new();
+    loop {
+        let row = match next.take() {
+            Some(Some(row)) => row?,
+            Some(None) => break,
+            None => match rows.try_next().await? {
+                Some(row) => row,
+                None => break,
+            },
+        };
+        each(&mut m, decode(&row)?)?;
+        keep.push(row);
+    }
+    drop(rows);
+    drop(keep);
+    Ok(m)
+}
+
 /// Rows fetched whole and not decoded yet (see [`Conn::fetch_rows`]).
 pub enum Rows {
     Sqlite(Vec<SqliteRow>),
@@ -416,54 +447,21 @@ impl Conn {
         &mut self,
         sql: &Sql,
         meanwhile: impl FnOnce() -> Result<M, StoreError>,
-        mut each: impl FnMut(&mut M, T) -> Result<(), StoreError>,
+        each: impl FnMut(&mut M, T) -> Result<(), StoreError>,
     ) -> Result<M, StoreError> {
-        use futures::{FutureExt, StreamExt};
         match &mut self.inner {
             ConnInner::Sqlite(c) => {
-                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
-                // The first poll hands the statement to the connection's worker thread.
-                let first = rows.next().now_or_never();
-                let mut m = meanwhile()?;
-                // Dropped after the last row, as in `fetch_all` (the allocator locks).
-                let mut keep = Vec::new();
-                let mut next = first;
-                loop {
-                    let row = match next.take() {
-                        Some(Some(row)) => row?,
-                        Some(None) => break,
-                        None => match rows.try_next().await? {
-                            Some(row) => row,
-                            None => break,
-                        },
-                    };
-                    each(&mut m, T::from_sqlite_at(&row, 0)?)?;
-                    keep.push(row);
-                }
-                drop(rows);
-                drop(keep);
-                Ok(m)
+                let rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                overlap(rows, meanwhile, |row| T::from_sqlite_at(row, 0), each).await
             }
             ConnInner::Postgres(c) => {
-                let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
-                // The first poll writes the statement to the socket and flushes it.
-                let first = rows.next().now_or_never();
-                let mut m = meanwhile()?;
+                let rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
                 let mut fit = None;
-                let mut next = first;
-                loop {
-                    let row = match next.take() {
-                        Some(Some(row)) => row?,
-                        Some(None) => break,
-                        None => match rows.try_next().await? {
-                            Some(row) => row,
-                            None => break,
-                        },
-                    };
-                    let fit = *fit.get_or_insert_with(|| T::pg_columns_fit(sqlx::Row::columns(&row), 0));
-                    each(&mut m, T::from_pg_at(&row, 0, !fit)?)?;
-                }
-                Ok(m)
+                let decode = |row: &PgRow| {
+                    let fit = *fit.get_or_insert_with(|| T::pg_columns_fit(sqlx::Row::columns(row), 0));
+                    T::from_pg_at(row, 0, !fit)
+                };
+                overlap(rows, meanwhile, decode, each).await
             }
         }
     }
