@@ -351,27 +351,21 @@ impl Rows {
         })
     }
 
-    /// Each run's restore link, for rows of a list page ([`queries::page_sql`]): on SQLite
-    /// read from the `context` text, on PostgreSQL from the column the page adds for it
-    /// ([`rows::RESTORE_LINK_COLUMN`]). Which restores to load, not the proof's reading of
-    /// the link (see [`rows::RunRow::restore_run_id`]).
+    /// Each run's restore link, for rows of a list page ([`queries::page_sql`]), from the
+    /// column the page adds for it after the run's ([`rows::restore_link_column`]). Which
+    /// restores to load, not the proof's reading of the link (see
+    /// [`rows::RunRow::restore_run_id`]).
     ///
     /// # Errors
     /// A missing column.
     pub fn restore_links(&self) -> Result<Vec<Option<i64>>, StoreError> {
-        use rows::{RunLink, RunLinkText, RunRow, Tolerant};
-        Ok(match self {
-            Self::Sqlite(r) => {
-                let at = RunRow::COLUMNS.iter().position(|c| *c == "context").unwrap_or_default();
-                let links: Result<Vec<RunLink>, _> = r.iter().map(|row| RunLink::from_sqlite_at(row, at)).collect();
-                links?.iter().map(RunLink::restore_run_id).collect()
-            }
-            // The page adds the link after the run's columns.
-            Self::Postgres(r) => rows::decode_pg::<RunLinkText>(r, RunRow::COLUMNS.len())?
-                .iter()
-                .map(RunLinkText::restore_run_id)
-                .collect(),
-        })
+        use rows::{RunLink, RunRow, Tolerant};
+        let at = RunRow::COLUMNS.len();
+        let links: Vec<RunLink> = match self {
+            Self::Sqlite(r) => r.iter().map(|row| RunLink::from_sqlite_at(row, at)).collect::<Result<_, _>>()?,
+            Self::Postgres(r) => rows::decode_pg(r, at)?,
+        };
+        Ok(links.iter().map(RunLink::restore_run_id).collect())
     }
 
     /// Every row as `T`, in order, for a row type of `tolerant_row!` (see [`rows::Tolerant`]).

@@ -239,9 +239,8 @@ impl ObjectScan {
     }
 }
 
-/// Finds one member of an object, skipping the others without building them; deserializing
-/// something other than an object is an error.
-pub(crate) struct Member<'k>(pub(crate) &'k str);
+/// Finds one member of an object, skipping the others without building them.
+struct Member<'k>(&'k str);
 
 impl<'de> DeserializeSeed<'de> for Member<'_> {
     type Value = Option<Value>;

@@ -136,22 +136,6 @@ pub fn link_of(value: Value) -> Option<i64> {
     }
 }
 
-/// A run's restore link read straight from its stored context, as [`restore_run_id`] reads
-/// it from checked text, in one pass that builds nothing but that member. A list page reads
-/// every run's link before anything else (to send the proof-bundle statement early), and
-/// checking the whole text into a [`JsonText`] first was a second pass and a copy per run.
-/// Text that is not a JSON object fails to deserialize: the run then has no link, as
-/// [`restore_run_id`] gives none for it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RestoreLink(pub Option<i64>);
-
-impl<'de> serde::Deserialize<'de> for RestoreLink {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::DeserializeSeed;
-        Ok(Self(super::json::Member("restore_run_id").deserialize(d)?.and_then(link_of)))
-    }
-}
-
 /// One `restore_runs` row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoreRun {

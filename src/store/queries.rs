@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::rows::Tolerant;
 use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
-    ITEM_COLUMNS, RESTORE_COLUMNS, RESTORE_LINK_COLUMN, RUN_COLUMNS, RUN_JOINS,
+    ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
 use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
@@ -461,10 +461,7 @@ pub fn page_sql(
     limit: u32,
 ) -> Sql {
     let mut sql = Sql::new("SELECT ");
-    sql.push(RUN_COLUMNS);
-    if engine == Engine::Postgres {
-        sql.push(", ").push(RESTORE_LINK_COLUMN);
-    }
+    sql.push(RUN_COLUMNS).push(", ").push(super::rows::restore_link_column(engine));
     from_where(&mut sql, engine, operator_id, q, search);
     let col = sort_column(q.sort);
     let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
@@ -689,8 +686,10 @@ impl<V> Assembly<V> {
 /// that needs no restore row (no link, or its own row unreadable) is judged then too; every
 /// other run is judged as its restore's row arrives, so little is left once the last one has.
 /// The proof's own reading of each link decides which row a run gets: a restore only that
-/// reading names is loaded by one more statement (never expected: a test holds the two
-/// readings together); a linked restore that does not exist leaves the run without one.
+/// reading names is loaded by one more statement (on SQLite, whose `json_extract` takes the
+/// first of a repeated key and reads `true` as 1, where the proof takes the last and no
+/// link; a test covers every shape); a linked restore that does not exist leaves the run
+/// without one.
 ///
 /// # Errors
 /// Driver errors.

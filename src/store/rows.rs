@@ -9,7 +9,6 @@ use sqlx::types::Json;
 use sqlx::{Column, FromRow, Row};
 
 use crate::domain::json::ObjectScan;
-use crate::domain::model::RestoreLink;
 use crate::domain::{
     AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, JsonText, OpStatus,
     OperationRun, Outcome, RestoreItem, RestoreRun, RestoreStatus, RunContext,
@@ -101,29 +100,6 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for ContextColumn {
         Self::read(std::str::from_utf8(bytes)?)
     }
 }
-
-/// A run's restore link read from its `context` column without keeping the text (see
-/// [`RestoreLink`]): decoded through sqlx's `Json`, as [`JsonText`] is, so it reads the same
-/// columns; text that does not read as an object gives a run without a link.
-macro_rules! restore_link_column {
-    ($db:ty) => {
-        impl sqlx::Type<$db> for RestoreLink {
-            fn type_info() -> <$db as sqlx::Database>::TypeInfo {
-                <Json<RestoreLink> as sqlx::Type<$db>>::type_info()
-            }
-            fn compatible(ty: &<$db as sqlx::Database>::TypeInfo) -> bool {
-                <Json<RestoreLink> as sqlx::Type<$db>>::compatible(ty)
-            }
-        }
-        impl<'r> sqlx::Decode<'r, $db> for RestoreLink {
-            fn decode(value: <$db as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                Ok(<Json<RestoreLink> as sqlx::Decode<'r, $db>>::decode(value).map_or(RestoreLink(None), |j| j.0))
-            }
-        }
-    };
-}
-restore_link_column!(sqlx::Sqlite);
-restore_link_column!(sqlx::Postgres);
 
 /// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status "done"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -383,40 +359,35 @@ impl RunRow {
     }
 }
 
+/// The column a list page adds for each run's restore link, which the page needs before the
+/// rest of its runs (to ask for their proof bundles). PostgreSQL's `jsonb` finds one member
+/// without parsing anything; SQLite parses the text in C (only text that is JSON: its
+/// `json_extract` refuses the rest, and one strange run must not fail the page). Reading the
+/// link from the text on this side, before anything else, was a parse of a few hundred bytes
+/// per run. It only says which restores to load: the proof rules read the link from the
+/// context itself ([`RunRow::restore_run_id`]), and a page loads any restore where the two
+/// disagree (see `queries::page_bundles`).
+#[must_use]
+pub const fn restore_link_column(engine: crate::store::Engine) -> &'static str {
+    match engine {
+        crate::store::Engine::Postgres => "o.context->>'restore_run_id' AS restore_link",
+        crate::store::Engine::Sqlite => {
+            "CASE WHEN json_valid(o.context) THEN CAST(json_extract(o.context, '$.restore_run_id') AS TEXT) END \
+             AS restore_link"
+        }
+    }
+}
+
 tolerant_row! {
-    /// The one column of a run row that a page needs before the rest: its restore link, read
-    /// in one pass over `context` that keeps nothing else of it (SQLite, where `context` is
-    /// text and finding the member means parsing it).
+    /// [`restore_link_column`] of a run.
     pub struct RunLink {
-        pub link: RestoreLink = "context",
-    }
-}
-
-impl RunLink {
-    /// As [`RunRow::restore_run_id`].
-    #[must_use]
-    pub const fn restore_run_id(&self) -> Option<i64> {
-        self.link.0
-    }
-}
-
-/// The column a PostgreSQL list page adds for each run's restore link: `jsonb` finds one
-/// member of an object without parsing anything, where reading it from the text on this side
-/// took a parse of a few hundred bytes per run before the page's proof bundles could be asked
-/// for. It only says which restores to load: the proof rules read the link from the context
-/// itself ([`RunRow::restore_run_id`]), and a page loads any restore where the two disagree.
-pub const RESTORE_LINK_COLUMN: &str = "o.context->>'restore_run_id' AS restore_link";
-
-tolerant_row! {
-    /// [`RESTORE_LINK_COLUMN`] of a run (PostgreSQL).
-    pub struct RunLinkText {
         pub link: Option<String> = "restore_link",
     }
 }
 
-impl RunLinkText {
+impl RunLink {
     /// The link as an id, as [`crate::domain::model::link_of`] reads a JSON member: an integer
-    /// (which `->>` gives as its digits) or a string of digits.
+    /// (which both engines give as its digits) or a string of digits.
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
         self.link.as_deref().and_then(|t| t.trim().parse().ok())
