@@ -297,8 +297,8 @@ impl Service {
             let sql =
                 queries::page_sql(self.store().engine(), self.operator().id, &query, search.as_ref(), cursor, batch);
             let fetched = conn.fetch_rows(&sql).await?;
-            // The restore links first (one column of each run), then the restores' proof
-            // bundles run on the connection while this thread decodes the rest of the runs.
+            // The restore links first (the column the page adds for them), so the restores'
+            // proof-bundle statement can go before the runs are decoded.
             let ids = queries::distinct_sorted(fetched.restore_links()?.into_iter().flatten());
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
