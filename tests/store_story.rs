@@ -34,6 +34,14 @@ async fn service(db: &TestDb, who: &str) -> Service {
     .expect("service")
 }
 
+/// A new database holding one of the shared cases, open.
+async fn store_with_case(db: &TestDb, name: &str) -> Store {
+    let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
+    let doc = serde_json::from_str(&std::fs::read_to_string(case(name)).expect("read")).expect("json");
+    fixtures::load_value(&store, &doc).await.expect("load");
+    store
+}
+
 /// A fixture with `n` restore.execute runs (ids 2000..) in two environments.
 fn many_runs(n: i64) -> serde_json::Value {
     let base: serde_json::Value =
@@ -285,9 +293,7 @@ fn list_statements_select_columns_in_field_order() {
     use proofdesk::store::rows::{BundleRow, RunRow};
     for db in TestDb::all() {
         rt().block_on(async {
-            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
-            let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
-            fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+            let store = store_with_case(&db, "19-proof-complete.json").await;
             let wendy = service(&db, "wendy").await;
             let mut ran = Vec::new();
             let page =
@@ -362,9 +368,7 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
             );
         }
         rt().block_on(async {
-            let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
-            let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
-            fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+            let store = store_with_case(&db, "19-proof-complete.json").await;
             let mut tx = store.begin().await.expect("tx");
             let restore = "INSERT INTO restore_runs (id, workspace_id, environment_id, operation_run_id, backup_set_ref, \
                            status, is_dry_run, blocker, requested_by, started_at, completed_at, deleted_at) \
@@ -449,9 +453,7 @@ fn postgres_results_are_type_checked_once_and_strange_ones_value_by_value() {
     use proofdesk::store::Rows;
     let Some(db) = TestDb::postgres() else { return };
     rt().block_on(async {
-        let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
-        let doc = serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read"));
-        fixtures::load_value(&store, &doc.expect("json")).await.expect("load");
+        let store = store_with_case(&db, "19-proof-complete.json").await;
         let wendy = service(&db, "wendy").await;
         let mut ran = Vec::new();
         wendy.list_recorded(&RunFilter::restore_execute(), None, 50, Some(&mut ran)).await.expect("list");
