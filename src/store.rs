@@ -269,11 +269,6 @@ macro_rules! dispatch_conn {
     };
 }
 
-/// Decodes rows fetched whole, in order.
-fn decode_all<R: sqlx::Row, T: for<'r> FromRow<'r, R>>(rows: &[R]) -> Result<Vec<T>, sqlx::Error> {
-    rows.iter().map(T::from_row).collect()
-}
-
 /// [`Conn::overlap_each`] on one engine's row stream: the first poll sends the statement (on
 /// PostgreSQL it is written and flushed, on SQLite handed to the connection's worker thread),
 /// then `meanwhile` runs, then each row is decoded and handed over as it arrives. Rows are
@@ -338,17 +333,6 @@ impl Rows {
             Self::Sqlite(r) => names(r),
             Self::Postgres(r) => names(r),
         }
-    }
-
-    /// Every row as `T`, in order.
-    ///
-    /// # Errors
-    /// A missing column or a row `T` refuses.
-    pub fn decode<T: AnyRow>(&self) -> Result<Vec<T>, StoreError> {
-        Ok(match self {
-            Self::Sqlite(r) => decode_all(r)?,
-            Self::Postgres(r) => decode_all(r)?,
-        })
     }
 
     /// Each run's restore link, for rows of a list page ([`queries::page_sql`]), from the
