@@ -155,6 +155,19 @@ pub struct Figure {
 pub struct Reference {
     pub name: String,
     pub value: Stat,
+    /// For a figure whose two sides are timed in the same rounds: the per-round difference,
+    /// value minus reference. Drift in the machine's load moves both sides of a round
+    /// together, so this is the steadier reading of how much the value adds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paired: Option<Stat>,
+}
+
+impl Reference {
+    /// A reference measured apart from the value (no paired rounds).
+    #[must_use]
+    pub fn new(name: impl Into<String>, value: Stat) -> Self {
+        Self { name: name.into(), value, paired: None }
+    }
 }
 
 /// Frame and input-latency figures of the terminal UI, measured on the console itself by
@@ -538,7 +551,7 @@ async fn first_page(
     let mut statements = Vec::new();
     session().list_recorded(&filter, None, FIRST_PAGE, Some(&mut statements)).await.map_err(err(name))?;
     let pages = statements.iter().filter(|(ran, _)| *ran == crate::service::Ran::List).count();
-    let (mut svc, mut raw) = (Vec::new(), Vec::new());
+    let (mut svc, mut raw, mut paired) = (Vec::new(), Vec::new(), Vec::new());
     let (mut rows, mut raw_rows, mut more) = (0, 0, false);
     let mut s = Sampling::new(ctx.samples);
     let mut round = 0_usize;
@@ -570,6 +583,7 @@ async fn first_page(
         if timed {
             svc.push(ms(d));
             raw.push(ms(r));
+            paired.push(ms(d) - ms(r));
         }
     }
     // The reference is only the service's SQL while the service keeps running those statements.
@@ -588,7 +602,13 @@ async fn first_page(
         });
     let value = Stat::of(&svc);
     let reference = Stat::of(&raw);
-    let mut note = format!("{rows} rows{}; raw statements: {raw_rows} runs", if more { ", more follow" } else { "" });
+    let paired = Stat::of(&paired);
+    let mut note = format!(
+        "{rows} rows{}; raw statements: {raw_rows} runs; service - raw in the same round: median {:+.2} ms, p95 {:+.2} ms",
+        if more { ", more follow" } else { "" },
+        paired.median,
+        paired.p95
+    );
     if verdict_filter {
         note.push_str(&format!(
             "; verdict filter: the service read {pages} SQL page(s), {raw_rows} runs, assessing each until \
@@ -628,6 +648,7 @@ async fn first_page(
                 )
             },
             value: reference,
+            paired: Some(paired),
         }),
         goal,
         pass,
@@ -672,7 +693,7 @@ async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure, String> {
         name: format!("page at depth {depth} (keyset)"),
         unit: "ms",
         value,
-        reference: Some(Reference { name: "page 1".to_owned(), value: reference }),
+        reference: Some(Reference::new("page 1", reference)),
         goal: "median <= 2 x page 1".to_owned(),
         pass: Some(value.median <= 2.0 * reference.median),
         note: format!("{rows} rows; cursor of the run at position {depth} of {visible} visible (default view)"),
@@ -861,7 +882,7 @@ async fn batch_figures(opts: &BenchOptions, main_url: &str) -> Result<Vec<Figure
             name: "console first page while the batch writes".to_owned(),
             unit: "ms",
             value: busy_stat,
-            reference: Some(Reference { name: "same, nothing writing".to_owned(), value: quiet_stat }),
+            reference: Some(Reference::new("same, nothing writing", quiet_stat)),
             goal: "p95 <= 50 ms (the filter-change goal)".to_owned(),
             pass: Some(busy_stat.n > 0 && busy_stat.p95 <= 50.0),
             note: format!(
@@ -1048,11 +1069,14 @@ pub fn render(report: &BenchReport, json: bool) -> String {
     }
     let mut out = String::new();
     out.push_str(&format!(
-        "proofdesk bench: {} ({} runs, {} visible to {}){}\nmachine: {} cpus, {}; load {} -> {}\n\n",
+        "proofdesk bench: {} ({} runs, {}){}\nmachine: {} cpus, {}; load {} -> {}\n\n",
         report.database,
         report.runs,
-        report.visible_runs,
-        report.operator,
+        if report.visible_runs < 0 {
+            format!("visible to {} not counted in this run", report.operator)
+        } else {
+            format!("{} visible to {}", report.visible_runs, report.operator)
+        },
         if report.seeded { ", built in this run" } else { ", reused" },
         report.machine.cpus,
         report.machine.cpu_model,

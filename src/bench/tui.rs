@@ -366,7 +366,7 @@ async fn scrolling(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure
         SIZE.0, SIZE.1
     );
     let full_stat = stat_of(full.iter().copied());
-    let full_ref = || Some(Reference { name: "full redraw (after a resize)".to_owned(), value: full_stat });
+    let full_ref = || Some(Reference::new("full redraw (after a resize)", full_stat));
     let bytes_note = |what: &str| {
         format!(
             "{what}; through the console's writer (64 KiB frame buffer over stdout's line buffer), counted where \
@@ -386,7 +386,7 @@ async fn scrolling(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure
             name: format!("frame: j down {runs} runs"),
             unit: "ms",
             value: frame,
-            reference: Some(Reference { name: small_name.clone(), value: frame_ref }),
+            reference: Some(Reference::new(small_name.clone(), frame_ref)),
             goal: "median <= 1.2 x the 1k list and <= 2 ms".to_owned(),
             pass: Some(frame.median <= 1.2 * frame_ref.median && frame.median <= 2.0),
             note: format!("terminal.draw alone (build, render, diff, crossterm encoding); {lists}"),
@@ -396,7 +396,7 @@ async fn scrolling(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure
             name: format!("key to frame: j, {runs} runs"),
             unit: "ms",
             value: nav,
-            reference: Some(Reference { name: small_name, value: nav_ref }),
+            reference: Some(Reference::new(small_name, nav_ref)),
             goal: "p99 <= 16 ms".to_owned(),
             pass: Some(nav_p99 <= 16.0),
             note: format!(
@@ -445,7 +445,7 @@ async fn scrolling(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure
             name: "write calls per frame".to_owned(),
             unit: "writes",
             value: writes,
-            reference: Some(Reference { name: "same frames via plain Stdout".to_owned(), value: writes_ref }),
+            reference: Some(Reference::new("same frames via plain Stdout", writes_ref)),
             goal: "exactly 1 per frame".to_owned(),
             pass: Some(min_writes == 1 && max_writes == 1),
             note: format!(
@@ -544,7 +544,7 @@ async fn filter_figures(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<F
             name: format!("key to frame: filter ({what}), {runs} runs"),
             unit: "ms",
             value,
-            reference: Some(Reference { name: "Service::list first page".to_owned(), value: Stat::of(&refs) }),
+            reference: Some(Reference::new("Service::list first page", Stat::of(&refs))),
             goal: "p95 <= 50 ms".to_owned(),
             pass: Some(value.p95 <= 50.0),
             note: format!(
@@ -655,7 +655,7 @@ async fn start_figure(
         name: format!("start to first frame with rows, {runs} runs"),
         unit: "ms",
         value,
-        reference: Some(Reference { name: "Service::open + first page".to_owned(), value: Stat::of(&refs) }),
+        reference: Some(Reference::new("Service::open + first page", Stat::of(&refs))),
         goal: "<= 50 ms".to_owned(),
         pass: Some(value.p95 <= 50.0),
         note: format!(
