@@ -306,29 +306,33 @@ impl Service {
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
             // The runs are decoded while the proof-bundle statement runs, and each is assessed
-            // as its restore's row arrives (see `queries::page_bundles`).
-            let assembled =
-                queries::page_bundles(&mut conn, &fetched, &ids, |row, bundle| verdict_of(row, Some(bundle), self))
-                    .await?;
+            // as its restore's row arrives (see `queries::page_bundles`); a run that matches
+            // becomes its view then, and one that does not is dropped then.
+            let sort = query.sort;
+            let assembled = queries::page_bundles(&mut conn, &fetched, &ids, |row, bundle| {
+                let after = queries::cursor_after(&row, sort);
+                let verdict = verdict_of(&row, Some(&bundle), self);
+                let view =
+                    matches_verdict(filter, &verdict).then(|| RunView::with_verdict(row, Some(bundle), verdict, self));
+                (after, view)
+            })
+            .await?;
             drop(fetched);
             if let Some(record) = record.as_deref_mut() {
                 let bundle = assembled.missed.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
                 record.extend(bundle.map(|b| (Ran::Bundle, b)));
             }
-            let page = assembled.runs;
-            let exhausted = page.len() < batch as usize;
-            let page_len = page.len();
+            let page_len = assembled.judged.len();
+            let exhausted = page_len < batch as usize;
             seen += page_len;
-            for (i, (row, (bundle, verdict))) in page.into_iter().zip(assembled.bundles).enumerate() {
-                cursor = Some(queries::cursor_after(&row, query.sort));
-                // A view is built only for a run that matches.
-                if matches_verdict(filter, &verdict) {
-                    rows.push(RunView::with_verdict(row, Some(bundle), verdict, self));
-                    if rows.len() == limit as usize {
-                        self.remember_density(filter, seen - page_len + i + 1, rows.len());
-                        let at_end = exhausted && i + 1 == page_len;
-                        return Ok(Page { rows, next: if at_end { None } else { cursor } });
-                    }
+            for (i, (after, view)) in assembled.judged.into_iter().enumerate() {
+                cursor = Some(after);
+                let Some(view) = view else { continue };
+                rows.push(view);
+                if rows.len() == limit as usize {
+                    self.remember_density(filter, seen - page_len + i + 1, rows.len());
+                    let at_end = exhausted && i + 1 == page_len;
+                    return Ok(Page { rows, next: if at_end { None } else { cursor } });
                 }
             }
             if exhausted {

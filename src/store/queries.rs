@@ -645,13 +645,11 @@ fn assemble(run: &mut RunRow, row: Option<&BundleRow>) -> Result<ProofBundle, Da
     Ok(ProofBundle { operation, restore, items, latest_evidence, audit })
 }
 
-/// A list page's runs, each with its proof bundle and what `judge` made of the two.
+/// What [`page_bundles`] made of a list page: what `judge` made of each run and its bundle.
 #[derive(Debug)]
 pub struct PageBundles<V> {
-    /// In the page's order; a readable run's JSON has moved into its bundle.
-    pub runs: Vec<RunRow>,
-    /// Each run's bundle and judgement, in the same order.
-    pub bundles: Vec<(Result<ProofBundle, DataError>, V)>,
+    /// In the page's order.
+    pub judged: Vec<V>,
     /// Restores the proof's reading of a link named that `ids` did not (see
     /// [`page_bundles`]), loaded by one more statement per [`BUNDLE_CHUNK`].
     pub missed: Vec<i64>,
@@ -659,8 +657,9 @@ pub struct PageBundles<V> {
 
 /// What [`page_bundles`] keeps while the bundle rows arrive.
 struct Assembly<V> {
-    runs: Vec<RunRow>,
-    done: Vec<Option<(Result<ProofBundle, DataError>, V)>>,
+    /// A run leaves when it is judged.
+    runs: Vec<Option<RunRow>>,
+    judged: Vec<Option<V>>,
     /// Runs still waiting, by the restore their context links.
     waiting: HashMap<i64, Vec<usize>>,
 }
@@ -670,21 +669,24 @@ impl<V> Assembly<V> {
         &mut self,
         i: usize,
         row: Option<&BundleRow>,
-        judge: &impl Fn(&RunRow, &Result<ProofBundle, DataError>) -> V,
+        judge: &impl Fn(RunRow, Result<ProofBundle, DataError>) -> V,
     ) {
-        let bundle = assemble(&mut self.runs[i], row);
-        let judged = judge(&self.runs[i], &bundle);
-        self.done[i] = Some((bundle, judged));
+        if let Some(mut run) = self.runs[i].take() {
+            let bundle = assemble(&mut run, row);
+            self.judged[i] = Some(judge(run, bundle));
+        }
     }
 }
 
-/// The runs of a fetched list page (`fetched`, from [`page_sql`]) with their proof bundles,
-/// each run judged by `judge` (the service assesses it) as soon as its bundle is whole.
+/// The runs of a fetched list page (`fetched`, from [`page_sql`]), each handed with its proof
+/// bundle to `judge` (the service assesses it and builds what it keeps) as soon as the bundle
+/// is whole; each readable run's JSON has moved into its bundle by then.
 ///
 /// `ids` are the restores the page's quick links name ([`super::Rows::restore_links`]). Their
 /// bundle statement is sent first; the runs are decoded while the database executes it; a run
 /// that needs no restore row (no link, or its own row unreadable) is judged then too; every
-/// other run is judged as its restore's row arrives, so little is left once the last one has.
+/// other run is judged as its restore's row arrives, so little is left once the last one has:
+/// what a run does not keep is dropped while the database still sends rows.
 /// The proof's own reading of each link decides which row a run gets: a restore only that
 /// reading names is loaded by one more statement (on SQLite, whose `json_extract` takes the
 /// first of a repeated key and reads `true` as 1, where the proof takes the last and no
@@ -697,15 +699,20 @@ pub async fn page_bundles<V>(
     conn: &mut Conn,
     fetched: &super::Rows,
     ids: &[i64],
-    judge: impl Fn(&RunRow, &Result<ProofBundle, DataError>) -> V,
+    judge: impl Fn(RunRow, Result<ProofBundle, DataError>) -> V,
 ) -> Result<PageBundles<V>, StoreError> {
     let prepare = || -> Result<Assembly<V>, StoreError> {
         let runs: Vec<RunRow> = fetched.decode_tolerant()?;
-        let mut a = Assembly { done: runs.iter().map(|_| None).collect(), runs, waiting: HashMap::new() };
+        let mut a = Assembly {
+            judged: runs.iter().map(|_| None).collect(),
+            runs: runs.into_iter().map(Some).collect(),
+            waiting: HashMap::new(),
+        };
         for i in 0..a.runs.len() {
-            match a.runs[i].restore_run_id() {
-                Some(link) if a.runs[i].to_domain_checked().is_ok() => a.waiting.entry(link).or_default().push(i),
-                _ => a.settle(i, None, &judge),
+            let link = a.runs[i].as_ref().and_then(|run| run.to_domain_checked().ok().and(run.restore_run_id()));
+            match link {
+                Some(link) => a.waiting.entry(link).or_default().push(i),
+                None => a.settle(i, None, &judge),
             }
         }
         Ok(a)
@@ -733,12 +740,9 @@ pub async fn page_bundles<V>(
         }
     }
     for i in 0..a.runs.len() {
-        if a.done[i].is_none() {
-            a.settle(i, None, &judge);
-        }
+        a.settle(i, None, &judge);
     }
-    let bundles = a.done.into_iter().flatten().collect();
-    Ok(PageBundles { runs: a.runs, bundles, missed })
+    Ok(PageBundles { judged: a.judged.into_iter().flatten().collect(), missed })
 }
 
 /// Every item of one restore, in id order.
