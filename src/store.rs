@@ -179,6 +179,12 @@ impl Sql {
         Self { text: text.to_owned(), args: Vec::new() }
     }
 
+    /// An empty statement with room for `capacity` bytes of text.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { text: String::with_capacity(capacity), args: Vec::new() }
+    }
+
     /// Appends SQL text (never a value).
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
@@ -189,8 +195,8 @@ impl Sql {
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
         let n = self.args.len();
-        self.text.push('$');
-        self.text.push_str(&n.to_string());
+        // Written in place: a page's bundle statement binds hundreds of values.
+        let _ = std::fmt::Write::write_fmt(&mut self.text, format_args!("${n}"));
         self
     }
 

@@ -543,7 +543,17 @@ pub const BUNDLE_CHUNK: usize = 500;
 /// bench` runs the same text raw as the reference of a page.
 #[must_use]
 pub fn bundle_statement(ids: &[i64]) -> Sql {
+    // The text around the two id lists is the same for every page: written once.
+    static TEXT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let [head, middle] = TEXT.get_or_init(bundle_statement_text);
     let args = || ids.iter().map(|i| Arg::I64(*i));
+    let mut sql = Sql::with_capacity(head.len() + middle.len() + 24 * ids.len());
+    sql.push(head).bind_list(args()).push(middle).bind_list(args());
+    sql
+}
+
+/// The text of [`bundle_statement`] before its first id list and between its two.
+fn bundle_statement_text() -> [String; 2] {
     let known = ItemOutcome::ALL.iter().map(|o| format!("'{}'", o.as_str())).collect::<Vec<_>>().join(", ");
     let count = |o: ItemOutcome| format!("SUM(CASE WHEN outcome = '{0}' THEN 1 ELSE 0 END) AS n_{0}", o.as_str());
     let counts = ItemOutcome::ALL.iter().map(|o| count(*o)).collect::<Vec<_>>().join(", ");
@@ -560,24 +570,29 @@ pub fn bundle_statement(ids: &[i64]) -> Sql {
              AS {name}"
         )
     };
-    let mut sql = Sql::new("SELECT ");
-    sql.push(&restore_cols).push(", ").push(&coalesced).push(", c.bad_outcome, ");
-    sql.push(
+    let mut head = String::from("SELECT ");
+    head.push_str(&restore_cols);
+    head.push_str(", ");
+    head.push_str(&coalesced);
+    head.push_str(", c.bad_outcome, ");
+    head.push_str(
         "ev.id AS ev_id, ev.kind AS ev_kind, ev.status AS ev_status, ev.verified_items AS ev_verified_items, \
          ev.expected_items AS ev_expected_items, ev.captured_at AS ev_captured_at, ",
     );
-    sql.push(&audit("restore.execute.started", "audit_started")).push(", ");
-    sql.push(&audit("restore.execute.completed", "audit_completed"));
-    sql.push(" FROM restore_runs r LEFT JOIN (SELECT restore_run_id, ").push(&counts);
-    sql.push(", MIN(CASE WHEN outcome NOT IN (").push(&known).push(") THEN outcome END) AS bad_outcome");
-    sql.push(" FROM restore_items WHERE restore_run_id IN ").bind_list(args());
-    sql.push(" GROUP BY restore_run_id) c ON c.restore_run_id = r.id");
-    sql.push(
-        " LEFT JOIN evidence ev ON ev.id = (SELECT e.id FROM evidence e WHERE e.restore_run_id = r.id \
-         ORDER BY e.captured_at DESC, e.id DESC LIMIT 1)",
-    );
-    sql.push(" WHERE r.id IN ").bind_list(args());
-    sql
+    head.push_str(&audit("restore.execute.started", "audit_started"));
+    head.push_str(", ");
+    head.push_str(&audit("restore.execute.completed", "audit_completed"));
+    head.push_str(" FROM restore_runs r LEFT JOIN (SELECT restore_run_id, ");
+    head.push_str(&counts);
+    head.push_str(", MIN(CASE WHEN outcome NOT IN (");
+    head.push_str(&known);
+    head.push_str(") THEN outcome END) AS bad_outcome");
+    head.push_str(" FROM restore_items WHERE restore_run_id IN ");
+    let middle = " GROUP BY restore_run_id) c ON c.restore_run_id = r.id \
+        LEFT JOIN evidence ev ON ev.id = (SELECT e.id FROM evidence e WHERE e.restore_run_id = r.id \
+        ORDER BY e.captured_at DESC, e.id DESC LIMIT 1) WHERE r.id IN "
+        .to_owned();
+    [head, middle]
 }
 
 /// The ids, each once, in order.
