@@ -341,23 +341,6 @@ impl Rows {
         }
     }
 
-    /// Each run's restore link, for rows of a list page ([`queries::page_sql`]), from the
-    /// column the page adds for it after the run's ([`rows::restore_link_column`]). Which
-    /// restores to load, not the proof's reading of the link (see
-    /// [`rows::RunRow::restore_run_id`]).
-    ///
-    /// # Errors
-    /// A missing column.
-    pub fn restore_links(&self) -> Result<Vec<Option<i64>>, StoreError> {
-        use rows::{RunLink, RunRow, Tolerant};
-        let at = RunRow::COLUMNS.len();
-        let links: Vec<RunLink> = match self {
-            Self::Sqlite(r) => r.iter().map(|row| RunLink::from_sqlite_at(row, at)).collect::<Result<_, _>>()?,
-            Self::Postgres(r) => rows::decode_pg(r, at)?,
-        };
-        Ok(links.iter().map(RunLink::restore_run_id).collect())
-    }
-
     /// Every row as `T`, in order, for a row type of `tolerant_row!` (see [`rows::Tolerant`]).
     ///
     /// # Errors
@@ -464,6 +447,43 @@ impl Conn {
                 Rows::Postgres(bind_args!(sqlx::query(&sql.text), &sql.args).fetch_all(&mut **c).await?)
             }
         })
+    }
+
+    /// Runs a list page's statement ([`queries::page_sql`]) on this connection and fetches
+    /// every row without decoding it, but for each run's restore link: the column the page
+    /// adds for it after the run's ([`rows::restore_link_column`]), read as each row arrives,
+    /// while the database still sends the rest. The links say which restores to load, not
+    /// the proof's reading of them (see [`rows::RunRow::restore_run_id`]).
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`]; a missing link column.
+    pub async fn fetch_page(&mut self, sql: &Sql) -> Result<(Rows, Vec<Option<i64>>), StoreError> {
+        use futures::TryStreamExt;
+        use rows::{RunLink, RunRow, Tolerant};
+        let at = RunRow::COLUMNS.len();
+        let mut links = Vec::new();
+        let rows = match &mut self.inner {
+            ConnInner::Sqlite(c) => {
+                let mut stream = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                let mut rows = Vec::new();
+                while let Some(row) = stream.try_next().await? {
+                    links.push(RunLink::from_sqlite_at(&row, at)?.restore_run_id());
+                    rows.push(row);
+                }
+                Rows::Sqlite(rows)
+            }
+            ConnInner::Postgres(c) => {
+                let mut stream = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);
+                let (mut rows, mut fit) = (Vec::new(), None);
+                while let Some(row) = stream.try_next().await? {
+                    let fit = *fit.get_or_insert_with(|| RunLink::pg_columns_fit(sqlx::Row::columns(&row), at));
+                    links.push(RunLink::from_pg_at(&row, at, !fit)?.restore_run_id());
+                    rows.push(row);
+                }
+                Rows::Postgres(rows)
+            }
+        };
+        Ok((rows, links))
     }
 
     /// Runs a query on this connection and fetches every row without decoding any; returns

@@ -392,8 +392,7 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
             let query = RunFilter::restore_execute().query;
             let sql = queries::page_sql(store.engine(), wendy.operator().id, &query, None, None, 500);
             let mut conn = store.acquire().await.expect("conn");
-            let rows = conn.fetch_rows(&sql).await.expect("rows");
-            let quick = rows.restore_links().expect("links");
+            let (rows, quick) = conn.fetch_page(&sql).await.expect("rows");
             let decoded = rows.decode_tolerant::<RunRow>().expect("decode");
             assert_eq!(decoded.len(), mine.len() + 1, "[{}]", db.label);
             // Where the two readings may part, on SQLite only: `json_extract` takes the first

@@ -296,10 +296,10 @@ impl Service {
         loop {
             let sql =
                 queries::page_sql(self.store().engine(), self.operator().id, &query, search.as_ref(), cursor, batch);
-            let fetched = conn.fetch_rows(&sql).await?;
-            // The restore links first (the column the page adds for them), so the restores'
-            // proof-bundle statement can go before the runs are decoded.
-            let ids = queries::distinct_sorted(fetched.restore_links()?.into_iter().flatten());
+            // The restore links first (the column the page adds for them, read as the rows
+            // arrive), so the restores' proof-bundle statement can go before the runs are decoded.
+            let (fetched, links) = conn.fetch_page(&sql).await?;
+            let ids = queries::distinct_sorted(links.into_iter().flatten());
             if let Some(record) = record.as_deref_mut() {
                 record.push((Ran::List, sql));
                 let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);

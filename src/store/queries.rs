@@ -697,7 +697,7 @@ impl<V> Assembly<V> {
 /// bundle to `judge` (the service assesses it and builds what it keeps) as soon as the bundle
 /// is whole; each readable run's JSON has moved into its bundle by then.
 ///
-/// `ids` are the restores the page's quick links name ([`super::Rows::restore_links`]). Their
+/// `ids` are the restores the page's quick links name ([`super::Conn::fetch_page`]). Their
 /// bundle statement is sent first; the runs are decoded while the database executes it; a run
 /// that needs no restore row (no link, or its own row unreadable) is judged then too; every
 /// other run is judged as its restore's row arrives, so little is left once the last one has:
