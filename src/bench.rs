@@ -88,7 +88,7 @@ impl Default for BenchOptions {
             runs: 1_000_000,
             db: None,
             operator: None,
-            samples: 30,
+            samples: 100,
             stale_runs: DEFAULT_STALE_RUNS,
             stale_db: None,
             skip_scroll: false,

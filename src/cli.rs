@@ -126,7 +126,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
     pub runs: u64,
     /// Timed samples per figure
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub samples: u64,
     /// Stale runs for the batch reconciliation figure (0 skips it)
     #[arg(long, default_value_t = crate::bench::DEFAULT_STALE_RUNS)]
