@@ -83,9 +83,9 @@ where
 // ---------------------------------------------------------------------------------------------
 
 fn cases() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cases");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("read ../shared/cases")
+        .expect("read tests/cases")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();

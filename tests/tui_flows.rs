@@ -27,7 +27,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn case(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cases").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).expect("read case")).expect("case JSON")
 }
 

@@ -18,7 +18,7 @@ fn tmux_missing() -> bool {
 }
 
 fn case(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cases").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name)
 }
 
 /// A temp SQLite database loaded with one fixture file.

@@ -14,7 +14,7 @@ pub const NOW: &str = "2026-11-20T12:00:00Z";
 
 /// The shared fixture cases.
 pub fn case(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cases").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name)
 }
 
 /// One fresh, empty database.
