@@ -546,18 +546,26 @@ fn every_rule_of_the_assessment_table() {
             base().status(RestoreStatus::Failed).dry_run().items(0, 0, 2, 0, 0),
             Expect::fin(D::Failed, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
         ),
+        // Rule 10 is absolute: items of a record that never executed describe a preview.
         named(
-            // The table says `failed`; "any applied item means the outcome is never failed"
-            // overrides it. Evidence and audit are whole here, so findings are the same under
-            // either reading of which primaries list the gaps.
-            "r10 draft with an applied item is never failed",
+            "r10 draft whose items say applied is still failed",
             base().status(RestoreStatus::Draft),
-            Expect::fin(D::PartiallySucceeded, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
+            Expect::fin(D::Failed, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
         ),
         named(
-            "r10 completed dry run with an applied item is never failed",
+            "r10 previewed with applied items and no evidence: the finding alone",
+            base().status(RestoreStatus::Previewed).items(2, 1, 0, 0, 0).no_evidence().no_audit(),
+            Expect::fin(D::Failed, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
+        ),
+        named(
+            "r10 completed dry run whose items say applied is failed",
             base().dry_run().items(1, 0, 0, 0, 0).evidence(EvidenceStatus::Complete, 1, 1, "2026-11-20T09:40:00Z"),
-            Expect::fin(D::PartiallySucceeded, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
+            Expect::fin(D::Failed, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
+        ),
+        named(
+            "r09 a blocked dry run's applied items never count: blocked",
+            base().blocked(Some(Blocker::WriteGateClosed)).dry_run().items(2, 0, 1, 0, 0),
+            Expect::fin(D::Blocked, R::WriteGateClosed, &[R::WriteGateClosed]),
         ),
         // Rule 11.
         named(
@@ -1420,15 +1428,11 @@ fn model_proof(b: &ProofBundle, r: &RestoreRun) -> (Decision, ReasonCode, Vec<Re
     };
     let audit_ok = has_audit(b, STARTED) && has_audit(b, COMPLETED);
     let partial_or = |d| if success > 0 { D::PartiallySucceeded } else { d };
-    // Rule 10 with an applied item: the tenant changed, so never `failed` (the contract's
-    // "any applied item" sentence); the run counts as executed in part.
-    let not_started = if i.applied > 0 {
-        (D::PartiallySucceeded, R::ExecutionNotStarted, true)
-    } else {
-        (D::Failed, R::ExecutionNotStarted, false)
-    };
+    // Rule 10 is absolute: a draft, a preview or a dry run wrote nothing, whatever its items
+    // say; a dry run's items never count as applied (so a blocked dry run is `blocked`).
+    let not_started = (D::Failed, R::ExecutionNotStarted, false);
     let (decision, primary, executed) = match r.status {
-        RestoreStatus::Blocked if i.applied > 0 => (D::PartiallySucceeded, R::MixedItemOutcomes, true),
+        RestoreStatus::Blocked if i.applied > 0 && !r.is_dry_run => (D::PartiallySucceeded, R::MixedItemOutcomes, true),
         RestoreStatus::Blocked => (D::Blocked, r.blocker.map_or(R::BlockedUnspecified, Blocker::reason), false),
         RestoreStatus::Draft | RestoreStatus::Previewed => not_started,
         _ if r.is_dry_run => not_started,
@@ -1511,16 +1515,49 @@ proptest! {
         }
     }
 
-    /// (b) An applied item in an in-scope restore is never `failed` or `blocked`.
+    /// (b) An applied item in an in-scope restore that executed is never `failed` or `blocked`.
     #[test]
     fn an_applied_item_is_never_failed_or_blocked(b in arb_bundle(), sa in arb_stale_after()) {
         let v = assess(&b, now(), sa);
-        if in_scope(&b).is_some() && b.items.applied > 0 {
+        let executed = in_scope(&b).is_some_and(|r| {
+            !r.is_dry_run && !matches!(r.status, RestoreStatus::Draft | RestoreStatus::Previewed)
+        });
+        if executed && b.items.applied > 0 {
             prop_assert!(!matches!(v.decision, D::Failed | D::Blocked), "{:?}", v);
             if b.operation.op_type == RESTORE_EXECUTE {
                 prop_assert!(!matches!(v.proof_decision, Some(D::Failed | D::Blocked)), "{:?}", v);
             }
         }
+    }
+
+    /// (b2) A draft, a preview or a dry run wrote nothing: whatever its items, evidence and
+    /// audit say, its verdict and its proof reading are `failed` / `execution_not_started` with
+    /// that finding alone (or `blocked` for a blocked dry run), or `not_reconciled` — never a
+    /// success of any kind.
+    #[test]
+    fn a_preview_or_dry_run_never_reads_as_success(b in arb_bundle(), sa in arb_stale_after()) {
+        let v = assess(&b, now(), sa);
+        let Some(r) = in_scope(&b) else { return Ok(()) };
+        if b.operation.op_type != RESTORE_EXECUTE {
+            return Ok(());
+        }
+        let preview = matches!(r.status, RestoreStatus::Draft | RestoreStatus::Previewed);
+        if !(preview || r.is_dry_run) {
+            return Ok(());
+        }
+        for d in [Some(v.decision), v.proof_decision] {
+            prop_assert!(!matches!(d, Some(D::Succeeded | D::PartiallySucceeded)), "{:?} / {:?}", r, v);
+        }
+        let want = if r.status == RestoreStatus::Blocked { D::Blocked } else { D::Failed };
+        prop_assert_eq!(v.proof_decision, Some(want), "{:?}", r);
+        if v.decision != D::NotReconciled {
+            prop_assert_eq!(v.decision, want);
+            prop_assert_eq!(v.findings.len(), 1, "the finding alone: {:?}", v.findings);
+            if want == D::Failed {
+                prop_assert_eq!(v.reason_code, R::ExecutionNotStarted);
+            }
+        }
+        prop_assert_eq!(v.counts.applied + v.counts.unchanged + v.counts.succeeded, 0, "{:?}", v.counts);
     }
 
     /// (c) When rules 1-8 decide, nothing is written: `not_reconciled`, not final.

@@ -136,6 +136,9 @@ impl Verdict {
 /// What the rules after scope found, before deciding.
 struct Reading<'a> {
     restore: &'a RestoreRun,
+    /// False for a `draft` or `previewed` restore and for a dry run: it wrote nothing to the
+    /// tenant, so its items describe what *would* happen and never count as applied.
+    executed: bool,
     items: ItemCounts,
     evidence_gap: Option<ReasonCode>,
     evidence_proof: EvidenceProof,
@@ -194,14 +197,18 @@ fn read<'a>(bundle: &'a ProofBundle, restore: &'a RestoreRun) -> Reading<'a> {
         (true, false) => AuditProof::MissingCompletion,
         (false, false) => AuditProof::Missing,
     };
-    Reading { restore, items, evidence_gap, evidence_proof, audit }
+    let executed =
+        !restore.is_dry_run && !matches!(restore.status, RestoreStatus::Draft | RestoreStatus::Previewed);
+    Reading { restore, executed, items, evidence_gap, evidence_proof, audit }
 }
 
 /// Rules 9-19 on an in-scope restore: (decision, primary, executed at least in part).
 fn decide(r: &Reading<'_>) -> (Decision, ReasonCode, bool) {
     let items = r.items;
-    let any_success = items.succeeded() > 0;
-    let any_applied = items.applied > 0;
+    // A dry run's items never count (rule 9 reads a blocked dry run as `blocked`); rule 10
+    // decides every other record that did not execute before its items are read.
+    let any_success = r.executed && items.succeeded() > 0;
+    let any_applied = r.executed && items.applied > 0;
     let partial_or = |otherwise| if any_success { Decision::PartiallySucceeded } else { otherwise };
     match r.restore.status {
         // Rule 9. Anything applied has written to the tenant: never `blocked`.
@@ -210,10 +217,9 @@ fn decide(r: &Reading<'_>) -> (Decision, ReasonCode, bool) {
             let reason = r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, |b| b.reason());
             (Decision::Blocked, reason, false)
         }
-        // Rule 10. A record that says "never executed" but holds applied items still changed
-        // the tenant, so it cannot read as `failed`.
-        RestoreStatus::Draft | RestoreStatus::Previewed => not_started(any_applied),
-        _ if r.restore.is_dry_run => not_started(any_applied),
+        // Rule 10, absolute: nothing was written to the tenant, whatever the items say.
+        RestoreStatus::Draft | RestoreStatus::Previewed => (Decision::Failed, ReasonCode::ExecutionNotStarted, false),
+        _ if r.restore.is_dry_run => (Decision::Failed, ReasonCode::ExecutionNotStarted, false),
         // Rule 11.
         RestoreStatus::Queued | RestoreStatus::Running => {
             (partial_or(Decision::Failed), ReasonCode::ExecutionInterrupted, true)
@@ -241,14 +247,6 @@ fn decide(r: &Reading<'_>) -> (Decision, ReasonCode, bool) {
     }
 }
 
-const fn not_started(any_applied: bool) -> (Decision, ReasonCode, bool) {
-    if any_applied {
-        (Decision::PartiallySucceeded, ReasonCode::ExecutionNotStarted, true)
-    } else {
-        (Decision::Failed, ReasonCode::ExecutionNotStarted, false)
-    }
-}
-
 /// The primary first; then, when the restore executed at least in part, every evidence and
 /// audit gap that is not the primary, in rule order (16, 17, 18). Evidence gaps count only
 /// when some item succeeded: otherwise there is nothing to verify.
@@ -271,17 +269,19 @@ fn findings(r: &Reading<'_>, primary: ReasonCode, executed: bool) -> Vec<ReasonC
 
 fn counts(r: &Reading<'_>, bundle: &ProofBundle) -> SummaryCounts {
     let i = r.items;
+    // Items of a record that never executed describe a preview: none of them was applied.
+    let (applied, unchanged) = if r.executed { (i.applied, i.unchanged) } else { (0, 0) };
     let (verified, expected) = bundle.latest_evidence.as_ref().map_or((0, 0), |e| {
         (u64::try_from(e.verified_items).unwrap_or(0), u64::try_from(e.expected_items).unwrap_or(0))
     });
     SummaryCounts {
         total: i.total(),
-        applied: i.applied,
-        unchanged: i.unchanged,
+        applied,
+        unchanged,
         failed: i.failed,
         skipped: i.skipped,
         manual_required: i.manual_required,
-        succeeded: i.succeeded(),
+        succeeded: applied + unchanged,
         evidence_verified: verified,
         evidence_expected: expected,
     }
@@ -300,12 +300,25 @@ fn checklist(r: Option<&Reading<'_>>, scope: Option<CheckState>, stale: bool) ->
         ];
     };
     let items = r.items;
+    if !r.executed {
+        // Nothing ran, so there is nothing to check items, evidence or audit against.
+        let execution = match (r.restore.status, r.restore.blocker) {
+            (RestoreStatus::Blocked, b) => b.map_or(ReasonCode::BlockedUnspecified, |b| b.reason()),
+            _ => ReasonCode::ExecutionNotStarted,
+        };
+        return [
+            check("scope", CheckState::Pass),
+            check("execution", CheckState::Gap(execution)),
+            check("items", CheckState::NotReached),
+            check("evidence", CheckState::NotReached),
+            check("audit", CheckState::NotReached),
+        ];
+    }
     let execution = match r.restore.status {
         RestoreStatus::Blocked => {
             CheckState::Gap(r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, |b| b.reason()))
         }
         RestoreStatus::Draft | RestoreStatus::Previewed => CheckState::Gap(ReasonCode::ExecutionNotStarted),
-        _ if r.restore.is_dry_run => CheckState::Gap(ReasonCode::ExecutionNotStarted),
         RestoreStatus::Queued | RestoreStatus::Running if !stale => {
             CheckState::Waiting(ReasonCode::OperationRunNotStale)
         }
