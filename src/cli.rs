@@ -191,8 +191,8 @@ pub struct ReconcileArgs {
     /// Every stale, non-terminal, visible, reconcilable restore.execute run
     #[arg(long)]
     pub stale: bool,
-    /// With --stale: report what would be written, write nothing
-    #[arg(long, requires = "stale")]
+    /// Report what would be written and write nothing (one run, or with --stale every stale one)
+    #[arg(long)]
     pub dry_run: bool,
     /// Abort with proof_changed unless the verdict is this decision
     #[arg(long, value_parser = decision_arg, conflicts_with = "stale")]
@@ -490,8 +490,14 @@ fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
 
 async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
     let view = service.assess(id).await?;
-    if let Err(denied) = service.may_reconcile(&view) {
-        return Err(ServiceError::Forbidden(denied).into());
+    match service.may_reconcile(&view) {
+        // A dry run writes nothing, so a read-only session may ask what would be written.
+        Err(crate::domain::Denied::ReadOnlySession) if args.dry_run => {}
+        Err(denied) => return Err(ServiceError::Forbidden(denied).into()),
+        Ok(()) => {}
+    }
+    if args.dry_run {
+        return reconcile_dry_run(service, &view, args.format);
     }
     let mut expected = args.expect;
     if !args.yes {
@@ -517,6 +523,30 @@ async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Resu
         TextFormat::Text => output::reconcile_text(&mut stdout, &out)?,
     }
     Ok(if out.written { 0 } else { EXIT_NOT_RECONCILED })
+}
+
+/// `reconcile ID --dry-run`: the verdict the transition would write, and nothing written. The
+/// exit code is the one the real call would give (0 would write, 6 `not_reconciled`).
+fn reconcile_dry_run(service: &Service, view: &service::RunView, format: TextFormat) -> Result<u8, Failure> {
+    let would_write = view.verdict_ok().is_some_and(crate::domain::Verdict::is_final);
+    let mut out = std::io::stdout().lock();
+    match format {
+        TextFormat::Json => {
+            let mut v = output::assessment_json(view);
+            if let serde_json::Value::Object(obj) = &mut v {
+                obj.insert("dry_run".into(), true.into());
+                obj.insert("written".into(), false.into());
+                obj.insert("would_write".into(), would_write.into());
+            }
+            output::print_json(&mut out, &v)?;
+        }
+        TextFormat::Text => {
+            output::assessment_text(&mut out, view)?;
+            let what = if would_write { "would be written" } else { "would not be reconciled" };
+            writeln!(out, "dry run: this verdict {what}; nothing written ({})", service.database_label())?;
+        }
+    }
+    Ok(if would_write { 0 } else { EXIT_NOT_RECONCILED })
 }
 
 async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {

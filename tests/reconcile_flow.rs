@@ -33,7 +33,13 @@ fn notifications(db: &TestDb) -> i64 {
 fn reconciling_complete_proof_writes_exactly_the_contract() {
     for db in TestDb::all() {
         db.load(&case("19-proof-complete.json"));
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
         let out = db.run(&as_alice(&["reconcile", "1000", "--yes", "--format", "json", "--note", "INC-4711"]));
+        let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+        let real = |v: &serde_json::Value| {
+            let t = chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a time")).expect("RFC 3339");
+            assert!(t >= before && t <= after, "[{}] written with the real clock, not --now: {t}", db.label);
+        };
         assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
         let got = json(&out);
         assert_eq!(got["written"], json!(true));
@@ -57,16 +63,17 @@ fn reconciling_complete_proof_writes_exactly_the_contract() {
         assert_eq!(rec["decision"], json!("succeeded"));
         assert_eq!(rec["reason_code"], json!("proof_complete"));
         assert_eq!(rec["findings"], json!(["proof_complete"]));
-        assert_eq!(rec["reconciled_at"], json!(NOW));
+        real(&rec["reconciled_at"]);
         assert_eq!(rec["actor"], json!({"kind": "operator", "id": 100}));
         assert_eq!(
             rec["proof"],
             json!({"restore_run_id": 500, "restore_status": "completed", "evidence_status": "complete", "audit": "continuous"})
         );
-        // Timestamps: started kept, completed from the restore, updated = now.
+        // Timestamps: started kept, completed from the restore, updated = the real clock
+        // (`--now` only sets the instant the verdict is assessed as of).
         assert_eq!(run["started_at"], json!("2026-11-20T09:01:00Z"));
         assert_eq!(run["completed_at"], json!("2026-11-20T09:30:00Z"));
-        assert_eq!(run["updated_at"], json!(NOW));
+        real(&run["updated_at"]);
 
         assert_eq!(audit_rows(&db), 1, "[{}] one audit row", db.label);
         let metadata = db
@@ -226,5 +233,71 @@ fn killing_a_reconciliation_at_random_points_is_all_or_nothing() {
             }
         }
         eprintln!("[{}] kill rounds: {seen_done} reconciled, {seen_untouched} untouched", db.label);
+    }
+}
+
+/// `--now` only sets the instant verdicts are assessed as of: a past `--now` still stamps every
+/// write with the real clock, and a `--now` later than the real clock is refused.
+#[test]
+fn now_never_stamps_writes_and_a_future_now_is_refused() {
+    for db in TestDb::all() {
+        db.load(&case("15-mixed.json"));
+        for future in ["2100-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+            let out = db.run(&["--as", "alice", "--now", future, "reconcile", "1000", "--yes"]);
+            assert_eq!(code(&out), 2, "[{}] {future}: {}", db.label, stderr(&out));
+            assert!(stderr(&out).contains("later than the real clock"), "[{}] {}", db.label, stderr(&out));
+            let out = db.run(&["--as", "alice", "--now", future, "reconcile", "--stale", "--yes"]);
+            assert_eq!(code(&out), 2, "[{}] batch {future}: {}", db.label, stderr(&out));
+        }
+        assert_eq!(state(&db)["status"], json!("running"), "[{}] nothing written", db.label);
+        assert_eq!(audit_rows(&db) + notifications(&db), 0);
+
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let out = db.run(&[
+            "--as",
+            "alice",
+            "--now",
+            "1999-06-01T00:00:00Z",
+            "--stale-after",
+            "1m",
+            "reconcile",
+            "1000",
+            "--yes",
+        ]);
+        assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+        let run = state(&db);
+        let at = |k: &str| chrono::DateTime::parse_from_rfc3339(run[k].as_str().expect(k)).expect("RFC 3339");
+        assert!(at("updated_at") >= before, "[{}] updated_at moved backwards: {}", db.label, run["updated_at"]);
+        assert!(at("completed_at") >= at("started_at"), "[{}] {run}", db.label);
+        for table in ["audit_log WHERE action = 'operation_run.reconciled'", "notifications"] {
+            let when = db.text(&format!("SELECT CAST(created_at AS TEXT) FROM {table}")).expect("a written row");
+            assert!(!when.starts_with("1999"), "[{}] {table} dated by --now: {when}", db.label);
+        }
+    }
+}
+
+/// A dry run of one run shows what would be written and writes nothing, on both engines, for
+/// a verdict that would write and one that would not, and in a read-only session.
+#[test]
+fn a_dry_run_of_one_run_writes_nothing() {
+    for db in TestDb::all() {
+        db.load(&case("15-mixed.json"));
+        let out = db.run(&as_alice(&["reconcile", "1000", "--dry-run", "--yes", "--format", "json"]));
+        assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+        let got = json(&out);
+        assert_eq!(got["written"], json!(false));
+        assert_eq!(got["would_write"], json!(true));
+        assert_eq!(got["decision"], json!("partially_succeeded"));
+        let out = db.run(&as_alice(&["--read-only", "reconcile", "1000", "--dry-run"]));
+        assert_eq!(code(&out), 0, "[{}] read-only dry run: {}", db.label, stderr(&out));
+        assert!(stdout(&out).contains("nothing written"), "{}", stdout(&out));
+        assert_eq!(state(&db)["status"], json!("running"), "[{}] the dry run wrote", db.label);
+        assert_eq!(audit_rows(&db) + notifications(&db), 0, "[{}]", db.label);
+    }
+    for db in TestDb::all() {
+        db.load(&case("08-not-stale.json"));
+        let out = db.run(&as_alice(&["reconcile", "1000", "--dry-run"]));
+        assert_eq!(code(&out), 6, "[{}] not_reconciled: {}", db.label, stderr(&out));
+        assert_eq!(audit_rows(&db) + notifications(&db), 0, "[{}]", db.label);
     }
 }

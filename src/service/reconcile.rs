@@ -104,14 +104,20 @@ fn reconciliation_context(v: &Verdict, now: DateTime<Utc>, actor_id: i64) -> Val
     })
 }
 
-/// `started_at` is kept, or taken from the restore; `completed_at` is the restore's when it is
-/// present, not before `started_at` and not after `now`, else `now`.
-fn timestamps(bundle: &ProofBundle, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, DateTime<Utc>) {
+/// The times a reconciliation writes, from `written` (the real clock at the write, never
+/// `--now`): `started_at` is kept, or taken from the restore; `completed_at` is the restore's
+/// when it is present, not before `started_at` and not after the write, else the write's time;
+/// `updated_at` is the write's time. Neither `completed_at` before `started_at` nor `updated_at`
+/// before what the row already says, even when another writer's clock ran ahead of ours.
+fn timestamps(bundle: &ProofBundle, written: DateTime<Utc>) -> (Option<DateTime<Utc>>, DateTime<Utc>, DateTime<Utc>) {
     let restore = bundle.restore.as_ref();
     let started = bundle.operation.started_at.or_else(|| restore.and_then(|r| r.started_at));
-    let completed =
-        restore.and_then(|r| r.completed_at).filter(|c| started.is_none_or(|s| *c >= s) && *c <= now).unwrap_or(now);
-    (started, completed)
+    let updated = written.max(bundle.operation.updated_at);
+    let completed = restore
+        .and_then(|r| r.completed_at)
+        .filter(|c| started.is_none_or(|s| *c >= s) && *c <= written)
+        .unwrap_or(written);
+    (started, started.map_or(completed, |s| completed.max(s)), updated)
 }
 
 async fn load_locked(tx: &mut Tx, id: i64) -> Result<Option<crate::store::rows::RunRow>, ServiceError> {
@@ -141,6 +147,7 @@ impl Service {
         expected: Option<Decision>,
         note: Option<&str>,
     ) -> Result<ReconcileOutcome, ServiceError> {
+        self.refuse_future_now()?;
         let mut tx = self.store().begin().await?;
         let result = self.reconcile_in(&mut tx, id, expected, note).await;
         match result {
@@ -181,9 +188,8 @@ impl Service {
             Some(Err(error)) => return Err(ServiceError::Unreadable { run: id, error }),
             None => return Err(ServiceError::NotFound(id)),
         };
-        // 2. Re-assess; the confirmed verdict must still hold.
-        let now = self.now();
-        let verdict = assess(&bundle, now, self.stale_after());
+        // 2. Re-assess (as of `--now` when given); the confirmed verdict must still hold.
+        let verdict = assess(&bundle, self.now(), self.stale_after());
         if let Some(expected) = expected {
             if expected != verdict.decision {
                 return Err(ServiceError::ProofChanged { expected, now: Box::new(verdict) });
@@ -201,7 +207,9 @@ impl Service {
         };
         // 4. Compare-and-swap from the status and updated_at read in step 1, and
         // 5. one audit row and one notification, in the same transaction.
-        let (started_at, completed_at) = timestamps(&bundle, now);
+        // Written times come from the real clock, never from `--now`.
+        let now = self.clock().real_now();
+        let (started_at, completed_at, updated_at) = timestamps(&bundle, now);
         let mut context: Map<String, Value> = bundle.operation.context.to_map();
         context.insert("reconciliation".to_owned(), reconciliation_context(&verdict, now, self.operator().id));
         let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
@@ -218,7 +226,7 @@ impl Service {
             sql.arg(Arg::Text(outcome.as_str().to_owned()))
                 .arg(Arg::OptTime(started_at))
                 .arg(Arg::Time(completed_at))
-                .arg(Arg::Time(now))
+                .arg(Arg::Time(updated_at))
                 .arg(Arg::Json(Value::Object(context)))
                 .arg(Arg::Json(counts))
                 .arg(Arg::I64(id))
@@ -267,9 +275,9 @@ impl Service {
                      WHERE id = $7 AND status = $8 AND updated_at = $9 RETURNING id), \
                      a AS (INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, \
                      subject_id, metadata, created_at) SELECT $10, $11, $12, 'operation_run.reconciled', \
-                     'operation_run', u.id, $13, $4 FROM u RETURNING 1), \
+                     'operation_run', u.id, $13, $15 FROM u RETURNING 1), \
                      n AS (INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
-                     SELECT $14::bigint, u.id, 'operation_run.terminal', $4 FROM u WHERE $14::bigint IS NOT NULL \
+                     SELECT $14::bigint, u.id, 'operation_run.terminal', $15 FROM u WHERE $14::bigint IS NOT NULL \
                      RETURNING 1) \
                      SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM n)",
                 ))
@@ -277,7 +285,8 @@ impl Service {
                 .arg(Arg::I64(row.environment_id))
                 .arg(Arg::I64(self.operator().id))
                 .arg(Arg::Json(metadata))
-                .arg(Arg::OptI64(row.initiator_id));
+                .arg(Arg::OptI64(row.initiator_id))
+                .arg(Arg::Time(now));
                 let written: Option<(i64, i64, i64)> = tx.fetch_optional(&sql).await?;
                 let expected_notes = i64::from(row.initiator_id.is_some());
                 match written {
@@ -298,6 +307,18 @@ impl Service {
             status: "completed".to_owned(),
             outcome: outcome.as_str().to_owned(),
         })
+    }
+
+    /// A reconciliation may assess as of the past (`--now`), never as of the future: a run
+    /// would be counted stale before its time.
+    fn refuse_future_now(&self) -> Result<(), ServiceError> {
+        if self.clock().is_ahead_of_real() {
+            return Err(ServiceError::Usage(format!(
+                "--now {} is later than the real clock; reconcile assesses as of now or the past",
+                self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )));
+        }
+        Ok(())
     }
 
     /// Every stale, non-terminal, visible `restore.execute` run the operator may reconcile,
@@ -334,6 +355,9 @@ impl Service {
     pub async fn reconcile_stale(&self, dry_run: bool) -> Result<BatchReport, ServiceError> {
         if self.read_only() && !dry_run {
             return Err(ServiceError::Forbidden(Denied::ReadOnlySession));
+        }
+        if !dry_run {
+            self.refuse_future_now()?;
         }
         let candidates = self.stale_candidates().await?;
         let mut report = BatchReport { dry_run, ..BatchReport::default() };
