@@ -387,6 +387,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
+    if g.read_only {
+        // Every `db` command writes (a schema, rows); --read-only writes nothing by any path.
+        return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
+    }
     let store = service::open_store(g.db.as_deref(), Create::IfMissing, clock(g)).await?;
     let result = match cmd {
         DbCommand::Migrate => {

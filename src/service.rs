@@ -128,10 +128,22 @@ pub struct OpenOptions {
     pub clock: Clock,
 }
 
-/// Where the embedded demo database lives: `demo-db/demo.sqlite` in the project.
+/// Where the embedded demo database lives: `./demo-db/demo.sqlite` when run from the project's
+/// checkout (the current directory holds `demo-db/`), otherwise `demo.sqlite` under the XDG
+/// data directory (`$XDG_DATA_HOME/proofdesk/`, default `~/.local/share/proofdesk/`). The
+/// scenarios are built into the binary, so an installed proofdesk never touches its checkout.
 #[must_use]
 pub fn demo_db_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo-db").join("demo.sqlite")
+    let checkout = PathBuf::from("demo-db");
+    if checkout.is_dir() {
+        return checkout.join("demo.sqlite");
+    }
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .and_then(absolute)
+        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".local").join("share")))
+        .unwrap_or_else(std::env::temp_dir);
+    data.join("proofdesk").join("demo.sqlite")
 }
 
 /// The synthetic runs the embedded demo database gets on first use.
@@ -146,6 +158,12 @@ pub async fn open_store(url: Option<&str>, create: Create, clock: Clock) -> Resu
     if let Some(url) = url {
         return Ok(Store::open(url, create).await?);
     }
+    open_demo(clock).await
+}
+
+/// The demo database, created, migrated and seeded on first use (the one session that may do
+/// so without a `db` command: it is proofdesk's own file).
+async fn open_demo(clock: Clock) -> Result<Store, ServiceError> {
     let path = demo_db_path();
     let fresh = !path.exists();
     if let Some(dir) = path.parent() {
@@ -192,7 +210,23 @@ impl Service {
     /// [`ServiceError::Usage`] for a missing or unknown operator (naming `--as`), or a database
     /// that cannot be opened.
     pub async fn open(opts: OpenOptions) -> Result<Self, ServiceError> {
-        let store = open_store(opts.url.as_deref(), Create::Never, opts.clock).await?;
+        let store = match (opts.url.as_deref(), opts.read_only) {
+            // A session never changes a schema: it checks the version and says what to run.
+            (Some(url), read_only) => Store::open_session(url, read_only).await?,
+            // Read-only writes nothing, so it cannot create the demo either; it reads one
+            // that is there and current.
+            (None, true) => {
+                let path = demo_db_path();
+                if !path.exists() {
+                    return Err(ServiceError::Usage(format!(
+                        "the demo database {} does not exist yet; create it with: proofdesk db migrate",
+                        path.display()
+                    )));
+                }
+                Store::open_session(&format!("sqlite:{}", path.display()), true).await?
+            }
+            (None, false) => open_demo(opts.clock).await?,
+        };
         Self::with_store(store, opts).await
     }
 

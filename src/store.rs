@@ -4,7 +4,10 @@
 //! values only: [`Sql`] is the one way to build a statement, and it never formats a value
 //! into the text. Dispatch to the right driver happens in the two `dispatch` macros below, so
 //! callers never see which engine they talk to. Migrations are versioned, one set per backend
-//! (`migrations/sqlite`, `migrations/postgres`), and run on start.
+//! (`migrations/sqlite`, `migrations/postgres`). Only `db` commands and the demo database as it
+//! is created run them ([`Store::open`]); every other session ([`Store::open_session`]) checks
+//! the schema version and says what to run, and a read-only session cannot write at all
+//! (SQLite opened read-only, PostgreSQL transactions read-only by default).
 //!
 //! What does not live here: the proof rules (`domain`), and the write of an operation run's
 //! status/outcome/counts/context, which belongs to `service::reconcile` alone (the store
@@ -37,6 +40,11 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// fails within this instead of hanging (the console then says so and retries with backoff).
 pub const PG_ACQUIRE: Duration = Duration::from_secs(3);
 
+/// The longest one PostgreSQL statement of a session may run (`statement_timeout`); a lock
+/// held elsewhere is waited for [`LOCK_WAIT`] at most (`lock_timeout`). Both read "busy, try
+/// again". `db` commands (bulk loads, index builds) have the lock bound only.
+pub const PG_STATEMENT_LIMIT: Duration = Duration::from_secs(60);
+
 /// A store failure, already sorted by what the caller should say.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -68,8 +76,9 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
-            // SQLite: SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL: lock_not_available.
-            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "55P03")) {
+            // SQLite: SQLITE_BUSY (5) / SQLITE_LOCKED (6); PostgreSQL: lock_not_available, and
+            // query_canceled (a statement_timeout ran out: a lock or a load held it up).
+            if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "55P03" | "57014")) {
                 return Self::Busy;
             }
             match sqlite_primary_code(db.as_ref()) {
@@ -574,8 +583,37 @@ impl Store {
     /// # Errors
     /// [`StoreError::Open`] with a sentence that says what to do, or a migration failure.
     pub async fn open(url: &str, create: Create) -> Result<Self, StoreError> {
-        let store = Self::connect(url, create).await?;
-        store.migrate().await?;
+        // A file this call creates is removed again if it cannot be made a database (a full
+        // disk, a failed migration): nothing half-made is left behind.
+        let created = sqlite_path(url).filter(|p| create == Create::IfMissing && !p.exists());
+        let result = async {
+            let store = Self::connect(url, create).await?;
+            store.migrate().await?;
+            Ok(store)
+        }
+        .await;
+        if let (Err(_), Some(path)) = (&result, created) {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                let _ = std::fs::remove_file(side);
+            }
+        }
+        result
+    }
+
+    /// Opens `url` for a session that must not change the schema: the schema version is
+    /// checked, never migrated (a schema behind, missing or newer is [`StoreError::Schema`],
+    /// which says what to run). `read_only` opens it so that no write can happen at all.
+    ///
+    /// # Errors
+    /// As [`Self::connect`], and [`StoreError::Schema`].
+    pub async fn open_session(url: &str, read_only: bool) -> Result<Self, StoreError> {
+        let store = Self::connect_with(url, Create::Never, read_only).await?;
+        if let Err(e) = store.check_schema(url).await {
+            store.close().await;
+            return Err(e);
+        }
         Ok(store)
     }
 
@@ -584,29 +622,65 @@ impl Store {
     /// # Errors
     /// [`StoreError::Open`] when the URL is not usable or the server cannot be reached.
     pub async fn connect(url: &str, create: Create) -> Result<Self, StoreError> {
+        Self::connect_with(url, create, false).await
+    }
+
+    /// Opens `url` without migrating; `read_only` makes every write fail in the driver or the
+    /// server (SQLite `SQLITE_OPEN_READONLY`, PostgreSQL `default_transaction_read_only`).
+    /// Only `create` (`db` commands, the demo) sets the file's journal mode: a session never
+    /// changes a file it was only asked to read.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] when the URL is not usable or the server cannot be reached.
+    pub async fn connect_with(url: &str, create: Create, read_only: bool) -> Result<Self, StoreError> {
         let label = describe_url(url);
         if url.starts_with("sqlite:") {
             let path = sqlite_path(url).ok_or_else(|| StoreError::Open(format!("not a SQLite file URL: {url}")))?;
             check_sqlite_path(&path, url, create)?;
-            let opts = SqliteConnectOptions::from_str(url)
+            let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Open(format!("bad SQLite URL {url}: {e}")))?
-                .create_if_missing(create == Create::IfMissing)
-                .journal_mode(SqliteJournalMode::Wal)
+                .create_if_missing(create == Create::IfMissing && !read_only)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(LOCK_WAIT)
                 .foreign_keys(true)
-                .pragma("cache_size", SQLITE_CACHE_SIZE);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(LOCK_WAIT * 2)
-                .connect_with(opts)
-                .await
+                .pragma("cache_size", SQLITE_CACHE_SIZE)
+                .read_only(read_only);
+            if create == Create::IfMissing && !read_only {
+                opts = opts.journal_mode(SqliteJournalMode::Wal);
+            }
+            let pool = |opts: SqliteConnectOptions| {
+                SqlitePoolOptions::new().max_connections(4).acquire_timeout(LOCK_WAIT * 2).connect_with(opts)
+            };
+            // A file nobody may write, with no write-ahead log beside it, cannot change under
+            // us: read it as immutable, which needs no `-shm` file (its directory may be
+            // read-only too). Otherwise try a plain read-only open first, and fall back to that.
+            let wal = path
+                .with_file_name(format!("{}-wal", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+            let frozen = read_only && !wal.exists();
+            let unwritable = std::fs::metadata(&path).is_ok_and(|m| m.permissions().readonly());
+            let opened = if frozen && unwritable {
+                pool(opts.immutable(true)).await
+            } else {
+                match pool(opts.clone()).await {
+                    Err(_) if frozen => pool(opts.immutable(true)).await,
+                    other => other,
+                }
+            };
+            let pool = opened
                 .map_err(|e| StoreError::Open(format!("cannot open {}: {}", path.display(), sqlite_reason(&e))))?;
             Ok(Self { pool: Pool::Sqlite(pool), label })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut settings = vec![("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))];
+            if create == Create::Never {
+                settings.push(("statement_timeout", format!("{}ms", PG_STATEMENT_LIMIT.as_millis())));
+            }
+            if read_only {
+                settings.push(("default_transaction_read_only", "on".to_owned()));
+            }
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Open(format!("bad PostgreSQL URL: {}", redact_passwords(&e.to_string()))))?
-                .application_name("proofdesk");
+                .application_name("proofdesk")
+                .options(settings);
             // Each connection is checked before use (a server restart leaves dead ones behind).
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -631,18 +705,13 @@ impl Store {
     /// # Errors
     /// [`StoreError::Schema`] when the database is ahead of this binary.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let latest = |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).max().unwrap_or(0);
         // sqlx checks the recorded history against the known migrations before applying any,
         // so a database ahead of this binary is refused untouched (never migrated or undone).
-        let (known, result) = match &self.pool {
-            Pool::Sqlite(p) => {
-                let m = sqlx::migrate!("./migrations/sqlite");
-                (latest(&m), m.run(p).await)
-            }
-            Pool::Postgres(p) => {
-                let m = sqlx::migrate!("./migrations/postgres");
-                (latest(&m), m.run(p).await)
-            }
+        let m = self.migrator();
+        let known = m.iter().map(|m| m.version).max().unwrap_or(0);
+        let result = match &self.pool {
+            Pool::Sqlite(p) => m.run(p).await,
+            Pool::Postgres(p) => m.run(p).await,
         };
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::VersionMissing(v) if v > known => StoreError::Schema(format!(
@@ -650,6 +719,76 @@ impl Store {
             )),
             other => other.into(),
         })
+    }
+
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match &self.pool {
+            Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
+            Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+        }
+    }
+
+    /// Compares the migrations recorded in the database with this binary's, without changing
+    /// anything. `url` names the database in what the error tells the operator to run.
+    ///
+    /// # Errors
+    /// [`StoreError::Schema`] when the schema is missing, behind, newer, half-applied or
+    /// different from this binary's; driver errors.
+    pub async fn check_schema(&self, url: &str) -> Result<(), StoreError> {
+        let run = format!("proofdesk --db {} db migrate", redact_passwords(url));
+        let table = match self.engine() {
+            Engine::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            Engine::Postgres => {
+                "SELECT COUNT(*) FROM pg_catalog.pg_tables \
+                 WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()"
+            }
+        };
+        let present: Option<(i64,)> = self.fetch_optional(&Sql::new(table)).await?;
+        if present.is_none_or(|(n,)| n == 0) {
+            return Err(StoreError::Schema(format!("{} holds no proofdesk schema; create it with: {run}", self.label)));
+        }
+        let applied: Vec<(i64, bool, Vec<u8>)> = self
+            .fetch_all(&Sql::new("SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version"))
+            .await?;
+        let m = self.migrator();
+        let known = m.iter().map(|m| m.version).max().unwrap_or(0);
+        for (version, success, checksum) in &applied {
+            match m.iter().find(|k| k.version == *version) {
+                None if *version > known => {
+                    return Err(StoreError::Schema(format!(
+                        "{}'s schema version {version} is newer than this proofdesk ({known}); upgrade proofdesk",
+                        self.label
+                    )))
+                }
+                None => {
+                    return Err(StoreError::Schema(format!(
+                        "{} records migration {version}, which this proofdesk does not know; upgrade proofdesk",
+                        self.label
+                    )))
+                }
+                Some(_) if !success => {
+                    return Err(StoreError::Schema(format!(
+                        "migration {version} of {} did not finish; run: {run}",
+                        self.label
+                    )))
+                }
+                Some(k) if k.checksum.as_ref() != checksum.as_slice() => {
+                    return Err(StoreError::Schema(format!(
+                        "migration {version} of {} differs from this proofdesk's; the schema was changed by hand",
+                        self.label
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let have = applied.iter().map(|a| a.0).max().unwrap_or(0);
+        if m.iter().any(|k| !applied.iter().any(|a| a.0 == k.version)) {
+            return Err(StoreError::Schema(format!(
+                "{}'s schema is at version {have}, this proofdesk needs {known}; run: {run}",
+                self.label
+            )));
+        }
+        Ok(())
     }
 
     /// `sqlite FILE` or `postgres host:port/db`; never a password.
