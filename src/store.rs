@@ -648,21 +648,39 @@ impl Store {
             if create == Create::IfMissing && !read_only {
                 opts = opts.journal_mode(SqliteJournalMode::Wal);
             }
-            let pool = |opts: SqliteConnectOptions| {
-                SqlitePoolOptions::new().max_connections(4).acquire_timeout(LOCK_WAIT * 2).connect_with(opts)
+            // Opened means a first read worked: SQLite makes a WAL file's `-shm` only then.
+            let open = |opts: SqliteConnectOptions| async move {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(LOCK_WAIT * 2)
+                    .connect_with(opts)
+                    .await?;
+                match sqlx::query("SELECT COUNT(*) FROM sqlite_master").execute(&pool).await {
+                    Ok(_) => Ok(pool),
+                    Err(e) => {
+                        pool.close().await;
+                        Err(e)
+                    }
+                }
             };
-            // A file nobody may write, with no write-ahead log beside it, cannot change under
-            // us: read it as immutable, which needs no `-shm` file (its directory may be
-            // read-only too). Otherwise try a plain read-only open first, and fall back to that.
+            // A file with no write-ahead log content beside it that cannot be opened as asked (its
+            // `-shm` cannot be made: a read-only directory, a full disk) is read as immutable,
+            // which needs no side file; writes then fail as read-only. A file nobody may
+            // write is read that way straight away when the session is read-only.
             let wal = path
                 .with_file_name(format!("{}-wal", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-            let frozen = read_only && !wal.exists();
+            // An empty log (a failed open can leave one) holds nothing the file lacks.
+            let frozen = create == Create::Never && std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
             let unwritable = std::fs::metadata(&path).is_ok_and(|m| m.permissions().readonly());
-            let opened = if frozen && unwritable {
-                pool(opts.immutable(true)).await
+            let immutable = |o: SqliteConnectOptions| o.read_only(true).immutable(true);
+            let opened = if frozen && read_only && unwritable {
+                open(immutable(opts)).await
             } else {
-                match pool(opts.clone()).await {
-                    Err(_) if frozen => pool(opts.immutable(true)).await,
+                match open(opts.clone()).await {
+                    Err(e) if frozen => {
+                        tracing::info!(error = %e, file = %path.display(), "reading as immutable");
+                        open(immutable(opts)).await.map_err(|_| e)
+                    }
                     other => other,
                 }
             };
@@ -688,9 +706,7 @@ impl Store {
                 .test_before_acquire(true)
                 .connect_with(opts)
                 .await
-                .map_err(|e| {
-                    StoreError::Open(format!("cannot connect to {label}: {}", redact_passwords(&e.to_string())))
-                })?;
+                .map_err(|e| StoreError::Open(pg_connect_reason(&label, &e)))?;
             Ok(Self { pool: Pool::Postgres(pool), label })
         } else {
             Err(StoreError::Open(format!(
@@ -1019,10 +1035,29 @@ fn check_sqlite_path(path: &Path, url: &str, create: Create) -> Result<(), Store
     }
 }
 
+/// One line on why a PostgreSQL connection failed; for TLS, what to give instead.
+fn pg_connect_reason(label: &str, e: &sqlx::Error) -> String {
+    let text = redact_passwords(&e.to_string());
+    let tls = matches!(e, sqlx::Error::Tls(_)) || text.contains("certificate") || text.contains("TLS");
+    if tls && (text.contains("certificate") || text.contains("Certificate")) {
+        format!(
+            "cannot connect to {label}: the server's TLS certificate was not accepted ({text}); \
+             give the CA that signed it with sslrootcert=PATH in the URL (or use sslmode=require, which encrypts \
+             without verifying)"
+        )
+    } else if tls {
+        format!("cannot connect to {label}: TLS failed ({text}); check sslmode and sslrootcert in the URL")
+    } else {
+        format!("cannot connect to {label}: {text}")
+    }
+}
+
 fn sqlite_reason(e: &sqlx::Error) -> String {
     let text = e.to_string();
     if text.contains("file is not a database") || text.contains("malformed") {
         "not a SQLite database (the file is corrupt or of another kind)".to_owned()
+    } else if text.contains("disk is full") || text.contains("disk I/O error") {
+        format!("{text}; is the disk full? reading may still work, writing will not")
     } else if text.contains("readonly") || text.contains("read-only") || text.contains("unable to open") {
         format!("cannot open for writing ({text}); check the permissions of the file and its directory")
     } else {

@@ -61,10 +61,31 @@ impl Db {
         Service::with_store(self.store.clone(), opts).await.expect("service")
     }
 
-    /// Rendered text with the random part of the database path made stable.
+    /// Rendered text with the random part of the database path made stable, and every time a
+    /// write stamped with the real clock (never `--now`) shown as `YYYY-MM-DDTHH:MM:SSZ`.
     fn stable(&self, text: &str) -> String {
         let name = self.dir.path().file_name().and_then(|n| n.to_str()).expect("name").to_owned();
-        text.replace(&name, "db-XXXXXX")
+        let text = text.replace(&name, "db-XXXXXX");
+        let recent = chrono::Utc::now() - chrono::Duration::hours(1);
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("20") {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let stamp = rest.get(..20).filter(|t| t.ends_with('Z'));
+            match stamp.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+                Some(t) if t >= recent => {
+                    out.push_str("YYYY-MM-DDTHH:MM:SSZ");
+                    rest = &rest[20..];
+                }
+                _ => {
+                    out.push_str("20");
+                    rest = &rest[2..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 }
 

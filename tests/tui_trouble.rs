@@ -182,7 +182,9 @@ impl Proxy {
         let (scheme, rest) = url.split_once("://").expect("a URL");
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let user = authority.rsplit_once('@').map_or(String::new(), |(u, _)| format!("{u}@"));
-        format!("{scheme}://{user}127.0.0.1:{}/{path}", self.port)
+        // In plain text: the proxy cuts connections on what it reads in the stream (`FOR
+        // UPDATE`, `COMMIT`), which TLS (sslmode=prefer, the default) would hide from it.
+        format!("{scheme}://{user}127.0.0.1:{}/{path}?sslmode=disable", self.port)
     }
 
     /// The server's `host:port` in `url`.
