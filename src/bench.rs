@@ -331,8 +331,19 @@ impl Sampling {
 // ------------------------------------------------------------------------------------------
 // The databases.
 
+/// `./target/bench` when run from the checkout (as docs/performance.md does), otherwise under
+/// the XDG cache directory: an installed binary never writes into the folder it was built in.
 fn bench_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench")
+    if Path::new("Cargo.toml").is_file() && Path::new("target").is_dir() {
+        return PathBuf::from("target").join("bench");
+    }
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os("XDG_CACHE_HOME")
+        .and_then(absolute)
+        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("proofdesk")
+        .join("bench")
 }
 
 /// The default database for `runs` synthetic runs.

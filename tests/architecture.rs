@@ -145,3 +145,17 @@ fn sql_is_never_built_from_values_with_format() {
         }
     }
 }
+
+/// An installed binary never reads or writes the folder it was built in: no path in the
+/// product is compiled in from the build checkout.
+#[test]
+fn the_product_never_names_its_build_checkout() {
+    for file in rust_files(&src()) {
+        let code = normalized(&file);
+        assert!(
+            !code.contains("CARGO_MANIFEST_DIR"),
+            "{} compiles in the build checkout's path: installed binaries would write there",
+            file.display()
+        );
+    }
+}
