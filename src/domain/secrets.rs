@@ -299,6 +299,11 @@ fn value_range(s: &str, from: usize, sep: char) -> Option<Range<usize>> {
     let v = &s[start..];
     let k = v.bytes().take_while(|b| *b == b'\\').count();
     if let Some(q) = v[k..].chars().next().filter(|q| is_quote(*q)) {
+        if k > 8 {
+            // Deeper escaping than any real payload: masked to the end rather than searched
+            // for, so crafted text cannot make every value scan a huge message.
+            return Some(start..s.len());
+        }
         let body = start + k + 1;
         let end = find_close(&s[body..], k, u8::try_from(q).unwrap_or(b'"')).map_or(s.len(), |e| body + e);
         return (end > body).then_some(body..end);
@@ -504,6 +509,7 @@ mod tests {
             ("p%61ssword=S1", "p%61ssword=••••"),
             ("ｐａｓｓｗｏｒｄ：S1", "ｐａｓｓｗｏｒｄ：••••"),
             ("pass\u{200B}word = S1", "pass\u{200B}word = ••••"),
+            (r#"key=\\\\\\\\\\"S1\\\\\\\\\\" n=1"#, "key=••••"),
         ];
         for (text, want) in cases {
             assert_eq!(mask_text(text), want, "{text}");
