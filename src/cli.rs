@@ -472,7 +472,7 @@ async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
         }
         ListFormat::Ndjson => {
             for r in &rows {
-                writeln!(out, "{}", output::run_json(r))?;
+                output::print_json_line(&mut out, &output::run_json(r))?;
             }
         }
     }

@@ -1,20 +1,91 @@
 //! Text and JSON output of the command line. JSON keys follow the interfaces contract; text
 //! is what a support analyst pastes into a ticket. Every database string in text output goes
-//! through `sanitize::clean`; JSON escapes control characters by itself.
+//! through `sanitize::clean`; JSON (pretty and NDJSON) goes through [`SafeFormatter`], which
+//! writes every character the sanitizer would escape as `\uXXXX`, so a document is safe to
+//! `cat` and still parses back to the original strings.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::{json, Value};
 
 use crate::domain::{CheckState, Verdict};
 use crate::present::{age, opt_time, symbol, time};
-use crate::sanitize::{clean, clean_max};
+use crate::sanitize::{clean, clean_max, is_unsafe};
 use crate::service::{BatchReport, ReconcileOutcome, RunDetail, RunView};
 
-/// Pretty JSON and a newline.
+/// A JSON formatter that also escapes, as `\uXXXX` (a surrogate pair above U+FFFF), what
+/// serde_json leaves raw but a terminal would act on or hide: C1 controls, DEL, bidi
+/// overrides, zero-width and other format characters, line/paragraph separators, private use
+/// and unassigned code points ([`crate::sanitize::is_unsafe`]). Everything else is `F`'s.
+pub struct SafeFormatter<F>(pub F);
+
+impl<F: Formatter> Formatter for SafeFormatter<F> {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if !is_unsafe(c) {
+                continue;
+            }
+            if start < i {
+                self.0.write_string_fragment(w, &fragment[start..i])?;
+            }
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                write!(w, "\\u{u:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        if start < fragment.len() {
+            self.0.write_string_fragment(w, &fragment[start..])?;
+        }
+        Ok(())
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Pretty JSON and a newline, every unsafe character escaped ([`SafeFormatter`]).
 pub fn print_json(out: &mut impl Write, v: &Value) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, v)?;
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(PrettyFormatter::new()));
+    v.serialize(&mut ser)?;
+    writeln!(out)
+}
+
+/// One line of NDJSON, every unsafe character escaped ([`SafeFormatter`]).
+pub fn print_json_line(out: &mut impl Write, v: &Value) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(CompactFormatter));
+    v.serialize(&mut ser)?;
     writeln!(out)
 }
 
@@ -395,4 +466,31 @@ pub fn batch_text(out: &mut impl Write, r: &BatchReport) -> io::Result<()> {
         r.conflicts,
         r.errors
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_parses_back() {
+        let hostile = "a\u{85}b\u{202E}c\u{200B}d\u{E0041}e\u{7f}f\u{2028}g\u{AD}h\u{E000}i ü ✓ 😀 \u{1b}[2J";
+        let v = json!({"policy_name": hostile, "list": [hostile]});
+        type Printer = fn(&mut Vec<u8>, &Value) -> io::Result<()>;
+        let printers: [Printer; 2] = [|o, v| print_json(o, v), |o, v| print_json_line(o, v)];
+        for print in printers {
+            let mut out = Vec::new();
+            print(&mut out, &v).expect("write");
+            let text = String::from_utf8(out).expect("utf-8");
+            for c in
+                ['\u{85}', '\u{202E}', '\u{200B}', '\u{E0041}', '\u{7f}', '\u{2028}', '\u{AD}', '\u{E000}', '\u{1b}']
+            {
+                assert!(!text.contains(c), "U+{:04X} raw in {text}", c as u32);
+            }
+            assert!(text.contains("\\u0085") && text.contains("\\udb40\\udc41"), "{text}");
+            assert!(text.contains("ü ✓ 😀"), "ordinary text stays readable: {text}");
+            let back: Value = serde_json::from_str(&text).expect("still JSON");
+            assert_eq!(back, v);
+        }
+    }
 }

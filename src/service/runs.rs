@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Service, ServiceError};
-use crate::domain::secrets::mask_secrets;
+use crate::domain::secrets::{mask_payload, mask_str};
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor, RunQuery};
 use crate::store::rows::{DataError, RunRow};
@@ -155,6 +155,8 @@ pub struct ItemView {
     pub policy_name: String,
     pub outcome: String,
     pub error_code: Option<String>,
+    /// Masked like a payload's strings (`secrets::mask_str`): secret `name=value` parts, bearer
+    /// tokens and URL passwords never leave the service.
     pub error_message: Option<String>,
     /// Masked payload; `None` unless requested (`--raw`, or the item pane's key).
     pub payload: Option<Value>,
@@ -447,12 +449,13 @@ impl Service {
             .map(|i| ItemView {
                 id: i.id,
                 has_payload: i.provider_payload.is_some(),
-                payload: if raw { i.provider_payload.as_ref().map(|p| mask_secrets(&p.0)) } else { None },
+                payload: if raw { i.provider_payload.as_ref().map(|p| mask_payload(&p.0)) } else { None },
                 policy_type: i.policy_type,
                 policy_name: i.policy_name,
                 outcome: i.outcome,
                 error_code: i.error_code,
-                error_message: i.error_message,
+                // Masked here once, so the CLI's text and JSON and the console show the same text.
+                error_message: i.error_message.map(|m| mask_str(&m).into_owned()),
             })
             .collect();
         let evidence = evidence
