@@ -369,6 +369,12 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
     }
     writeln!(out)?;
     writeln!(out, "Items ({})", d.items.len())?;
+    if d.restore.as_ref().is_some_and(|r| !r.wrote_to_tenant()) {
+        writeln!(
+            out,
+            "  preview only: nothing was written to the tenant; these outcomes say what would have happened"
+        )?;
+    }
     for i in &d.items {
         writeln!(
             out,

@@ -153,6 +153,15 @@ pub struct RestoreRun {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
+impl RestoreRun {
+    /// False for a `draft` or `previewed` restore and for a dry run: it wrote nothing to the
+    /// tenant, so its items say what *would* happen and never count as applied (rule 10).
+    #[must_use]
+    pub const fn wrote_to_tenant(&self) -> bool {
+        !self.is_dry_run && !matches!(self.status, RestoreStatus::Draft | RestoreStatus::Previewed)
+    }
+}
+
 /// One `restore_items` row. `error_message` and `provider_payload` are raw provider text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoreItem {

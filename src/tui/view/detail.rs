@@ -166,6 +166,13 @@ fn items(frame: &mut Frame<'_>, area: Rect, data: &RunDetail, d: &DetailState, t
         frame.render_widget(Paragraph::new(Line::styled("The restore recorded no item outcomes.", theme.gap)), area);
         return;
     }
+    // A preview's or dry run's items say what would happen; nothing was written.
+    let preview = data.restore.as_ref().is_some_and(|r| !r.wrote_to_tenant());
+    let [note_area, area] = Layout::vertical([Constraint::Length(u16::from(preview)), Constraint::Min(0)]).areas(area);
+    if preview {
+        let note = "preview only: nothing was written; outcomes say what would happen";
+        frame.render_widget(Paragraph::new(Line::styled(trunc(note, width), theme.gap)), note_area);
+    }
     let extra = if d.show_error || d.show_payload { area.height / 2 } else { 0 };
     let [table_area, extra_area] = Layout::vertical([Constraint::Min(2), Constraint::Length(extra)]).areas(area);
     let h = usize::from(table_area.height.saturating_sub(1)).max(1);
