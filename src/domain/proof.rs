@@ -197,8 +197,7 @@ fn read<'a>(bundle: &'a ProofBundle, restore: &'a RestoreRun) -> Reading<'a> {
         (true, false) => AuditProof::MissingCompletion,
         (false, false) => AuditProof::Missing,
     };
-    let executed =
-        !restore.is_dry_run && !matches!(restore.status, RestoreStatus::Draft | RestoreStatus::Previewed);
+    let executed = !restore.is_dry_run && !matches!(restore.status, RestoreStatus::Draft | RestoreStatus::Previewed);
     Reading { restore, executed, items, evidence_gap, evidence_proof, audit }
 }
 
