@@ -81,13 +81,8 @@ const EXPECTED: &[(i64, &str, &str, &[&str], bool)] = &[
     (1070, "failed", "execution_not_started", &[], false),
     (1071, "failed", "execution_not_started", &[], false),
     (1072, "failed", "execution_not_started", &[], false),
-    (
-        1073,
-        "partially_succeeded",
-        "execution_not_started",
-        &["post_run_evidence_missing", "audit_continuity_missing"],
-        false,
-    ),
+    // A previewed restore whose items say applied: rule 10 is absolute (CHANGES 2026-12-03).
+    (1073, "failed", "execution_not_started", &[], false),
     (
         1080,
         "partially_succeeded",

@@ -608,9 +608,9 @@ impl Known {
         let mut known = Self { file, env_workspace: wanted.file_env_workspace.clone(), ..Self::default() };
         for table in TABLES {
             if let Some(ids) = wanted.ids.get(table.name) {
-                // identifiers only: table and column names come from TABLES, values are bound;
-                // an environment comes with its workspace (the composite reference of SCOPED)
+                // An environment comes with its workspace (the composite reference of SCOPED).
                 let column = if table.name == "environments" { "workspace_id" } else { "id" };
+                // identifiers only: table and column names come from TABLES, values are bound
                 let sql = format!("SELECT id, {column} FROM {} WHERE id IN ", table.name);
                 let found = fetch_in::<(i64, i64), _>(tx, binds, &sql, ids.iter().map(|&i| Arg::I64(i))).await?;
                 if table.name == "environments" {

@@ -326,6 +326,7 @@ fn role_grants_sight(environment: &str) -> String {
         .map(|r| format!("'{}'", r.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
+    // vocabulary constants only (Role::ALL), never input; the operator is bound by the caller
     format!(
         "(m.role = '{}' OR (m.role IN ({others}) AND EXISTS (SELECT 1 FROM entitlements en \
          WHERE en.environment_id = {environment} AND en.operator_id = ",
