@@ -187,3 +187,69 @@ fn the_schema_refuses_every_dangling_hard_reference() {
         });
     }
 }
+
+/// A database at migration 0002 holding rows 0003 forbids (an orphan item, a run in an
+/// environment of another workspace) still migrates: those rows stay readable, and every new
+/// write is held to the rule. On PostgreSQL the broken constraints stay `NOT VALID`, the
+/// clean ones are validated.
+#[test]
+fn migration_0003_keeps_a_database_that_already_breaks_it_usable() {
+    use proofdesk::store::{Create, Store};
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let legacy = [
+                "INSERT INTO workspaces (id, name) VALUES (1, 'A'), (2, 'B')",
+                "INSERT INTO environments (id, workspace_id, name, tenant_ref) VALUES (10, 1, 'a', 't'), (20, 2, 'b', 't')",
+                "INSERT INTO restore_items (id, restore_run_id, policy_type, policy_name, outcome) \
+                 VALUES (1, 999, 'p', 'n', 'applied')",
+                "INSERT INTO operation_runs (id, workspace_id, environment_id, type, status, outcome, context, \
+                 summary_counts, created_at, updated_at) VALUES (1000, 1, 20, 'restore.execute', 'queued', \
+                 'pending', '{}', '{}', '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z')",
+            ];
+            let new_orphan = "INSERT INTO restore_items (id, restore_run_id, policy_type, policy_name, outcome) \
+                              VALUES (2, 999, 'p', 'n', 'applied')";
+            if db.label == "sqlite" {
+                let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(db.url.trim_start_matches("sqlite:"))
+                    .create_if_missing(true);
+                let pool = sqlx::SqlitePool::connect_with(opts).await.expect("create");
+                let mut m = sqlx::migrate!("./migrations/sqlite");
+                m.migrations = m.migrations.iter().filter(|x| x.version <= 2).cloned().collect::<Vec<_>>().into();
+                m.run(&pool).await.expect("migrate to 0002");
+                for s in legacy {
+                    sqlx::query(s).execute(&pool).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+                }
+                pool.close().await;
+            } else {
+                let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+                let mut m = sqlx::migrate!("./migrations/postgres");
+                m.migrations = m.migrations.iter().filter(|x| x.version <= 2).cloned().collect::<Vec<_>>().into();
+                m.run(&pool).await.expect("migrate to 0002");
+                for s in legacy {
+                    sqlx::query(s).execute(&pool).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+                }
+                pool.close().await;
+            }
+            let store = Store::open(&db.url, Create::Never).await.expect("0003 applies over legacy rows");
+            store.close().await;
+            let mut raw = if db.label == "sqlite" {
+                Raw::Sqlite(sqlx::SqliteConnection::connect(&db.url).await.expect("connect"))
+            } else {
+                Raw::Postgres(sqlx::PgConnection::connect(&db.url).await.expect("connect"))
+            };
+            assert!(raw.exec(new_orphan).await.is_err(), "[{}] a new orphan is refused", db.label);
+        });
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM restore_items"), 1, "[{}] the legacy row stays", db.label);
+        if db.label == "postgres" {
+            let unvalidated = db.text(
+                "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint \
+                 WHERE NOT convalidated AND contype = 'f'",
+            );
+            assert_eq!(
+                unvalidated.as_deref(),
+                Some("operation_runs_environment_in_workspace_fkey,restore_items_restore_run_id_fkey"),
+                "only the constraints old rows break stay NOT VALID"
+            );
+        }
+    }
+}
