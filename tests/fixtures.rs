@@ -289,7 +289,7 @@ async fn references_may_point_at_rows_already_in_the_database() {
                 (
                     json!({"notifications": [{"id": 2, "operator_id": 100, "operation_run_id": 4242,
                                                "kind": "operation_run.terminal", "created_at": "2026-11-20T12:00:00Z"}]}),
-                    "notifications[0].operation_run_id: dangling reference",
+                    "notifications[0].operation_run_id: no operation_runs row with id 4242",
                 ),
             ];
             for (doc, prefix) in refused {
@@ -433,16 +433,62 @@ const BAD: &[(Mutation, &str)] = &[
     (|d| push_copy(d, "memberships", 0), "memberships[4]: duplicate membership"),
     (|d| push_copy(d, "entitlements", 2), "entitlements[3]: duplicate entitlement"),
     // Dangling references.
-    (|d| d["environments"][3]["workspace_id"] = json!(3), "environments[3].workspace_id: dangling reference"),
-    (|d| d["memberships"][1]["operator_id"] = json!(7), "memberships[1].operator_id: dangling reference"),
-    (|d| d["entitlements"][0]["environment_id"] = json!(99), "entitlements[0].environment_id: dangling reference"),
-    (|d| d["operation_runs"][0]["environment_id"] = json!(99), "operation_runs[0].environment_id: dangling reference"),
-    (|d| d["operation_runs"][0]["initiator_id"] = json!(99), "operation_runs[0].initiator_id: dangling reference"),
-    (|d| d["restore_runs"][0]["requested_by"] = json!(99), "restore_runs[0].requested_by: dangling reference"),
-    (|d| d["audit_log"][0]["actor_id"] = json!(999), "audit_log[0].actor_id: dangling reference"),
-    (|d| d["audit_log"][1]["environment_id"] = json!(999), "audit_log[1].environment_id: dangling reference"),
-    (|d| d["notifications"][0]["operation_run_id"] = json!(1), "notifications[0].operation_run_id: dangling reference"),
-    (|d| d["notifications"][0]["operator_id"] = json!(1), "notifications[0].operator_id: dangling reference"),
+    (|d| d["environments"][3]["workspace_id"] = json!(3), "environments[3].workspace_id: no workspaces row with id 3"),
+    (|d| d["memberships"][1]["operator_id"] = json!(7), "memberships[1].operator_id: no operators row with id 7"),
+    (
+        |d| d["entitlements"][0]["environment_id"] = json!(99),
+        "entitlements[0].environment_id: no environments row with id 99",
+    ),
+    (
+        |d| d["operation_runs"][0]["environment_id"] = json!(99),
+        "operation_runs[0].environment_id: no environments row with id 99",
+    ),
+    (
+        |d| d["operation_runs"][0]["initiator_id"] = json!(99),
+        "operation_runs[0].initiator_id: no operators row with id 99",
+    ),
+    (|d| d["restore_runs"][0]["requested_by"] = json!(99), "restore_runs[0].requested_by: no operators row with id 99"),
+    (|d| d["audit_log"][0]["actor_id"] = json!(999), "audit_log[0].actor_id: no operators row with id 999"),
+    (
+        |d| d["audit_log"][1]["environment_id"] = json!(999),
+        "audit_log[1].environment_id: no environments row with id 999",
+    ),
+    (
+        |d| d["notifications"][0]["operation_run_id"] = json!(1),
+        "notifications[0].operation_run_id: no operation_runs row with id 1",
+    ),
+    (|d| d["notifications"][0]["operator_id"] = json!(1), "notifications[0].operator_id: no operators row with id 1"),
+    // Items and evidence belong to a restore that exists (hard references since 0003).
+    (
+        |d| d["restore_items"][0]["restore_run_id"] = json!(999),
+        "restore_items[0].restore_run_id: no restore_runs row with id 999",
+    ),
+    (
+        |d| d["evidence"][0]["restore_run_id"] = json!(501),
+        "evidence[0].restore_run_id: no restore_runs row with id 501",
+    ),
+    // An operation's and a restore's environment is one of its own workspace.
+    (
+        |d| d["operation_runs"][0]["environment_id"] = json!(20),
+        "operation_runs[0].environment_id: environment 20 belongs to workspace 2, not 1",
+    ),
+    (
+        |d| d["restore_runs"][0]["workspace_id"] = json!(2),
+        "restore_runs[0].environment_id: environment 10 belongs to workspace 1, not 2",
+    ),
+    // NUL characters, anywhere a string or a key can be.
+    (|d| d["workspaces"][1]["name"] = json!("Fabri\u{0}kam"), "workspaces[1].name: NUL character"),
+    (|d| d["operation_runs"][0]["type"] = json!("restore.execute\u{0}"), "operation_runs[0].type: NUL character"),
+    (
+        |d| d["operation_runs"][0]["context"]["note"] = json!(["ok", "a\u{0}b"]),
+        "operation_runs[0].context.note[1]: NUL character",
+    ),
+    (
+        |d| d["restore_items"][1]["provider_payload"] = json!({"inner": {"a\u{0}": 1}}),
+        "restore_items[1].provider_payload.inner.a\\0: NUL character",
+    ),
+    (|d| d["audit_log"][0]["metadata"] = json!({"why": "\u{0}"}), "audit_log[0].metadata.why: NUL character"),
+    (|d| d["restore_items"][1]["error_message"] = json!("x\u{0}"), "restore_items[1].error_message: NUL character"),
     // The first bad value wins: document order across tables, key order within a row.
     (
         |d| {
@@ -456,7 +502,7 @@ const BAD: &[(Mutation, &str)] = &[
             d["operation_runs"][0]["status"] = json!("runing");
             d["operation_runs"][0]["workspace_id"] = json!(99);
         },
-        "operation_runs[0].workspace_id: dangling reference",
+        "operation_runs[0].workspace_id: no workspaces row with id 99",
     ),
 ];
 
@@ -476,6 +522,89 @@ async fn every_kind_of_bad_document_names_its_first_bad_value_and_loads_nothing(
         // The unmodified document is good: the refusals above were about the one bad value.
         let report = fixtures::load_value(&store, &full_document()).await.expect("the base document loads");
         assert_eq!(report.rows, 26);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn soft_links_may_point_at_nothing_and_still_load() {
+    on_each_engine(|store| async move {
+        let mut doc = full_document();
+        doc["operation_runs"][0]["context"]["restore_run_id"] = json!(424_242);
+        doc["restore_runs"][0]["operation_run_id"] = json!(777_777);
+        doc["audit_log"][0]["subject_id"] = json!(888_888);
+        let report = fixtures::load_value(&store, &doc).await.expect("soft links are not references");
+        assert_eq!(report.rows, 26);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_brief_example_messages_are_exact() {
+    on_each_engine(|store| async move {
+        let mut doc = full_document();
+        doc["restore_items"][0]["restore_run_id"] = json!(999);
+        let message = invalid(fixtures::load_value(&store, &doc).await, "orphan item");
+        assert_eq!(
+            message,
+            "restore_items[0].restore_run_id: no restore_runs row with id 999 in the file or the database (dangling reference)"
+        );
+        let mut doc = full_document();
+        doc["operation_runs"][0]["environment_id"] = json!(20);
+        let message = invalid(fixtures::load_value(&store, &doc).await, "foreign environment");
+        assert_eq!(message, "operation_runs[0].environment_id: environment 20 belongs to workspace 2, not 1");
+        assert_empty(&store, "brief examples").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_composite_reference_reads_environments_already_in_the_database() {
+    on_each_engine(|store| async move {
+        let full = full_document();
+        let people = json!({"workspaces": full["workspaces"], "environments": full["environments"],
+                            "operators": full["operators"]});
+        fixtures::load_value(&store, &people).await.expect("people load");
+        let mut work = json!({"operation_runs": full["operation_runs"], "restore_runs": full["restore_runs"]});
+        work["restore_runs"][0]["environment_id"] = json!(20);
+        let message = invalid(fixtures::load_value(&store, &work).await, "db environment");
+        assert_eq!(message, "restore_runs[0].environment_id: environment 20 belongs to workspace 2, not 1");
+        work["restore_runs"][0]["environment_id"] = json!(11);
+        fixtures::load_value(&store, &work).await.expect("an environment of the same workspace loads");
+    })
+    .await;
+}
+
+/// Texts with a key twice in one object: serde_json alone keeps the last value silently.
+const DUPLICATE_KEYS: &[(&str, &str)] = &[
+    (r#"{"workspaces": [], "workspaces": [{"id": 1, "name": "W"}]}"#, "workspaces: duplicate key \"workspaces\""),
+    (r#"{"workspaces": [{"id": 1, "name": "W", "id": 2}]}"#, "workspaces[0].id: duplicate key \"id\""),
+    (
+        r#"{"workspaces": [{"id": 1, "name": "W"}, {"id": 2, "name": "X", "name": "Y"}]}"#,
+        "workspaces[1].name: duplicate key \"name\"",
+    ),
+    (
+        r#"{"workspaces": [{"id": 1, "name": "W"}], "environments": [{"id": 10, "workspace_id": 1, "name": "E",
+            "tenant_ref": "t"}], "operation_runs": [{"id": 1, "workspace_id": 1, "environment_id": 10,
+            "type": "restore.execute", "status": "queued", "outcome": "pending",
+            "context": {"restore_run_id": 5, "restore_run_id": 6},
+            "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-20T09:00:00Z"}]}"#,
+        "operation_runs[0].context.restore_run_id: duplicate key \"restore_run_id\"",
+    ),
+];
+
+#[tokio::test]
+async fn a_key_repeated_in_one_object_is_bad_input_with_its_path() {
+    on_each_engine(|store| async move {
+        for (text, prefix) in DUPLICATE_KEYS {
+            let message = invalid(fixtures::load(&store, text).await, prefix);
+            assert!(message.starts_with(prefix), "{message:?} should start with {prefix:?} ({})", store.label());
+            assert!(message.contains("line 1 column") || message.contains("line "), "{message:?} says where");
+            assert_empty(&store, prefix).await;
+        }
+        // The same texts with the repeat removed load (the refusal was about the repeat).
+        let ok = r#"{"workspaces": [{"id": 1, "name": "W"}], "expect": {"a": 1}}"#;
+        fixtures::load(&store, ok).await.expect("no repeated key");
     })
     .await;
 }

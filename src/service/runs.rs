@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Service, ServiceError};
+use crate::domain::model::link_of;
 use crate::domain::secrets::{mask_payload, mask_str};
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::store::queries::{self, Cursor, RunQuery};
@@ -443,7 +444,12 @@ impl Service {
             Some(rid) => (queries::items_of(self.store(), rid).await?, queries::evidence_of(self.store(), rid).await?),
             None => (Vec::new(), Vec::new()),
         };
-        let audit = queries::audit_of(self.store(), id, restore_id).await?;
+        let scope = queries::RunScope {
+            operation_id: run.id,
+            workspace_id: run.workspace_id,
+            environment_id: run.environment_id,
+        };
+        let audit = queries::audit_of(self.store(), scope, restore_id).await?;
         let items = items
             .into_iter()
             .map(|i| ItemView {
@@ -469,7 +475,7 @@ impl Service {
                 captured_at: e.captured_at,
             })
             .collect();
-        let audit = audit
+        let mut audit: Vec<AuditView> = audit
             .into_iter()
             .map(|a| AuditView {
                 id: a.id,
@@ -484,8 +490,66 @@ impl Service {
                 created_at: a.created_at,
             })
             .collect();
+        let mut run = run;
+        self.hide_foreign_links(&mut run, &mut audit, scope).await?;
         let may_reconcile = self.may_reconcile(&run);
         Ok(RunDetail { run, restore, items, evidence, audit, may_reconcile })
+    }
+}
+
+/// What `show` prints where a context names a restore outside the run's scope.
+pub const OUT_OF_SCOPE: &str = "out of scope";
+
+/// Where a run's own JSON names a restore: its `context` link, the proof a reconciliation
+/// recorded, and (in audit metadata) the restore a reconciliation read.
+const CONTEXT_LINKS: [&str; 2] = ["/restore_run_id", "/reconciliation/proof/restore_run_id"];
+const METADATA_LINKS: [&str; 1] = ["/restore_run_id"];
+
+/// The restore ids `pointers` name in `value`.
+fn links_in(value: &Value, pointers: &[&str]) -> Vec<i64> {
+    pointers.iter().filter_map(|p| value.pointer(p).cloned().and_then(link_of)).collect()
+}
+
+/// Replaces each link of `pointers` in `value` that names one of `foreign` by [`OUT_OF_SCOPE`].
+fn hide_links(value: &mut Value, pointers: &[&str], foreign: &[i64]) {
+    for pointer in pointers {
+        if let Some(slot) = value.pointer_mut(pointer) {
+            if link_of(slot.clone()).is_some_and(|id| foreign.contains(&id)) {
+                *slot = Value::String(OUT_OF_SCOPE.to_owned());
+            }
+        }
+    }
+}
+
+impl Service {
+    /// Hides every restore link outside the run's scope (rules 4-7: another workspace or
+    /// environment, linked to another operation, soft-deleted) from what the detail shows:
+    /// the run's own `context` (`restore_run_id`, `reconciliation.proof.restore_run_id`) and
+    /// its audit rows' `metadata.restore_run_id` read [`OUT_OF_SCOPE`]. A link to no restore
+    /// at all stays (it names nothing; rule 3 reports it).
+    async fn hide_foreign_links(
+        &self,
+        run: &mut RunView,
+        audit: &mut [AuditView],
+        scope: queries::RunScope,
+    ) -> Result<(), ServiceError> {
+        let mut context = run.context.value();
+        let mut links = links_in(&context, &CONTEXT_LINKS);
+        for a in audit.iter() {
+            links.extend(links_in(&a.metadata, &METADATA_LINKS));
+        }
+        links.sort_unstable();
+        links.dedup();
+        let foreign = queries::restores_out_of_scope(self.store(), scope, &links).await?;
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        hide_links(&mut context, &CONTEXT_LINKS, &foreign);
+        run.context = JsonText::from(context);
+        for a in audit {
+            hide_links(&mut a.metadata, &METADATA_LINKS, &foreign);
+        }
+        Ok(())
     }
 }
 

@@ -10,12 +10,17 @@
 //! The tables are described once, as data ([`TABLES`]): each column with its kind and whether
 //! it is required, nullable or defaulted. One checker reads every table through it.
 //!
-//! Three columns are links, not references: `restore_runs.operation_run_id`,
-//! `restore_items.restore_run_id` and `evidence.restore_run_id` may name a row that does not
-//! exist (a restore linked to a missing operation, items and evidence of a hard-deleted
-//! restore). The proof rules judge those links (`restore_run_link_mismatch`,
-//! `restore_run_missing`), and the example cases 03 and 06 hold such rows, so a fixture must be
-//! able to state them. Like `operation_runs.context.restore_run_id`, they are only type-checked.
+//! References are the contract's hard references (domain.md, "References"): each must name a
+//! row in the file or the database, and an operation's or a restore's `environment_id` must be
+//! an environment of its own `workspace_id`. Migration 0003 enforces the same in the schema;
+//! the loader checks first so the message names the bad value. One column is a link, not a
+//! reference: `restore_runs.operation_run_id` may name a row that does not exist or another
+//! operation, since that is what the proof rules judge (`restore_run_link_mismatch`); like
+//! `operation_runs.context.restore_run_id`, it is only type-checked.
+//!
+//! A document is read strictly: a key repeated in one object (serde_json would keep the last
+//! silently) is bad input, and so is a NUL character in any string or key (PostgreSQL cannot
+//! store one in text or jsonb, SQLite would cut C strings at it).
 
 use std::collections::{HashMap, HashSet};
 
@@ -78,9 +83,8 @@ enum Kind {
     Int,
     /// The id of a row of the named table, in the file or in the database.
     Ref(&'static str),
-    /// An integer naming a row that may be gone: a link the proof rules judge (a restore that
-    /// points at another operation, items and evidence of a hard-deleted restore), never a
-    /// reference the load requires. The example cases hold such rows.
+    /// An integer naming a row that may be gone or another operation: a link the proof rules
+    /// judge (`restore_runs.operation_run_id`), never a reference the load requires.
     Link,
     /// A non-negative integer.
     Count,
@@ -153,6 +157,7 @@ const WORKSPACE: Kind = Kind::Ref("workspaces");
 const ENVIRONMENT: Kind = Kind::Ref("environments");
 const OPERATOR: Kind = Kind::Ref("operators");
 const OPERATION_RUN: Kind = Kind::Ref("operation_runs");
+const RESTORE_RUN: Kind = Kind::Ref("restore_runs");
 
 const OP_STATUS: Kind = Kind::Vocab(|s| OpStatus::parse(s).map(drop));
 const OUTCOME: Kind = Kind::Vocab(|s| Outcome::parse(s).map(drop));
@@ -249,7 +254,7 @@ const TABLES: &[Table] = &[
         name: "restore_items",
         fields: &[
             ID,
-            req("restore_run_id", Kind::Link),
+            req("restore_run_id", RESTORE_RUN),
             req("policy_type", Kind::Text),
             req("policy_name", Kind::Text),
             req("outcome", ITEM_OUTCOME),
@@ -265,7 +270,7 @@ const TABLES: &[Table] = &[
         name: "evidence",
         fields: &[
             ID,
-            req("restore_run_id", Kind::Link),
+            req("restore_run_id", RESTORE_RUN),
             req("kind", EVIDENCE_KIND),
             req("status", EVIDENCE_STATUS),
             req("verified_items", Kind::Count),
@@ -308,6 +313,9 @@ const TABLES: &[Table] = &[
     },
 ];
 
+/// Tables whose `environment_id` must be an environment of the row's own `workspace_id`.
+const SCOPED: [&str; 2] = ["operation_runs", "restore_runs"];
+
 /// `outcome` is `pending` exactly while `status` is not `completed`.
 fn pending_exactly_while_not_completed(at: &str, row: &Map<String, Value>) -> Result<(), String> {
     let status = row.get("status").and_then(Value::as_str).unwrap_or_default();
@@ -347,7 +355,7 @@ impl Table {
 /// [`LoadError::Invalid`] with the path of the first bad value (nothing is written), or a
 /// store failure (the transaction is rolled back).
 pub async fn load(store: &Store, json_text: &str) -> Result<LoadReport, LoadError> {
-    let doc: Value = serde_json::from_str(json_text).map_err(|e| LoadError::Invalid(malformed(&e)))?;
+    let doc = parse_strict(json_text).map_err(LoadError::Invalid)?;
     load_value(store, &doc).await
 }
 
@@ -393,6 +401,116 @@ pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadE
     Ok(report)
 }
 
+/// Parses a fixture's text, refusing a key repeated within one object (`PATH: duplicate key
+/// "k"`, where serde_json alone would keep the last value silently), else as JSON does.
+///
+/// # Errors
+/// The message: the duplicate's path, or where the JSON is malformed.
+pub fn parse_strict(json_text: &str) -> Result<Value, String> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(json_text);
+    let parsed = Strict { at: &Path::Root }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            // Only [`Strict`] raises data errors: its message is "PATH: duplicate key …".
+            let text = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let what = text.strip_suffix(&suffix).unwrap_or(&text);
+            format!("{what} (line {} column {})", e.line(), e.column())
+        } else {
+            malformed(&e)
+        }
+    })
+}
+
+/// Where a value sits in the document, rendered only for a message.
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Root => Ok(()),
+            Self::Key(Self::Root, k) => f.write_str(k),
+            Self::Key(parent, k) => write!(f, "{parent}.{k}"),
+            Self::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// A JSON value, read like `serde_json::Value` but refusing repeated keys.
+struct Strict<'a> {
+    at: &'a Path<'a>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Strict { at: &Path::Index(self.at, out.len()) })? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let at = Path::Key(self.at, &key);
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{at}: duplicate key {key:?} in one object")));
+            }
+            let v = map.next_value_seed(Strict { at: &at })?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 /// `malformed JSON at line L column C: what`.
 fn malformed(e: &serde_json::Error) -> String {
     let text = e.to_string();
@@ -429,6 +547,8 @@ struct Wanted {
     unique: HashMap<&'static str, HashSet<String>>,
     /// Per pair-keyed table: the first column's values.
     pair_firsts: HashMap<&'static str, HashSet<i64>>,
+    /// The workspace of each environment the file declares (its first row of that id).
+    file_env_workspace: HashMap<i64, i64>,
 }
 
 /// First pass, tolerant of every error: the ids each table declares, and what to look up.
@@ -442,6 +562,9 @@ fn survey(doc: &Map<String, Value>) -> (HashMap<&'static str, HashSet<i64>>, Wan
                 if let Some(id) = int("id") {
                     declared.entry(table.name).or_default().insert(id);
                     wanted.ids.entry(table.name).or_default().insert(id);
+                    if let (true, Some(ws)) = (table.name == "environments", int("workspace_id")) {
+                        wanted.file_env_workspace.entry(id).or_insert(ws);
+                    }
                 }
             }
             Key::Pair(first, _, _) => {
@@ -469,6 +592,8 @@ struct Known {
     db: HashMap<&'static str, HashSet<i64>>,
     db_unique: HashMap<&'static str, HashSet<String>>,
     db_pairs: HashMap<&'static str, HashSet<(i64, i64)>>,
+    /// The workspace of each environment asked about, in the file or the database.
+    env_workspace: HashMap<i64, i64>,
 }
 
 impl Known {
@@ -480,13 +605,20 @@ impl Known {
         file: HashMap<&'static str, HashSet<i64>>,
         wanted: &Wanted,
     ) -> Result<Self, StoreError> {
-        let mut known = Self { file, ..Self::default() };
+        let mut known = Self { file, env_workspace: wanted.file_env_workspace.clone(), ..Self::default() };
         for table in TABLES {
             if let Some(ids) = wanted.ids.get(table.name) {
+                // An environment comes with its workspace (the composite reference of SCOPED).
+                let column = if table.name == "environments" { "workspace_id" } else { "id" };
                 // identifiers only: table and column names come from TABLES, values are bound
-                let sql = format!("SELECT id FROM {} WHERE id IN ", table.name);
-                let found = fetch_in::<(i64,), _>(tx, binds, &sql, ids.iter().map(|&i| Arg::I64(i))).await?;
-                known.db.insert(table.name, found.into_iter().map(|(id,)| id).collect());
+                let sql = format!("SELECT id, {column} FROM {} WHERE id IN ", table.name);
+                let found = fetch_in::<(i64, i64), _>(tx, binds, &sql, ids.iter().map(|&i| Arg::I64(i))).await?;
+                if table.name == "environments" {
+                    for &(id, ws) in &found {
+                        known.env_workspace.entry(id).or_insert(ws);
+                    }
+                }
+                known.db.insert(table.name, found.into_iter().map(|(id, _)| id).collect());
             }
             if let (Some(col), Some(values)) = (table.unique, wanted.unique.get(table.name)) {
                 // identifiers only: table and column names come from TABLES, values are bound
@@ -577,6 +709,9 @@ impl Checker<'_> {
         let mut args: Vec<Option<Arg>> = vec![None; table.fields.len()];
         for (name, value) in obj {
             let (fi, field) = table.field(name).ok_or_else(|| format!("{at}.{name}: unknown field"))?;
+            if let Some(inner) = nul_in(value) {
+                return Err(format!("{at}.{name}{inner}: {NUL_PROBLEM}"));
+            }
             args[fi] = Some(self.value(field, value, &at)?);
         }
         let args = table
@@ -588,8 +723,24 @@ impl Checker<'_> {
         if let Some(rule) = table.rule {
             rule(&at, obj)?;
         }
+        if SCOPED.contains(&table.name) {
+            self.environment_in_workspace(&at, obj)?;
+        }
         self.keys(table, i, &at, obj)?;
         Ok(args)
+    }
+
+    /// The composite reference: the row's environment is an environment of its own workspace
+    /// (both references already resolved).
+    fn environment_in_workspace(&self, at: &str, row: &Map<String, Value>) -> Result<(), String> {
+        let int = |name: &str| row.get(name).and_then(Value::as_i64);
+        let (Some(ws), Some(env)) = (int("workspace_id"), int("environment_id")) else { return Ok(()) };
+        match self.known.env_workspace.get(&env) {
+            Some(&own) if own != ws => {
+                Err(format!("{at}.environment_id: environment {env} belongs to workspace {own}, not {ws}"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// One present value of the row at `at`, as the bound value to insert.
@@ -610,7 +761,7 @@ impl Checker<'_> {
                 if self.known.has(target, id) {
                     Ok(Arg::I64(id))
                 } else {
-                    Err(bad(format!("dangling reference: no {target} row with id {id} in the file or the database")))
+                    Err(bad(format!("no {target} row with id {id} in the file or the database (dangling reference)")))
                 }
             }
             Kind::Count => match v.as_i64().ok_or_else(wrong)? {
@@ -681,6 +832,26 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// What a NUL character in a fixture is.
+const NUL_PROBLEM: &str = "NUL character (\\u0000) in a string; the database cannot store it";
+
+/// Where in `v` a string or key holds a NUL character: the path below `v` (`""` for `v`
+/// itself, `.key`, `[i]`), or `None`.
+fn nul_in(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => s.contains('\0').then(String::new),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, e)| nul_in(e).map(|p| format!("[{i}]{p}"))),
+        Value::Object(o) => o.iter().find_map(|(k, e)| {
+            if k.contains('\0') {
+                Some(format!(".{}", k.escape_debug()))
+            } else {
+                nul_in(e).map(|p| format!(".{k}{p}"))
+            }
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
     }
 }
 

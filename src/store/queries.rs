@@ -239,20 +239,26 @@ pub async fn resolve_search_recorded(
         return Ok(m);
     }
 
-    // A run in an environment is visible only with an entitlement to it, or as an owner.
+    // An environment is visible as a run's would be (`domain::access`): a membership in the
+    // environment's own workspace with a role of the vocabulary, and the entitlement unless
+    // that role is owner.
     let mut sql = Sql::new("SELECT e.id FROM environments e WHERE ");
     like_any(&mut sql, &["LOWER(e.name)", "LOWER(e.tenant_ref)"]);
-    sql.push(" AND (EXISTS (SELECT 1 FROM entitlements en WHERE en.environment_id = e.id AND en.operator_id = ")
+    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
         .bind(Arg::I64(operator_id))
-        .push(") OR EXISTS (SELECT 1 FROM memberships m WHERE m.role = 'owner' AND m.operator_id = ")
+        .push(" AND m.workspace_id = e.workspace_id AND ")
+        .push(&role_grants_sight("e.id"))
         .bind(Arg::I64(operator_id))
-        .push(")) ORDER BY e.id");
+        .push(")))) ORDER BY e.id");
     note(&sql);
     m.environments = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
 
     let mut sql = Sql::new("SELECT w.id FROM workspaces w WHERE ");
     like_any(&mut sql, &["LOWER(w.name)"]);
-    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.operator_id = ")
+    let roles = Role::ALL.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
+    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.role IN (")
+        .push(&roles)
+        .push(") AND m.operator_id = ")
         .bind(Arg::I64(operator_id))
         .push(") ORDER BY w.id");
     note(&sql);
@@ -309,6 +315,25 @@ pub async fn resolve_search_recorded(
     Ok(m)
 }
 
+/// `(m.role = 'owner' OR (m.role IN (<the other roles>) AND EXISTS (SELECT 1 FROM entitlements
+/// en WHERE en.environment_id = <environment> AND en.operator_id = ` (the caller binds the
+/// operator and closes with `)))`): what a membership `m` grants over one environment of its
+/// workspace; a role outside the vocabulary grants nothing ([`Role::parse`] fails on it).
+fn role_grants_sight(environment: &str) -> String {
+    let others = Role::ALL
+        .iter()
+        .filter(|r| **r != Role::Owner)
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // vocabulary constants only (Role::ALL), never input; the operator is bound by the caller
+    format!(
+        "(m.role = '{}' OR (m.role IN ({others}) AND EXISTS (SELECT 1 FROM entitlements en \
+         WHERE en.environment_id = {environment} AND en.operator_id = ",
+        Role::Owner.as_str()
+    )
+}
+
 /// `EXISTS (…)`: the run's own, in-scope, not deleted restore has an item with a matching name
 /// (never a foreign restore's).
 fn policy_match(sql: &mut Sql, engine: Engine, m: &SearchMatch) {
@@ -347,15 +372,16 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
     } else {
         sql.push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE ");
     }
-    // Visibility as a test on each run (not a join), so the engine walks the list's index.
-    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
+    // Visibility as a test on each run (not a join), so the engine walks the list's index; the
+    // same as `domain::access` and [`grant`]: the run's environment is of the run's own
+    // workspace (the joined `e`), a membership there with a role of the vocabulary, and the
+    // entitlement unless that role is owner.
+    sql.push("e.workspace_id = o.workspace_id AND EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
         .bind(Arg::I64(operator_id))
-        .push(
-            " AND m.workspace_id = o.workspace_id AND (m.role = 'owner' OR EXISTS (SELECT 1 FROM entitlements en \
-             WHERE en.environment_id = o.environment_id AND en.operator_id = ",
-        )
+        .push(" AND m.workspace_id = o.workspace_id AND ")
+        .push(&role_grants_sight("o.environment_id"))
         .bind(Arg::I64(operator_id))
-        .push(")))");
+        .push("))))");
     let text_in = |sql: &mut Sql, column: &str, values: &[String]| {
         if !values.is_empty() {
             sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().map(|v| Arg::Text(v.clone())));
@@ -782,23 +808,54 @@ pub async fn evidence_of(store: &Store, restore_id: i64) -> Result<Vec<EvidenceR
     store.fetch_all(&sql).await
 }
 
-/// The audit trail of an operation and (when given) its in-scope restore, oldest first.
+/// Where an operation sits: what its detail's audit trail and restore links are scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunScope {
+    pub operation_id: i64,
+    pub workspace_id: i64,
+    pub environment_id: i64,
+}
+
+/// The audit trail of an operation and (when given) its in-scope restore, oldest first: only
+/// rows in the operation's workspace and environment (the rows rule 18 reads), whatever
+/// subject they name.
 ///
 /// # Errors
 /// Driver errors.
-pub async fn audit_of(store: &Store, operation_id: i64, restore_id: Option<i64>) -> Result<Vec<AuditRow>, StoreError> {
+pub async fn audit_of(store: &Store, scope: RunScope, restore_id: Option<i64>) -> Result<Vec<AuditRow>, StoreError> {
     let mut sql = Sql::new(
         "SELECT a.id, a.workspace_id, a.environment_id, a.actor_id, op.handle AS actor_handle, a.action, \
          a.subject_type, a.subject_id, a.metadata, a.created_at FROM audit_log a \
          LEFT JOIN operators op ON op.id = a.actor_id \
-         WHERE (a.subject_type = 'operation_run' AND a.subject_id = ",
+         WHERE a.workspace_id = ",
     );
-    sql.bind(Arg::I64(operation_id)).push(")");
+    sql.bind(Arg::I64(scope.workspace_id)).push(" AND a.environment_id = ").bind(Arg::I64(scope.environment_id));
+    sql.push(" AND ((a.subject_type = 'operation_run' AND a.subject_id = ")
+        .bind(Arg::I64(scope.operation_id))
+        .push(")");
     if let Some(rid) = restore_id {
         sql.push(" OR (a.subject_type = 'restore_run' AND a.subject_id = ").bind(Arg::I64(rid)).push(")");
     }
-    sql.push(" ORDER BY a.created_at, a.id");
+    sql.push(") ORDER BY a.created_at, a.id");
     store.fetch_all(&sql).await
+}
+
+/// Of the restores `ids`, those that exist and are outside `scope` (rules 4-7: another
+/// workspace or environment, linked to another operation, or soft-deleted).
+///
+/// # Errors
+/// Driver errors.
+pub async fn restores_out_of_scope(store: &Store, scope: RunScope, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT id FROM restore_runs WHERE id IN ");
+    sql.bind_list(ids.iter().map(|i| Arg::I64(*i)));
+    sql.push(" AND (workspace_id <> ").bind(Arg::I64(scope.workspace_id));
+    sql.push(" OR environment_id <> ").bind(Arg::I64(scope.environment_id));
+    sql.push(" OR operation_run_id IS NULL OR operation_run_id <> ").bind(Arg::I64(scope.operation_id));
+    sql.push(" OR deleted_at IS NOT NULL) ORDER BY id");
+    Ok(store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect())
 }
 
 /// An operator by handle.
@@ -836,7 +893,11 @@ pub async fn grant<E: Exec>(
     environment_id: i64,
 ) -> Result<Grant, StoreError> {
     let sql = Sql::new(
-        "SELECT (SELECT role FROM memberships WHERE operator_id = $1 AND workspace_id = $2) AS role, \
+        // The role counts only when the environment is of the run's own workspace: a run whose
+        // environment belongs to another workspace is nobody's to see (the schema refuses such
+        // a run since migration 0003; one stored before may remain).
+        "SELECT (SELECT role FROM memberships WHERE operator_id = $1 AND workspace_id = $2 \
+         AND EXISTS (SELECT 1 FROM environments WHERE id = $3 AND workspace_id = $2)) AS role, \
          EXISTS (SELECT 1 FROM entitlements WHERE operator_id = $1 AND environment_id = $3) AS entitled",
     )
     .arg(Arg::I64(operator_id))
