@@ -111,17 +111,11 @@ pub struct RunQuery {
     pub ascending: bool,
 }
 
-fn escape_like(term: &str) -> String {
-    let mut out = String::with_capacity(term.len() + 2);
-    out.push('%');
-    for c in term.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+/// Text as search compares it: lower case for all of Unicode, the same on both engines, with
+/// the final sigma folded as Unicode case folding does (`to_lowercase` writes `ς` at a word's
+/// end, while PostgreSQL's `lower()` and a term typed in lower case may hold `σ`).
+fn fold(text: &str) -> String {
+    text.trim().to_lowercase().replace('ς', "σ")
 }
 
 fn sort_column(sort: SortKey) -> &'static str {
@@ -216,83 +210,90 @@ pub async fn resolve_search_recorded(
         }
     };
     let engine = store.engine();
-    let patterns: Vec<String> = terms.iter().map(|t| escape_like(t)).collect();
+    // Text is matched here, not by the engines' LOWER/LIKE: SQLite folds only ASCII, and
+    // PostgreSQL folds by the database's locale, so `Ünïcödé` would match on one engine and
+    // not the other. The candidates are few (the visible environments and workspaces, and
+    // one row per distinct policy name from the index walk).
+    let folded: Vec<String> = terms.iter().map(|t| fold(t)).filter(|t| !t.is_empty()).collect();
+    let matches = |text: &str| {
+        let text = fold(text);
+        folded.iter().any(|t| text.contains(t.as_str()))
+    };
     let mut m = SearchMatch {
         ids: terms.iter().filter_map(|t| t.trim().trim_start_matches('#').parse::<i64>().ok()).collect(),
         ..SearchMatch::default()
     };
-    let like_any = |sql: &mut Sql, columns: &[&str]| {
-        sql.push("(");
-        let mut first = true;
-        for p in &patterns {
-            for c in columns {
-                if !first {
-                    sql.push(" OR ");
-                }
-                first = false;
-                sql.push(c).push(" LIKE ").bind(Arg::Text(p.clone())).push(" ESCAPE '\\'");
-            }
-        }
-        sql.push(")");
-    };
-    if patterns.is_empty() {
+    if folded.is_empty() {
         return Ok(m);
     }
 
     // An environment is visible as a run's would be (`domain::access`): a membership in the
     // environment's own workspace with a role of the vocabulary, and the entitlement unless
     // that role is owner.
-    let mut sql = Sql::new("SELECT e.id FROM environments e WHERE ");
-    like_any(&mut sql, &["LOWER(e.name)", "LOWER(e.tenant_ref)"]);
-    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
+    let mut sql = Sql::new("SELECT e.id, e.name, e.tenant_ref FROM environments e WHERE ");
+    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
         .bind(Arg::I64(operator_id))
         .push(" AND m.workspace_id = e.workspace_id AND ")
         .push(&role_grants_sight("e.id"))
         .bind(Arg::I64(operator_id))
         .push(")))) ORDER BY e.id");
     note(&sql);
-    m.environments = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
+    m.environments = store
+        .fetch_all::<(i64, String, String)>(&sql)
+        .await?
+        .into_iter()
+        .filter(|(_, name, tenant)| matches(name) || matches(tenant))
+        .map(|r| r.0)
+        .collect();
 
-    let mut sql = Sql::new("SELECT w.id FROM workspaces w WHERE ");
-    like_any(&mut sql, &["LOWER(w.name)"]);
+    let mut sql = Sql::new("SELECT w.id, w.name FROM workspaces w WHERE ");
     let roles = Role::ALL.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
-    sql.push(" AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.role IN (")
+    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.role IN (")
         .push(&roles)
         .push(") AND m.operator_id = ")
         .bind(Arg::I64(operator_id))
         .push(") ORDER BY w.id");
     note(&sql);
-    m.workspaces = store.fetch_all::<(i64,)>(&sql).await?.into_iter().map(|r| r.0).collect();
+    m.workspaces = store
+        .fetch_all::<(i64, String)>(&sql)
+        .await?
+        .into_iter()
+        .filter(|(_, name)| matches(name))
+        .map(|r| r.0)
+        .collect();
 
     // The distinct policy names, by a walk of the name index (one seek per distinct name,
-    // not one read per item), filtered by the terms; each kept as the id of one item.
-    let (walk, name, picked) = match engine {
+    // not one read per item), each with the id of one item (SQLite) or as the indexed
+    // `lower(policy_name)` value (PostgreSQL), then filtered by the terms here.
+    let (walk, picked) = match engine {
         Engine::Sqlite => (
             "WITH RECURSIVE n(name) AS (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
              UNION ALL SELECT (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
              WHERE policy_name COLLATE NOCASE > n.name) FROM n WHERE n.name IS NOT NULL) ",
-            "LOWER(n.name)",
-            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name) AS key",
+            // As bytes: a name that is not valid UTF-8 still matches by what it does spell.
+            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name), \
+             CAST(n.name AS BLOB)",
         ),
         Engine::Postgres => (
             "WITH RECURSIVE n(name) AS (SELECT MIN(lower(policy_name)) FROM restore_items \
              UNION ALL SELECT (SELECT MIN(lower(policy_name)) FROM restore_items \
              WHERE lower(policy_name) > n.name) FROM n WHERE n.name IS NOT NULL) ",
-            "n.name",
-            "n.name",
+            "NULL::bigint, convert_to(n.name, 'UTF8')",
         ),
     };
     let mut sql = Sql::new(walk);
-    sql.push("SELECT ").push(picked).push(" FROM n WHERE n.name IS NOT NULL AND ");
-    like_any(&mut sql, &[name]);
+    sql.push("SELECT ").push(picked).push(" FROM n WHERE n.name IS NOT NULL");
     note(&sql);
+    let names = store
+        .fetch_all::<(Option<i64>, Vec<u8>)>(&sql)
+        .await?
+        .into_iter()
+        .map(|(key, name)| (key, String::from_utf8_lossy(&name).into_owned()))
+        .filter(|(_, name)| matches(name));
     match engine {
-        Engine::Sqlite => {
-            m.name_keys = store.fetch_all::<(Option<i64>,)>(&sql).await?.into_iter().filter_map(|r| r.0).collect();
-        }
-        Engine::Postgres => {
-            m.names = store.fetch_all::<(String,)>(&sql).await?.into_iter().map(|r| r.0).collect();
-        }
+        Engine::Sqlite => m.name_keys = names.filter_map(|r| r.0).collect(),
+        // PostgreSQL text is UTF-8, so the value is exactly the indexed `lower(policy_name)`.
+        Engine::Postgres => m.names = names.map(|r| r.1).collect(),
     }
 
     if m.environments.is_empty() && m.workspaces.is_empty() {
