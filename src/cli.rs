@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{Decision, OpStatus, Outcome};
-use crate::present::{parse_duration, parse_instant};
+use crate::present::{check_instant, parse_duration, parse_instant};
+use crate::sanitize::clean;
 use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
 use crate::store::{fixtures, seed, Create};
 
@@ -48,7 +49,7 @@ pub struct Global {
     /// How long without an update before a running operation counts as stale
     #[arg(long, global = true, default_value = "30m", value_parser = duration_arg, value_name = "DURATION")]
     pub stale_after: Duration,
-    /// Assess as of this instant (RFC 3339), for reproducible investigations
+    /// Assess as of this instant (RFC 3339, years 0001 to 9999), for reproducible investigations
     #[arg(long, global = true, value_parser = rfc3339_arg, value_name = "RFC3339")]
     pub now: Option<DateTime<Utc>>,
     /// More detail on errors and in the log file
@@ -67,9 +68,10 @@ fn duration_arg(s: &str) -> Result<Duration, String> {
 }
 
 fn rfc3339_arg(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
+    let at = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("invalid RFC 3339 time {s:?}: {e}"))
+        .map_err(|e| format!("invalid RFC 3339 time {:?}: {e}", clean(s)))?;
+    check_instant(at, &clean(s))
 }
 
 fn decision_arg(s: &str) -> Result<Decision, String> {
@@ -168,13 +170,15 @@ pub struct RunsArgs {
     /// Only runs with a proof gap, or drift
     #[arg(long)]
     pub gap: bool,
-    /// Created at or after (RFC 3339, YYYY-MM-DD, or an age like 24h)
-    #[arg(long)]
+    /// Created at or after: RFC 3339 (2026-11-20T12:00:00Z), a date (2026-11-20, midnight UTC),
+    /// or a duration back from now (24h, 7d, -24h; units s m h d w, at most 36500d);
+    /// `--since -24h` and `--since=-24h` both work
+    #[arg(long, allow_hyphen_values = true, value_name = "TIME")]
     pub since: Option<String>,
-    /// Created at or before (RFC 3339, YYYY-MM-DD, or an age like 24h)
-    #[arg(long)]
+    /// Created at or before: same syntax as --since
+    #[arg(long, allow_hyphen_values = true, value_name = "TIME")]
     pub until: Option<String>,
-    /// Policy names, run ids, tenant refs
+    /// Policy names, run ids, tenant refs (repeatable; at most 32 values of 256 characters per filter)
     #[arg(long = "search", value_name = "TEXT")]
     pub search: Vec<String>,
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -245,6 +249,11 @@ impl Failure {
     fn usage(message: impl Into<String>) -> Self {
         Self { code: 2, message: message.into(), detail: None }
     }
+
+    /// A prompt that could not be shown or answered on the terminal: nothing was written.
+    fn prompt(e: &std::io::Error) -> Self {
+        Self { code: 1, message: format!("cannot ask for confirmation: {e}"), detail: None }
+    }
 }
 
 impl From<ServiceError> for Failure {
@@ -253,31 +262,69 @@ impl From<ServiceError> for Failure {
     }
 }
 
+/// Standard output closed by its reader (`proofdesk runs | head -1`) ends the command quietly
+/// with exit 0, as other command-line tools do; any other I/O failure is exit 1.
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Self { code: 0, message: String::new(), detail: None };
+        }
         Self { code: 1, message: e.to_string(), detail: None }
     }
+}
+
+/// Writes one line to standard error, sanitized; a closed or failing stderr is ignored (there
+/// is nowhere left to say anything), never a panic as `eprintln!` would.
+fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", clean(line));
+}
+
+/// A command-line usage error: help and version go to stdout (exit 0), anything else is the
+/// error, sanitized (it echoes what was typed), on stderr with exit 2. Write failures are
+/// ignored, like every other line on a closed pipe.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let text = e.render().to_string();
+    let mut err = std::io::stderr().lock();
+    if matches!(e.kind(), clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue) {
+        // A bad value is one line: what was wrong with it says it all.
+        let first = text.lines().next().unwrap_or_default();
+        let _ = writeln!(err, "proofdesk: {}", clean(first.strip_prefix("error: ").unwrap_or(first)));
+    } else {
+        for line in text.trim_end().lines() {
+            let _ = writeln!(err, "{}", clean(line));
+        }
+    }
+    ExitCode::from(2)
 }
 
 /// Parses the command line, runs it, and turns any failure into one stderr line and its code.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e),
+    };
     let verbose = cli.global.verbose;
     crate::logging::init(cli.global.log_file.clone(), verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("proofdesk: cannot start the runtime: {e}");
+            note(&format!("proofdesk: cannot start the runtime: {e}"));
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("proofdesk: {}", crate::sanitize::clean(&f.message));
-            if let (true, Some(detail)) = (verbose, f.detail) {
-                eprintln!("  detail: {}", crate::sanitize::clean(&crate::store::redact_passwords(&detail)));
+            if !f.message.is_empty() {
+                note(&format!("proofdesk: {}", f.message));
+                if let (true, Some(detail)) = (verbose, f.detail) {
+                    note(&format!("  detail: {}", crate::store::redact_passwords(&detail)));
+                }
             }
             ExitCode::from(f.code)
         }
@@ -393,32 +440,33 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
     }
     let store = service::open_store(g.db.as_deref(), Create::IfMissing, clock(g)).await?;
     let result = match cmd {
-        DbCommand::Migrate => {
-            println!("migrations applied: {}", store.label());
-            Ok(0)
-        }
+        DbCommand::Migrate => writeln!(std::io::stdout().lock(), "migrations applied: {}", clean(store.label()))
+            .map(|()| 0)
+            .map_err(Failure::from),
         DbCommand::Load { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
             match fixtures::load(&store, &text).await {
                 Ok(report) => {
-                    println!("loaded {} rows from {}", report.rows, file.display());
-                    Ok(0)
+                    let path = file.display().to_string();
+                    writeln!(std::io::stdout().lock(), "loaded {} rows from {}", report.rows, clean(&path))
+                        .map(|()| 0)
+                        .map_err(Failure::from)
                 }
                 Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(format!("{}: {m}", file.display()))),
                 Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
             }
         }
         DbCommand::SeedDemo { runs } => match seed::seed_demo(&store, clock(g).now(), runs).await {
-            Ok(r) => {
-                println!(
-                    "seeded {}: {} scenario rows, {} synthetic runs",
-                    store.label(),
-                    r.scenario_rows,
-                    r.synthetic_runs
-                );
-                Ok(0)
-            }
+            Ok(r) => writeln!(
+                std::io::stdout().lock(),
+                "seeded {}: {} scenario rows, {} synthetic runs",
+                clean(store.label()),
+                r.scenario_rows,
+                r.synthetic_runs
+            )
+            .map(|()| 0)
+            .map_err(Failure::from),
             Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(m)),
             Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
         },
@@ -447,6 +495,7 @@ fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure
     f.decisions.clone_from(&args.decisions);
     f.stale = args.stale;
     f.gap = args.gap;
+    f.check().map_err(Failure::usage)?;
     Ok(f)
 }
 
@@ -485,10 +534,9 @@ fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
         return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
     }
     let mut err = std::io::stderr().lock();
-    write!(err, "{prompt}")?;
-    err.flush()?;
+    write!(err, "{prompt}").and_then(|()| err.flush()).map_err(|e| Failure::prompt(&e))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::prompt(&e))?;
     Ok(line.trim() == expected)
 }
 
@@ -509,10 +557,10 @@ async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Resu
             return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
         }
         let mut err = std::io::stderr().lock();
-        output::assessment_text(&mut err, &view)?;
+        output::assessment_text(&mut err, &view).map_err(|e| Failure::prompt(&e))?;
         drop(err);
         if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
-            eprintln!("cancelled; nothing written");
+            note("cancelled; nothing written");
             return Ok(1);
         }
         // Bound to the verdict the operator just saw.
@@ -562,11 +610,14 @@ async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, 
             return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
         }
         let preview = service.reconcile_stale(true).await?;
-        eprintln!("{} stale runs would be written ({} not reconcilable).", preview.would_write, preview.not_reconciled);
+        note(&format!(
+            "{} stale runs would be written ({} not reconcilable).",
+            preview.would_write, preview.not_reconciled
+        ));
         if preview.would_write == 0 {
-            eprintln!("nothing to do");
+            note("nothing to do");
         } else if !confirm("Type yes to reconcile them: ", "yes")? {
-            eprintln!("cancelled; nothing written");
+            note("cancelled; nothing written");
             return Ok(1);
         }
     }

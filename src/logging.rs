@@ -30,6 +30,14 @@ pub fn init(log_file: Option<PathBuf>, verbose: bool) -> Option<PathBuf> {
     let file = OpenOptions::new().create(true).append(true).open(&path).ok()?;
     let default = if verbose { "proofdesk=debug,sqlx=warn" } else { "proofdesk=info,sqlx=warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(Mutex::new(file)).try_init().ok()?;
+    // A failed log write is dropped: the subscriber would otherwise report it with `eprintln!`,
+    // which panics when stderr is a closed pipe.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .log_internal_errors(false)
+        .with_writer(Mutex::new(file))
+        .try_init()
+        .ok()?;
     Some(path)
 }

@@ -75,12 +75,40 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// Parses `30m`, `1h30m`, `45s`, `2d`, `1w` into a duration.
+/// The longest duration proofdesk accepts anywhere (`--stale-after`, `--since 7d`, the filter
+/// bar): 100 years. Any accepted duration can be taken from any instant of years 1 to 9999
+/// (the RFC 3339 range) without leaving chrono's range, so no later arithmetic can overflow.
+pub const MAX_DURATION_DAYS: i64 = 36_500;
+
+/// The earliest instant accepted as a time (`--since`, `--until`, `--now`): 0001-01-01T00:00:00Z.
+#[must_use]
+pub fn min_instant() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
+}
+
+/// The latest instant accepted as a time: 9999-12-31T23:59:59Z.
+#[must_use]
+pub fn max_instant() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
+/// The syntax of a time, for help and errors.
+pub const TIME_SYNTAX: &str = "RFC 3339 (2026-11-20T12:00:00Z), a date (2026-11-20, midnight UTC), \
+or a duration back from now (24h, 7d, -24h; units s m h d w, up to 36500d)";
+
+/// Parses `30m`, `1h30m`, `45s`, `2d`, `1w` into a duration of at most [`MAX_DURATION_DAYS`].
 ///
 /// # Errors
-/// A sentence saying what was expected.
+/// A sentence saying what was expected, or that the duration is too long.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {text:?}: expected e.g. 30m, 2h, 1h30m, 45s, 7d");
+    let shown = crate::sanitize::clean_max(text, 40);
+    let bad = || format!("invalid duration {shown:?}: expected e.g. 30m, 2h, 1h30m, 45s, 7d");
+    let too_long = || format!("duration {shown:?} is too long: at most {MAX_DURATION_DAYS}d (100 years)");
+    let max = Duration::try_days(MAX_DURATION_DAYS).ok_or_else(bad)?;
     let mut total = Duration::zero();
     let mut digits = String::new();
     let mut any = false;
@@ -89,18 +117,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             digits.push(c);
             continue;
         }
-        let n: i64 = digits.parse().map_err(|_| bad())?;
+        if digits.is_empty() {
+            return Err(bad());
+        }
+        // A number too big for i64 is too long, not malformed.
+        let n: i64 = digits.parse().map_err(|_| too_long())?;
         digits.clear();
         let unit = match c {
-            's' => Duration::try_seconds(n),
-            'm' => Duration::try_minutes(n),
-            'h' => Duration::try_hours(n),
-            'd' => Duration::try_days(n),
-            'w' => Duration::try_weeks(n),
-            _ => None,
+            's' => Duration::try_seconds(n).ok_or_else(too_long),
+            'm' => Duration::try_minutes(n).ok_or_else(too_long),
+            'h' => Duration::try_hours(n).ok_or_else(too_long),
+            'd' => Duration::try_days(n).ok_or_else(too_long),
+            'w' => Duration::try_weeks(n).ok_or_else(too_long),
+            _ => Err(bad()),
+        }?;
+        total = total.checked_add(&unit).ok_or_else(too_long)?;
+        if total > max {
+            return Err(too_long());
         }
-        .ok_or_else(bad)?;
-        total = total.checked_add(&unit).ok_or_else(bad)?;
         any = true;
     }
     if !digits.is_empty() || !any {
@@ -109,24 +143,44 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-/// Parses an instant for `--since`/`--until`: RFC 3339, a date (`2026-11-20`, midnight UTC),
-/// or a duration before `now` (`24h`, `-24h`, `7d`).
+/// `t` when it lies within years 1 to 9999, else a sentence naming the range.
 ///
 /// # Errors
-/// A sentence saying what was expected.
+/// An instant outside [`min_instant`]..=[`max_instant`].
+pub fn check_instant(t: DateTime<Utc>, shown: &str) -> Result<DateTime<Utc>, String> {
+    if t < min_instant() || t > max_instant() {
+        return Err(format!("time {shown:?} is out of range: between 0001-01-01 and 9999-12-31"));
+    }
+    Ok(t)
+}
+
+/// Parses an instant for `--since`/`--until` and the filter bar's `since:`/`until:`: RFC 3339,
+/// a date (`2026-11-20`, midnight UTC), or a duration before `now` (`24h`, `-24h`, `7d`: one
+/// optional leading `-`, the same either way). See [`TIME_SYNTAX`].
+///
+/// # Errors
+/// A sentence saying what was expected, or that the time is out of range.
 pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
+    let shown = crate::sanitize::clean_max(t, 40);
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
-        return Ok(at.with_timezone(&Utc));
+        return check_instant(at.with_timezone(&Utc), &shown);
     }
     if let Ok(day) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         if let Some(at) = day.and_hms_opt(0, 0, 0) {
-            return Ok(at.and_utc());
+            return check_instant(at.and_utc(), &shown);
         }
     }
-    parse_duration(t.trim_start_matches('-'))
-        .map(|d| now - d)
-        .map_err(|_| format!("invalid time {text:?}: expected RFC 3339, YYYY-MM-DD, or an age like 24h or 7d"))
+    let back = t.strip_prefix('-').unwrap_or(t);
+    let d = parse_duration(back).map_err(|e| {
+        if e.contains("too long") {
+            e
+        } else {
+            format!("invalid time {shown:?}: expected {TIME_SYNTAX}")
+        }
+    })?;
+    let at = now.checked_sub_signed(d).ok_or_else(|| format!("time {shown:?} is out of range"))?;
+    check_instant(at, &shown)
 }
 
 #[cfg(test)]

@@ -105,7 +105,11 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()
     let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
     ratatui::restore();
     if worker.writing() {
-        eprintln!("proofdesk: waiting for the reconciliation in flight to commit or roll back…");
+        // A closed stderr is no reason to stop waiting for the write.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "proofdesk: waiting for the reconciliation in flight to commit or roll back…"
+        );
     }
     worker.finish_writes(WRITE_GRACE).await;
     service.close().await;

@@ -57,3 +57,48 @@ proptest! {
         });
     }
 }
+
+/// Instants a session may hold as its `now`: the RFC 3339 extremes, and times around today.
+fn plausible_now() -> impl Strategy<Value = DateTime<Utc>> {
+    prop_oneof![
+        Just(proofdesk::present::min_instant()),
+        Just(proofdesk::present::max_instant()),
+        Just(now()),
+        (-62_135_596_800i64..=253_402_300_799i64).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default()),
+    ]
+}
+
+/// Durations and times as people type them, including the huge and the malformed.
+fn time_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "-?([0-9]{1,22}[smhdwy]){1,4}",
+        "-?[0-9]{1,22}",
+        "[+-]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}",
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})",
+        (any::<i64>(), prop::sample::select(vec!["s", "m", "h", "d", "w"])).prop_map(|(n, u)| format!("{n}{u}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn no_time_or_duration_text_panics_and_every_accepted_value_is_usable(text in time_text(), at in plausible_now()) {
+        use proofdesk::present::{max_instant, min_instant, parse_duration, parse_instant};
+        if let Ok(d) = parse_duration(&text) {
+            // Every accepted duration meets every plausible `now` without leaving chrono's range
+            // (`-` panics where `checked_sub_signed` would say None).
+            for t in [at, min_instant(), max_instant()] {
+                prop_assert!(t.checked_sub_signed(d).is_some() && t.checked_add_signed(d).is_some(), "{text:?} from {t}");
+                let _ = t - d;
+            }
+        }
+        if let Ok(t) = parse_instant(&text, at) {
+            prop_assert!(t >= min_instant() && t <= max_instant(), "{text:?} gave {t}");
+            let stale_before = t.checked_sub_signed(chrono::Duration::days(proofdesk::present::MAX_DURATION_DAYS));
+            prop_assert!(stale_before.is_some());
+        }
+        let _ = proofdesk::tui::filter::parse(&format!("since:{text} until:{text}"), &RunFilter::default(), at);
+    }
+}

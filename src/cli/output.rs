@@ -188,30 +188,69 @@ fn flags(r: &RunView) -> String {
     f.join(",")
 }
 
-/// The `runs` table.
+/// `text`, sanitized, in a column `width` terminal cells wide: cut by display width (ending
+/// in `…`) and padded by display width, so CJK, emoji and combining characters keep the
+/// columns aligned. `right` aligns to the right.
+fn cell(text: &str, width: usize, right: bool) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let text = clean(text);
+    let mut out = String::with_capacity(text.len().min(width * 4) + width);
+    if text.width() <= width {
+        out.push_str(&text);
+    } else {
+        let room = width.saturating_sub(1);
+        let mut used = 0;
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        while out.width() > room && out.pop().is_some() {}
+        out.push('…');
+    }
+    let pad = " ".repeat(width.saturating_sub(out.width()));
+    if right {
+        pad + &out
+    } else {
+        out + &pad
+    }
+}
+
+/// The `runs` table: columns measured in terminal cells (display width), not characters.
 pub fn runs_table(out: &mut impl Write, rows: &[RunView], now: DateTime<Utc>) -> io::Result<()> {
+    const COLUMNS: [(&str, usize, bool); 8] = [
+        ("ID", 8, true),
+        ("TYPE", 16, false),
+        ("WORKSPACE / ENVIRONMENT", 28, false),
+        ("STATUS", 9, false),
+        ("OUTCOME", 21, false),
+        ("VERDICT", 52, false),
+        ("FLAGS", 11, false),
+        ("AGE", 4, true),
+    ];
+    let line = |out: &mut dyn Write, cells: [&str; 8]| -> io::Result<()> {
+        let mut text = String::with_capacity(180);
+        for (i, ((_, width, right), value)) in COLUMNS.iter().zip(cells).enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(&cell(value, *width, *right));
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
     if rows.is_empty() {
         return writeln!(out, "no runs match");
     }
-    writeln!(
-        out,
-        "{:>8}  {:<16}  {:<28}  {:<9}  {:<21}  {:<52}  {:<11}  {:>4}",
-        "ID", "TYPE", "WORKSPACE / ENVIRONMENT", "STATUS", "OUTCOME", "VERDICT", "FLAGS", "AGE"
-    )?;
+    line(out, COLUMNS.map(|(name, _, _)| name))?;
     for r in rows {
+        let id = r.id.to_string();
         let scope = format!("{} / {}", r.workspace, r.environment);
-        writeln!(
-            out,
-            "{:>8}  {:<16}  {:<28}  {:<9}  {:<21}  {:<52}  {:<11}  {:>4}",
-            r.id,
-            clean_max(&r.op_type, 16),
-            clean_max(&scope, 27),
-            clean_max(&r.status, 9),
-            format!("{} {}", symbol(&r.outcome), clean_max(&r.outcome, 19)),
-            verdict_cell(r),
-            flags(r),
-            age(now, r.created_at),
-        )?;
+        let outcome = format!("{} {}", symbol(&r.outcome), r.outcome);
+        let (verdict, flags, age) = (verdict_cell(r), flags(r), age(now, r.created_at));
+        line(out, [&id, &r.op_type, &scope, &r.status, &outcome, &verdict, &flags, &age])?;
     }
     writeln!(out, "{} runs", rows.len())
 }

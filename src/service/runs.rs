@@ -14,6 +14,18 @@ use crate::store::rows::{DataError, RunRow};
 
 pub use crate::store::queries::{ScopeRef, SortKey};
 
+/// The most values one filter field may hold (`--search` repeated, `status:a,b,…`).
+pub const MAX_VALUES: usize = 32;
+
+/// The longest filter value, in characters (a search term, a type, a workspace name).
+pub const MAX_VALUE_CHARS: usize = 256;
+
+/// `now - stale_after`, or the earliest instant when that leaves chrono's range (then nothing
+/// is stale, as `domain::assess` reads it).
+fn stale_before(now: DateTime<Utc>, stale_after: chrono::Duration) -> DateTime<Utc> {
+    now.checked_sub_signed(stale_after).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// The most rows one page may hold.
 pub const MAX_PAGE: u32 = 500;
 
@@ -36,6 +48,41 @@ impl RunFilter {
         let mut f = Self::default();
         f.query.types.push(RESTORE_EXECUTE.to_owned());
         f
+    }
+
+    /// Whether every value is within [`MAX_VALUE_CHARS`] and every field holds at most
+    /// [`MAX_VALUES`] values: a filter is typed by a person, and an unbounded one would end in
+    /// a driver error (a LIKE pattern too complex, too many bound parameters).
+    ///
+    /// # Errors
+    /// One sentence naming the field and the limit.
+    pub fn check(&self) -> Result<(), String> {
+        let q = &self.query;
+        let scope = |s: &ScopeRef| match s {
+            ScopeRef::Name(n) => n.chars().count(),
+            ScopeRef::Id(_) => 0,
+        };
+        let fields: [(&str, usize, usize); 8] = [
+            ("type", q.types.len(), q.types.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
+            ("status", q.statuses.len(), q.statuses.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
+            ("outcome", q.outcomes.len(), q.outcomes.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
+            ("decision", self.decisions.len(), 0),
+            ("workspace", q.workspaces.len(), q.workspaces.iter().map(scope).max().unwrap_or(0)),
+            ("environment", q.environments.len(), q.environments.iter().map(scope).max().unwrap_or(0)),
+            ("search", q.search.len(), q.search.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
+            ("id", q.ids.len(), 0),
+        ];
+        for (field, count, longest) in fields {
+            if count > MAX_VALUES {
+                return Err(format!("{field}: {count} values is too many (at most {MAX_VALUES})"));
+            }
+            if longest > MAX_VALUE_CHARS {
+                return Err(format!(
+                    "{field}: a value of {longest} characters is too long (at most {MAX_VALUE_CHARS})"
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn needs_verdict(&self) -> bool {
@@ -279,9 +326,10 @@ impl Service {
         mut record: Option<&mut Vec<(Ran, crate::store::Sql)>>,
     ) -> Result<Page, ServiceError> {
         let limit = limit.clamp(1, MAX_PAGE);
+        filter.check().map_err(ServiceError::Usage)?;
         let mut query = filter.query.clone();
         if filter.stale {
-            query.stale_before = Some(self.now() - self.stale_after);
+            query.stale_before = Some(stale_before(self.now(), self.stale_after));
         }
         // A completed run's verdict is always `not_reconciled` (rules 1-2): a filter on other
         // decisions only ever matches open runs, so the SQL walks those alone.
@@ -375,9 +423,10 @@ impl Service {
     /// # Errors
     /// Database errors.
     pub async fn count(&self, filter: &RunFilter) -> Result<i64, ServiceError> {
+        filter.check().map_err(ServiceError::Usage)?;
         let mut query = filter.query.clone();
         if filter.stale {
-            query.stale_before = Some(self.now() - self.stale_after);
+            query.stale_before = Some(stale_before(self.now(), self.stale_after));
         }
         Ok(queries::count_runs(self.store(), self.operator().id, &query).await?)
     }

@@ -167,6 +167,7 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
     if any_type {
         f.query.types.clear();
     }
+    f.check()?;
     Ok(f)
 }
 
@@ -238,6 +239,23 @@ mod tests {
         assert!(e("since:yesterday").starts_with("since:"));
         assert!(e("status:").contains("needs a value"));
         assert!(e("id:abc").contains("not a run id"));
+        assert!(e("since:999999999999d").contains("too long"), "{}", e("since:999999999999d"));
+        assert!(e("until:-9223372036854775807s").contains("too long"));
+        assert!(e("since:0000-01-01T00:00:00Z").contains("out of range"));
+    }
+
+    #[test]
+    fn long_or_many_values_are_refused_by_the_bar() {
+        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err("refused");
+        let long = "a".repeat(crate::service::runs::MAX_VALUE_CHARS + 1);
+        assert!(e(&long).contains("search: a value of 257 characters is too long"), "{}", e(&long));
+        assert!(e(&format!("env:{long}")).starts_with("environment:"));
+        let many = (0..=crate::service::runs::MAX_VALUES).map(|i| format!("t{i}")).collect::<Vec<_>>();
+        assert!(e(&many.join(" ")).contains("33 values is too many (at most 32)"));
+        assert!(e(&format!("type:{}", many.join(","))).starts_with("type:"));
+        let at_limit = "a".repeat(crate::service::runs::MAX_VALUE_CHARS);
+        let ok = (0..crate::service::runs::MAX_VALUES).map(|_| at_limit.as_str()).collect::<Vec<_>>().join(" ");
+        assert!(parse(&ok, &RunFilter::default(), now()).is_ok(), "32 values of 256 characters are fine");
     }
 
     #[test]

@@ -14,6 +14,28 @@ use serde::Deserialize;
 
 use crate::domain::Decision;
 
+/// The largest theme file read: the built-ins are under 4 KiB, and a path such as `/dev/zero`
+/// or a log file given by mistake must end in an error, not a read that never ends.
+pub const MAX_THEME_BYTES: u64 = 64 * 1024;
+
+/// A theme file's text, read through `take` so at most [`MAX_THEME_BYTES`] + 1 bytes are read.
+///
+/// # Errors
+/// An unreadable file, one over the bound, or one that is not UTF-8; one sentence naming it.
+pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read theme file {shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_THEME_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read theme file {shown}: {e}"))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_THEME_BYTES {
+        return Err(format!("theme file {shown} is too large: at most {} KiB", MAX_THEME_BYTES / 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("theme file {shown} is not UTF-8 text"))
+}
+
 /// The built-in themes, by name, with their TOML text.
 pub const BUILT_IN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
@@ -279,7 +301,7 @@ impl Theme {
                     || a.contains('\\')
                     || std::path::Path::new(a).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) =>
             {
-                let text = std::fs::read_to_string(a).map_err(|e| format!("cannot read theme file {a}: {e}"))?;
+                let text = read_bounded(std::path::Path::new(a))?;
                 Self::parse(&text, a)
             }
             Some(name) => Self::built_in(name),
@@ -334,5 +356,19 @@ mod tests {
         let e = Theme::parse("[gap]\nfg = \"bluish\"", "x").expect_err("bad colour");
         assert!(e.contains("gap.fg"), "{e}");
         assert!(Theme::parse("gapp = {}", "x").is_err(), "unknown roles are errors");
+    }
+
+    #[test]
+    fn a_theme_path_is_read_with_a_bound() {
+        let e = Theme::resolve(Some("/dev/zero"), false).expect_err("endless file");
+        assert!(e.contains("too large: at most 64 KiB"), "{e}");
+        let dir = tempfile::tempdir().expect("dir");
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, "# padding\n".repeat(8000)).expect("write");
+        let e = Theme::resolve(big.to_str(), false).expect_err("80 KB file");
+        assert!(e.contains("too large"), "{e}");
+        let small = dir.path().join("small.toml");
+        std::fs::write(&small, BUILT_IN[0].1).expect("write");
+        assert!(Theme::resolve(small.to_str(), false).is_ok(), "a theme file under the bound reads");
     }
 }
