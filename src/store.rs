@@ -677,7 +677,7 @@ impl Store {
                 open(immutable(opts)).await
             } else {
                 match open(opts.clone()).await {
-                    Err(e) if frozen => {
+                    Err(e) if frozen && cannot_make_side_files(&e) => {
                         tracing::info!(error = %e, file = %path.display(), "reading as immutable");
                         open(immutable(opts)).await.map_err(|_| e)
                     }
@@ -1032,6 +1032,18 @@ fn check_sqlite_path(path: &Path, url: &str, create: Create) -> Result<(), Store
                 )))
             }
         }
+    }
+}
+
+/// Whether a failed SQLite open says a file could not be made or written (SQLITE_PERM,
+/// READONLY, IOERR, FULL, CANTOPEN): the cases reading as immutable can get past. Never a busy
+/// or locked file (a writer is at work: reading it without locks could see half a commit), nor
+/// a corrupt one.
+fn cannot_make_side_files(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => matches!(sqlite_primary_code(db.as_ref()), Some(3 | 8 | 10 | 13 | 14)),
+        sqlx::Error::Io(_) => true,
+        _ => false,
     }
 }
 
