@@ -17,7 +17,7 @@ use proofdesk::domain::{
     RestoreRun, RestoreStatus, RESTORE_EXECUTE,
 };
 use proofdesk::sanitize::clean;
-use proofdesk::store::rows::{RunRow, RUN_COLUMNS, RUN_JOINS};
+use proofdesk::store::rows::{JsonColumn, RunRow, RUN_COLUMNS, RUN_JOINS};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
@@ -137,10 +137,10 @@ fn run_row() -> RunRow {
             }
         }))
         .into(),
-        summary_counts: JsonText::from(json!({
+        summary_counts: JsonColumn(JsonText::from(json!({
             "total": 5, "applied": 3, "unchanged": 0, "failed": 2, "skipped": 0, "manual_required": 0,
             "succeeded": 3, "evidence_verified": 2, "evidence_expected": 3
-        })),
+        }))),
         created_at: created,
         started_at: Some(created + Duration::seconds(40)),
         completed_at: Some(created + Duration::minutes(12)),

@@ -22,7 +22,8 @@
 
 pub mod bench;
 pub mod cli;
-pub mod domain;
+/// The pure core, its own crate: `proofdesk-core` (crates/proofdesk-core).
+pub use proofdesk_core as domain;
 pub mod logging;
 pub mod present;
 pub mod sanitize;

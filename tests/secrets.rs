@@ -7,7 +7,7 @@
 mod common;
 
 use common::{case, code, json, stderr, stdout, TestDb, NOW};
-use proofdesk::domain::secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
+use proofdesk::domain::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
 use proofdesk::store::{Create, Sql, Store};
 use proptest::prelude::*;
 use serde_json::{json, Value};

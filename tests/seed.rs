@@ -530,7 +530,7 @@ async fn every_row(store: &Store) -> Vec<String> {
         assert!(r.problem.is_none(), "{:?}", r.problem);
         // Compared as values: PostgreSQL's jsonb keeps its own key order and spacing.
         r.context = JsonText::from(sorted(r.context.text.value())).into();
-        r.summary_counts = sorted(r.summary_counts.value()).into();
+        r.summary_counts.0 = sorted(r.summary_counts.0.value()).into();
         out.push(strip(format!("{r:?}")));
     }
     // Each restore with its counted items, latest evidence and audit continuity.

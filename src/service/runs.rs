@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Service, ServiceError};
-use crate::domain::model::link_of;
-use crate::domain::secrets::{mask_payload, mask_str};
+use crate::domain::link_of;
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::domain::{mask_payload, mask_str};
 use crate::store::queries::{self, Cursor, RunQuery};
 use crate::store::rows::{DataError, RunRow};
 
@@ -132,7 +132,7 @@ impl RunView {
     ) -> Self {
         let (context, summary_counts) = match bundle {
             Some(Ok(b)) => (b.operation.context.into_text(), b.operation.summary_counts.into_text()),
-            Some(Err(_)) | None => (row.context.text, row.summary_counts),
+            Some(Err(_)) | None => (row.context.text, row.summary_counts.0),
         };
         Self {
             id: row.id,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{Column, FromRow, Row};
 
-use crate::domain::json::ObjectScan;
+use crate::domain::ObjectScan;
 use crate::domain::{
     AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, JsonText, OpStatus,
     OperationRun, Outcome, RestoreItem, RestoreRun, RestoreStatus, RunContext,
@@ -16,10 +16,14 @@ use crate::domain::{
 
 /// A JSON column read as checked text (see [`JsonText`]): decoded through sqlx's `Json`, so
 /// it reads the same columns (`TEXT` in SQLite, `jsonb` or `json` in PostgreSQL) and refuses
-/// the same values, without building the value.
+/// the same values, without building the value. (A wrapper: `JsonText` lives in the core
+/// crate, which knows nothing of sqlx.)
+#[derive(Debug, Clone, Default)]
+pub struct JsonColumn(pub JsonText);
+
 macro_rules! json_text_column {
     ($db:ty) => {
-        impl sqlx::Type<$db> for JsonText {
+        impl sqlx::Type<$db> for JsonColumn {
             fn type_info() -> <$db as sqlx::Database>::TypeInfo {
                 <Json<Box<serde_json::value::RawValue>> as sqlx::Type<$db>>::type_info()
             }
@@ -27,10 +31,10 @@ macro_rules! json_text_column {
                 <Json<Box<serde_json::value::RawValue>> as sqlx::Type<$db>>::compatible(ty)
             }
         }
-        impl<'r> sqlx::Decode<'r, $db> for JsonText {
+        impl<'r> sqlx::Decode<'r, $db> for JsonColumn {
             fn decode(value: <$db as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
                 let Json(raw) = <Json<Box<serde_json::value::RawValue>> as sqlx::Decode<'r, $db>>::decode(value)?;
-                Ok(Self::from_raw(raw))
+                Ok(Self(JsonText::from_raw(raw)))
             }
         }
     };
@@ -49,7 +53,7 @@ pub struct ContextColumn {
 
 impl From<JsonText> for ContextColumn {
     fn from(text: JsonText) -> Self {
-        let restore_run_id = crate::domain::model::restore_run_id(&text);
+        let restore_run_id = crate::domain::restore_run_id(&text);
         Self { text, restore_run_id }
     }
 }
@@ -57,16 +61,16 @@ impl From<JsonText> for ContextColumn {
 impl ContextColumn {
     fn read(text: &str) -> Result<Self, sqlx::error::BoxDynError> {
         let (text, member) = ObjectScan::check(text, "restore_run_id")?;
-        Ok(Self { text, restore_run_id: member.and_then(crate::domain::model::link_of) })
+        Ok(Self { text, restore_run_id: member.and_then(crate::domain::link_of) })
     }
 }
 
 impl sqlx::Type<sqlx::Sqlite> for ContextColumn {
     fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-        <JsonText as sqlx::Type<sqlx::Sqlite>>::type_info()
+        <JsonColumn as sqlx::Type<sqlx::Sqlite>>::type_info()
     }
     fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
-        <JsonText as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+        <JsonColumn as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
     }
 }
 
@@ -78,10 +82,10 @@ impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for ContextColumn {
 
 impl sqlx::Type<sqlx::Postgres> for ContextColumn {
     fn type_info() -> sqlx::postgres::PgTypeInfo {
-        <JsonText as sqlx::Type<sqlx::Postgres>>::type_info()
+        <JsonColumn as sqlx::Type<sqlx::Postgres>>::type_info()
     }
     fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
-        <JsonText as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+        <JsonColumn as sqlx::Type<sqlx::Postgres>>::compatible(ty)
     }
 }
 
@@ -264,7 +268,7 @@ tolerant_row! {
         pub outcome: String = "outcome",
         pub initiator_id: Option<i64> = "initiator_id",
         pub context: ContextColumn = "context",
-        pub summary_counts: JsonText = "summary_counts",
+        pub summary_counts: JsonColumn = "summary_counts",
         pub created_at: DateTime<Utc> = "created_at",
         pub started_at: Option<DateTime<Utc>> = "started_at",
         pub completed_at: Option<DateTime<Utc>> = "completed_at",
@@ -296,7 +300,7 @@ impl RunRow {
         DataError::from_problem(T, id, &self.problem)?;
         let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
         let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
-        for (column, v) in [("context", &self.context.text), ("summary_counts", &self.summary_counts)] {
+        for (column, v) in [("context", &self.context.text), ("summary_counts", &self.summary_counts.0)] {
             if !v.is_object() {
                 return Err(DataError { table: T, id, column, problem: format!("not a JSON object: {}", v.kind()) });
             }
@@ -336,7 +340,7 @@ impl RunRow {
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<OperationRun, DataError> {
         let parsed = self.to_domain_checked()?;
-        Ok(self.build(parsed, self.context.clone(), self.summary_counts.clone()))
+        Ok(self.build(parsed, self.context.clone(), self.summary_counts.0.clone()))
     }
 
     /// [`Self::to_domain`] that moves `context` and `summary_counts` into the record instead
@@ -348,7 +352,7 @@ impl RunRow {
         let parsed = self.to_domain_checked()?;
         let context = std::mem::take(&mut self.context);
         let summary_counts = std::mem::take(&mut self.summary_counts);
-        Ok(self.build(parsed, context, summary_counts))
+        Ok(self.build(parsed, context, summary_counts.0))
     }
 
     /// `context.restore_run_id` as an integer, read without requiring the rest of the row to
@@ -386,7 +390,7 @@ tolerant_row! {
 }
 
 impl RunLink {
-    /// The link as an id, as [`crate::domain::model::link_of`] reads a JSON member: an integer
+    /// The link as an id, as [`crate::domain::link_of`] reads a JSON member: an integer
     /// (which both engines give as its digits) or a string of digits.
     #[must_use]
     pub fn restore_run_id(&self) -> Option<i64> {
