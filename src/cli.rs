@@ -74,24 +74,14 @@ fn rfc3339_arg(s: &str) -> Result<DateTime<Utc>, String> {
     check_instant(at, &clean(s))
 }
 
-fn decision_arg(s: &str) -> Result<Decision, String> {
-    Decision::parse(s).map_err(|_| {
-        let all: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
-        format!("unknown decision {s:?} (one of {})", all.join(", "))
-    })
-}
-
-fn status_arg(s: &str) -> Result<String, String> {
-    OpStatus::parse(s)
-        .map(|v| v.as_str().to_owned())
-        .map_err(|_| format!("unknown status {s:?} (queued, running, completed)"))
-}
-
-fn outcome_arg(s: &str) -> Result<String, String> {
-    Outcome::parse(s).map(|v| v.as_str().to_owned()).map_err(|_| {
-        let all: Vec<&str> = Outcome::ALL.iter().map(|d| d.as_str()).collect();
-        format!("unknown outcome {s:?} (one of {})", all.join(", "))
-    })
+/// A clap parser for one closed vocabulary of the core: `--help` and the usage error list its
+/// values (the core crate stays free of clap).
+macro_rules! closed_values {
+    ($vocab:ty) => {{
+        use clap::builder::TypedValueParser as _;
+        clap::builder::PossibleValuesParser::new(<$vocab>::ALL.iter().map(|v| v.as_str()))
+            .try_map(|s: String| <$vocab>::parse(&s))
+    }};
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,12 +141,14 @@ pub struct RunsArgs {
     /// Operation type (repeatable; `any` for every type; default restore.execute)
     #[arg(long = "type", value_name = "TYPE")]
     pub types: Vec<String>,
-    #[arg(long = "status", value_parser = status_arg)]
-    pub statuses: Vec<String>,
-    #[arg(long = "outcome", value_parser = outcome_arg)]
-    pub outcomes: Vec<String>,
-    /// The verdict's decision
-    #[arg(long = "decision", value_parser = decision_arg)]
+    /// The run's status (repeatable)
+    #[arg(long = "status", value_parser = closed_values!(OpStatus))]
+    pub statuses: Vec<OpStatus>,
+    /// The run's recorded outcome (repeatable)
+    #[arg(long = "outcome", value_parser = closed_values!(Outcome))]
+    pub outcomes: Vec<Outcome>,
+    /// The verdict's decision (repeatable)
+    #[arg(long = "decision", value_parser = closed_values!(Decision))]
     pub decisions: Vec<Decision>,
     /// Workspace id or name
     #[arg(long = "workspace")]
@@ -199,7 +191,7 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Abort with proof_changed unless the verdict is this decision
-    #[arg(long, value_parser = decision_arg, conflicts_with = "stale")]
+    #[arg(long, value_parser = closed_values!(Decision), conflicts_with = "stale")]
     pub expect: Option<Decision>,
     /// Do not ask for confirmation
     #[arg(long)]
@@ -291,8 +283,14 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
     let mut err = std::io::stderr().lock();
     if matches!(e.kind(), clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue) {
         // A bad value is one line: what was wrong with it says it all.
+        // A closed set's values follow on the same line.
         let first = text.lines().next().unwrap_or_default();
-        let _ = writeln!(err, "proofdesk: {}", clean(first.strip_prefix("error: ").unwrap_or(first)));
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let valid = match e.get(clap::error::ContextKind::ValidValue) {
+            Some(clap::error::ContextValue::Strings(v)) if !v.is_empty() => format!(" (one of {})", v.join(", ")),
+            _ => String::new(),
+        };
+        let _ = writeln!(err, "proofdesk: {}{valid}", clean(first));
     } else {
         for line in text.trim_end().lines() {
             let _ = writeln!(err, "{}", clean(line));
@@ -485,8 +483,8 @@ fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure
     } else {
         args.types.clone()
     };
-    f.query.statuses.clone_from(&args.statuses);
-    f.query.outcomes.clone_from(&args.outcomes);
+    f.query.statuses = args.statuses.iter().map(|v| v.as_str().to_owned()).collect();
+    f.query.outcomes = args.outcomes.iter().map(|v| v.as_str().to_owned()).collect();
     f.query.workspaces = args.workspaces.iter().map(|w| ScopeRef::parse(w)).collect();
     f.query.environments = args.environments.iter().map(|e| ScopeRef::parse(e)).collect();
     f.query.search = args.search.iter().filter(|s| !s.trim().is_empty()).cloned().collect();

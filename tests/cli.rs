@@ -162,8 +162,21 @@ fn bad_input_gets_one_line_and_the_contract_code() {
         (&["--as", "alice", "assess", "abc"], 2, ""),
         (&["--as", "alice", "--stale-after", "soon", "assess", "1000"], 2, "duration"),
         (&["--as", "alice", "--now", "yesterday", "assess", "1000"], 2, "RFC 3339"),
-        (&["--as", "alice", "runs", "--status", "runing"], 2, "runing"),
-        (&["--as", "alice", "runs", "--decision", "done"], 2, "done"),
+        (
+            &["--as", "alice", "runs", "--status", "runing"],
+            2,
+            "'runing' for '--status <STATUSES>' (one of queued, running, completed)",
+        ),
+        (
+            &["--as", "alice", "runs", "--outcome", "ok"],
+            2,
+            "(one of pending, succeeded, partially_succeeded, blocked, failed, cancelled)",
+        ),
+        (
+            &["--as", "alice", "runs", "--decision", "done"],
+            2,
+            "'done' for '--decision <DECISIONS>' (one of not_reconciled, succeeded",
+        ),
         (&["--as", "alice", "runs", "--since", "whenever"], 2, "whenever"),
         (&["--as", "alice", "reconcile", "1000", "--expect", "maybe", "--yes"], 2, "maybe"),
         (&["--as", "ghost", "assess", "1000"], 2, "--as"),
@@ -174,7 +187,20 @@ fn bad_input_gets_one_line_and_the_contract_code() {
         assert_eq!(code(&out), *want, "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).contains("panicked"), "{args:?}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: one line: {}", stderr(&out));
     }
+}
+
+/// Closed sets come from the core's vocabularies, so `--help` lists exactly the contract's values.
+#[test]
+fn help_lists_the_closed_values() {
+    let out = Command::new(env!("CARGO_BIN_EXE_proofdesk")).args(["runs", "--help"]).output().expect("run");
+    let help = stdout(&out);
+    assert!(help.contains("[possible values: queued, running, completed]"), "{help}");
+    assert!(
+        help.contains("[possible values: not_reconciled, succeeded, partially_succeeded, blocked, failed]"),
+        "{help}"
+    );
 }
 
 #[test]
