@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{Decision, OpStatus, Outcome};
-use crate::present::{check_instant, parse_duration, parse_instant};
+use crate::present::{check_instant, parse_duration, parse_instant, TimeError};
 use crate::sanitize::clean;
 use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
 use crate::store::{fixtures, seed, Create};
@@ -63,14 +63,14 @@ pub struct Global {
     pub log_file: Option<std::path::PathBuf>,
 }
 
-fn duration_arg(s: &str) -> Result<Duration, String> {
+fn duration_arg(s: &str) -> Result<Duration, TimeError> {
     parse_duration(s)
 }
 
-fn rfc3339_arg(s: &str) -> Result<DateTime<Utc>, String> {
+fn rfc3339_arg(s: &str) -> Result<DateTime<Utc>, TimeError> {
     let at = DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("invalid RFC 3339 time {:?}: {e}", clean(s)))?;
+        .map_err(|e| TimeError::BadRfc3339(clean(s).into_owned(), e.to_string()))?;
     check_instant(at, &clean(s))
 }
 
@@ -488,8 +488,10 @@ fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure
     f.query.workspaces = args.workspaces.iter().map(|w| ScopeRef::parse(w)).collect();
     f.query.environments = args.environments.iter().map(|e| ScopeRef::parse(e)).collect();
     f.query.search = args.search.iter().filter(|s| !s.trim().is_empty()).cloned().collect();
-    f.query.since = args.since.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(Failure::usage)?;
-    f.query.until = args.until.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(Failure::usage)?;
+    f.query.since =
+        args.since.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(|e| Failure::usage(e.to_string()))?;
+    f.query.until =
+        args.until.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(|e| Failure::usage(e.to_string()))?;
     f.decisions.clone_from(&args.decisions);
     f.stale = args.stale;
     f.gap = args.gap;

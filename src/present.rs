@@ -100,14 +100,30 @@ pub fn max_instant() -> DateTime<Utc> {
 pub const TIME_SYNTAX: &str = "RFC 3339 (2026-11-20T12:00:00Z), a date (2026-11-20, midnight UTC), \
 or a duration back from now (24h, 7d, -24h; units s m h d w, up to 36500d)";
 
+/// Why a typed duration or time was refused; each reads as one sentence that names the value
+/// as typed (sanitized and cut to 40 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("invalid duration {0:?}: expected e.g. 30m, 2h, 1h30m, 45s, 7d")]
+    BadDuration(String),
+    #[error("duration {0:?} is too long: at most {MAX_DURATION_DAYS}d (100 years)")]
+    TooLong(String),
+    #[error("invalid time {0:?}: expected {TIME_SYNTAX}")]
+    BadTime(String),
+    #[error("invalid RFC 3339 time {0:?}: {1}")]
+    BadRfc3339(String, String),
+    #[error("time {0:?} is out of range: between 0001-01-01 and 9999-12-31")]
+    OutOfRange(String),
+}
+
 /// Parses `30m`, `1h30m`, `45s`, `2d`, `1w` into a duration of at most [`MAX_DURATION_DAYS`].
 ///
 /// # Errors
-/// A sentence saying what was expected, or that the duration is too long.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+/// [`TimeError::BadDuration`], or [`TimeError::TooLong`].
+pub fn parse_duration(text: &str) -> Result<Duration, TimeError> {
     let shown = crate::sanitize::clean_max(text, 40);
-    let bad = || format!("invalid duration {shown:?}: expected e.g. 30m, 2h, 1h30m, 45s, 7d");
-    let too_long = || format!("duration {shown:?} is too long: at most {MAX_DURATION_DAYS}d (100 years)");
+    let bad = || TimeError::BadDuration(shown.to_string());
+    let too_long = || TimeError::TooLong(shown.to_string());
     let max = Duration::try_days(MAX_DURATION_DAYS).ok_or_else(bad)?;
     let mut total = Duration::zero();
     let mut digits = String::new();
@@ -146,10 +162,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `t` when it lies within years 1 to 9999, else a sentence naming the range.
 ///
 /// # Errors
-/// An instant outside [`min_instant`]..=[`max_instant`].
-pub fn check_instant(t: DateTime<Utc>, shown: &str) -> Result<DateTime<Utc>, String> {
+/// [`TimeError::OutOfRange`] for an instant outside [`min_instant`]..=[`max_instant`].
+pub fn check_instant(t: DateTime<Utc>, shown: &str) -> Result<DateTime<Utc>, TimeError> {
     if t < min_instant() || t > max_instant() {
-        return Err(format!("time {shown:?} is out of range: between 0001-01-01 and 9999-12-31"));
+        return Err(TimeError::OutOfRange(shown.to_owned()));
     }
     Ok(t)
 }
@@ -159,8 +175,8 @@ pub fn check_instant(t: DateTime<Utc>, shown: &str) -> Result<DateTime<Utc>, Str
 /// optional leading `-`, the same either way). See [`TIME_SYNTAX`].
 ///
 /// # Errors
-/// A sentence saying what was expected, or that the time is out of range.
-pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+/// [`TimeError::BadTime`], [`TimeError::TooLong`] or [`TimeError::OutOfRange`].
+pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
     let t = text.trim();
     let shown = crate::sanitize::clean_max(t, 40);
     if let Ok(at) = DateTime::parse_from_rfc3339(t) {
@@ -172,14 +188,11 @@ pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, St
         }
     }
     let back = t.strip_prefix('-').unwrap_or(t);
-    let d = parse_duration(back).map_err(|e| {
-        if e.contains("too long") {
-            e
-        } else {
-            format!("invalid time {shown:?}: expected {TIME_SYNTAX}")
-        }
+    let d = parse_duration(back).map_err(|e| match e {
+        TimeError::TooLong(_) => e,
+        _ => TimeError::BadTime(shown.to_string()),
     })?;
-    let at = now.checked_sub_signed(d).ok_or_else(|| format!("time {shown:?} is out of range"))?;
+    let at = now.checked_sub_signed(d).ok_or_else(|| TimeError::OutOfRange(shown.to_string()))?;
     check_instant(at, &shown)
 }
 
@@ -195,7 +208,16 @@ mod tests {
         assert!(parse_duration("30").is_err());
         assert!(parse_duration("abc").is_err());
         assert!(parse_duration("").is_err());
-        assert!(parse_duration("5x").unwrap_err().contains("invalid duration"));
+        assert!(parse_duration("5x").is_err_and(|e| e.to_string().starts_with("invalid duration \"5x\"")));
+        assert!(matches!(parse_instant("-99999999d", now()), Err(TimeError::TooLong(_))));
+        assert!(matches!(
+            parse_instant("9999-12-31T23:59:60Z", now()),
+            Err(TimeError::OutOfRange(_)) | Err(TimeError::BadTime(_))
+        ));
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap_or_default()
     }
 
     #[test]
