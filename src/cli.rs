@@ -495,7 +495,7 @@ fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure
     f.decisions.clone_from(&args.decisions);
     f.stale = args.stale;
     f.gap = args.gap;
-    f.check().map_err(Failure::usage)?;
+    f.check().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(f)
 }
 

@@ -17,8 +17,8 @@ pub use crate::store::queries::Cursor;
 pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
 pub use runs::{
-    first_sql_page, next_sql_page, AuditView, EvidenceView, ItemView, Page, Ran, RunDetail, RunFilter, RunView,
-    ScopeRef, SortKey, MAX_PAGE,
+    first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, Ran, RunDetail, RunFilter,
+    RunView, ScopeRef, SortKey, MAX_PAGE,
 };
 
 use crate::domain::{Denied, Role, Verdict};

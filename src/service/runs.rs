@@ -29,6 +29,15 @@ fn stale_before(now: DateTime<Utc>, stale_after: chrono::Duration) -> DateTime<U
 /// The most rows one page may hold.
 pub const MAX_PAGE: u32 = 500;
 
+/// A filter beyond what a person types: [`RunFilter::check`] refuses it before any query.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterTooBig {
+    #[error("{field}: {count} values is too many (at most {MAX_VALUES})")]
+    Values { field: &'static str, count: usize },
+    #[error("{field}: a value of {longest} characters is too long (at most {MAX_VALUE_CHARS})")]
+    Chars { field: &'static str, longest: usize },
+}
+
 /// Filters of a run list: the SQL-side ones plus those on the verdict.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RunFilter {
@@ -55,8 +64,8 @@ impl RunFilter {
     /// a driver error (a LIKE pattern too complex, too many bound parameters).
     ///
     /// # Errors
-    /// One sentence naming the field and the limit.
-    pub fn check(&self) -> Result<(), String> {
+    /// [`FilterTooBig`], naming the field and the limit.
+    pub fn check(&self) -> Result<(), FilterTooBig> {
         let q = &self.query;
         let scope = |s: &ScopeRef| match s {
             ScopeRef::Name(n) => n.chars().count(),
@@ -74,12 +83,10 @@ impl RunFilter {
         ];
         for (field, count, longest) in fields {
             if count > MAX_VALUES {
-                return Err(format!("{field}: {count} values is too many (at most {MAX_VALUES})"));
+                return Err(FilterTooBig::Values { field, count });
             }
             if longest > MAX_VALUE_CHARS {
-                return Err(format!(
-                    "{field}: a value of {longest} characters is too long (at most {MAX_VALUE_CHARS})"
-                ));
+                return Err(FilterTooBig::Chars { field, longest });
             }
         }
         Ok(())
@@ -326,7 +333,7 @@ impl Service {
         mut record: Option<&mut Vec<(Ran, crate::store::Sql)>>,
     ) -> Result<Page, ServiceError> {
         let limit = limit.clamp(1, MAX_PAGE);
-        filter.check().map_err(ServiceError::Usage)?;
+        filter.check().map_err(|e| ServiceError::Usage(e.to_string()))?;
         let mut query = filter.query.clone();
         if filter.stale {
             query.stale_before = Some(stale_before(self.now(), self.stale_after));
@@ -423,7 +430,7 @@ impl Service {
     /// # Errors
     /// Database errors.
     pub async fn count(&self, filter: &RunFilter) -> Result<i64, ServiceError> {
-        filter.check().map_err(ServiceError::Usage)?;
+        filter.check().map_err(|e| ServiceError::Usage(e.to_string()))?;
         let mut query = filter.query.clone();
         if filter.stale {
             query.stale_before = Some(stale_before(self.now(), self.stale_after));

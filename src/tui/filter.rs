@@ -167,7 +167,7 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
     if any_type {
         f.query.types.clear();
     }
-    f.check()?;
+    f.check().map_err(|e| e.to_string())?;
     Ok(f)
 }
 
