@@ -1012,7 +1012,12 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
     let cases: Vec<(&str, String, RunFilter, bool)> = vec![
         ("default", "default view (restore.execute)".to_owned(), default(), false),
         ("any_type", "no filter (--type any)".to_owned(), RunFilter::default(), false),
-        ("status", "--status running".to_owned(), with(&|f| f.query.statuses = vec!["running".to_owned()]), false),
+        (
+            "status",
+            "--status running".to_owned(),
+            with(&|f| f.query.statuses = vec![crate::domain::OpStatus::Running]),
+            false,
+        ),
         (
             "decision",
             "--decision partially_succeeded".to_owned(),

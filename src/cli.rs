@@ -483,8 +483,8 @@ fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure
     } else {
         args.types.clone()
     };
-    f.query.statuses = args.statuses.iter().map(|v| v.as_str().to_owned()).collect();
-    f.query.outcomes = args.outcomes.iter().map(|v| v.as_str().to_owned()).collect();
+    f.query.statuses.clone_from(&args.statuses);
+    f.query.outcomes.clone_from(&args.outcomes);
     f.query.workspaces = args.workspaces.iter().map(|w| ScopeRef::parse(w)).collect();
     f.query.environments = args.environments.iter().map(|e| ScopeRef::parse(e)).collect();
     f.query.search = args.search.iter().filter(|s| !s.trim().is_empty()).cloned().collect();

@@ -73,8 +73,8 @@ impl RunFilter {
         };
         let fields: [(&str, usize, usize); 8] = [
             ("type", q.types.len(), q.types.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
-            ("status", q.statuses.len(), q.statuses.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
-            ("outcome", q.outcomes.len(), q.outcomes.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
+            ("status", q.statuses.len(), 0),
+            ("outcome", q.outcomes.len(), 0),
             ("decision", self.decisions.len(), 0),
             ("workspace", q.workspaces.len(), q.workspaces.iter().map(scope).max().unwrap_or(0)),
             ("environment", q.environments.len(), q.environments.iter().map(scope).max().unwrap_or(0)),

@@ -13,7 +13,7 @@ use super::rows::{
     ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
-use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
+use crate::domain::{Grant, ItemOutcome, OpStatus, Outcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
 pub trait Exec: Send {
@@ -91,8 +91,8 @@ pub struct Cursor {
 pub struct RunQuery {
     /// Empty means every type.
     pub types: Vec<String>,
-    pub statuses: Vec<String>,
-    pub outcomes: Vec<String>,
+    pub statuses: Vec<OpStatus>,
+    pub outcomes: Vec<Outcome>,
     pub workspaces: Vec<ScopeRef>,
     pub environments: Vec<ScopeRef>,
     /// Only runs not completed whose `updated_at` is at or before this instant.
@@ -383,9 +383,9 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
         .push(&role_grants_sight("o.environment_id"))
         .bind(Arg::I64(operator_id))
         .push("))))");
-    let text_in = |sql: &mut Sql, column: &str, values: &[String]| {
+    let text_in = |sql: &mut Sql, column: &str, values: Vec<&str>| {
         if !values.is_empty() {
-            sql.push(" AND ").push(column).push(" IN ").bind_list(values.iter().map(|v| Arg::Text(v.clone())));
+            sql.push(" AND ").push(column).push(" IN ").bind_list(values.into_iter().map(|v| Arg::Text(v.to_owned())));
         }
     };
     // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
@@ -393,9 +393,10 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
     // status; `+o.type` takes that index out of the choice, leaving the partial index of open
     // runs (0002_perf). PostgreSQL's statistics choose well on their own.
     let open = q.open_only || q.stale_before.is_some();
-    text_in(sql, if open && engine == Engine::Sqlite { "+o.type" } else { "o.type" }, &q.types);
-    text_in(sql, "o.status", &q.statuses);
-    text_in(sql, "o.outcome", &q.outcomes);
+    let type_column = if open && engine == Engine::Sqlite { "+o.type" } else { "o.type" };
+    text_in(sql, type_column, q.types.iter().map(String::as_str).collect());
+    text_in(sql, "o.status", q.statuses.iter().map(|s| s.as_str()).collect());
+    text_in(sql, "o.outcome", q.outcomes.iter().map(|o| o.as_str()).collect());
     if !q.ids.is_empty() {
         sql.push(" AND o.id IN ").bind_list(q.ids.iter().map(|i| Arg::I64(*i)));
     }

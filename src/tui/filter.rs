@@ -118,16 +118,12 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
             Token::Quoted(w) if w.trim().is_empty() => {}
             Token::Quoted(w) => f.query.search.push(w),
             Token::Field(name, value) => match name.as_str() {
-                "status" => f.query.statuses.extend(
-                    vocab("status", &value, OpStatus::ALL, OpStatus::parse, OpStatus::as_str)?
-                        .into_iter()
-                        .map(|s| s.as_str().to_owned()),
-                ),
-                "outcome" => f.query.outcomes.extend(
-                    vocab("outcome", &value, Outcome::ALL, Outcome::parse, Outcome::as_str)?
-                        .into_iter()
-                        .map(|s| s.as_str().to_owned()),
-                ),
+                "status" => {
+                    f.query.statuses.extend(vocab("status", &value, OpStatus::ALL, OpStatus::parse, OpStatus::as_str)?);
+                }
+                "outcome" => {
+                    f.query.outcomes.extend(vocab("outcome", &value, Outcome::ALL, Outcome::parse, Outcome::as_str)?);
+                }
                 "decision" => {
                     f.decisions.extend(vocab("decision", &value, Decision::ALL, Decision::parse, Decision::as_str)?);
                 }
@@ -199,8 +195,8 @@ mod tests {
     fn the_full_language_compiles() {
         let text = r#"status:running outcome:pending decision:partially_succeeded env:"Contoso Prod" ws:Contoso type:any stale gap since:-24h until:2026-11-20 baseline"#;
         let f = parse(text, &RunFilter::default(), now()).expect("parses");
-        assert_eq!(f.query.statuses, ["running"]);
-        assert_eq!(f.query.outcomes, ["pending"]);
+        assert_eq!(f.query.statuses, [OpStatus::Running]);
+        assert_eq!(f.query.outcomes, [Outcome::Pending]);
         assert_eq!(f.decisions, [Decision::PartiallySucceeded]);
         assert_eq!(f.query.environments, [ScopeRef::Name("Contoso Prod".into())]);
         assert_eq!(f.query.workspaces, [ScopeRef::Name("Contoso".into())]);
@@ -216,7 +212,7 @@ mod tests {
         let mut base = RunFilter::default();
         base.query.sort = SortKey::Updated;
         let f = parse(r#"status:queued,running id:#1000 "Win11 Security" ws:1"#, &base, now()).expect("parses");
-        assert_eq!(f.query.statuses, ["queued", "running"]);
+        assert_eq!(f.query.statuses, [OpStatus::Queued, OpStatus::Running]);
         assert_eq!(f.query.ids, [1000]);
         assert_eq!(f.query.search, ["Win11 Security"]);
         let quoted = parse(r#""stale" gap"#, &base, now()).expect("parses");
