@@ -370,9 +370,8 @@ impl Conn {
     pub async fn fetch_all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
         match &mut self.inner {
             // SQLite: each row is decoded as it arrives, while the connection's worker thread
-            // steps to the next, and dropped only after the last. Dropping each row at once
-            // freed its SQLite values on this thread while the worker was allocating the
-            // next ones, and the two threads queued on SQLite's and the C allocator's locks.
+            // steps to the next, and dropped only after the last, so this thread never frees
+            // while the worker allocates (docs/performance.md, "Why the code looks this way").
             ConnInner::Sqlite(c) => {
                 let (mut out, mut keep) = (Vec::new(), Vec::new());
                 let mut rows = bind_args!(sqlx::query(&sql.text), &sql.args).fetch(&mut **c);

@@ -53,10 +53,9 @@ pub struct LoadReport {
     pub tables: Vec<(&'static str, usize)>,
 }
 
-/// Bound values per statement (multi-row `INSERT`s and `IN (...)` lookups). PostgreSQL takes up
-/// to 65535 and its cost per value stays flat. SQLite takes 32766, but binding through sqlx costs
-/// more per value the more values a statement has (measured in release: 100k rows insert in
-/// about 3 s with 256 values a statement, 90 s with 30000), so its statements stay short.
+/// Bound values per statement (multi-row `INSERT`s and `IN (...)` lookups). PostgreSQL's cost
+/// per value stays flat; SQLite's grows with the values a statement has through sqlx, so its
+/// statements stay short (docs/performance.md, "Why the code looks this way").
 const fn max_binds(engine: Engine) -> usize {
     match engine {
         Engine::Sqlite => 256,

@@ -82,8 +82,8 @@ macro_rules! tolerant_row {
     (@body $row:ident, $start:ident, $checked:expr, $($field:ident : $ty:ty = $col:literal),*) => {{
         let mut problem: Option<(&'static str, String)> = None;
         // Statements select the columns in field order: each is read by position once its
-        // name is confirmed (a string compare), by name otherwise. Looking every name up in
-        // the row's hash map was about a third of a row's decoding.
+        // name is confirmed (a string compare), by name otherwise; a hash lookup per column
+        // is costly (docs/performance.md, "Why the code looks this way").
         let columns = $row.columns();
         let mut at = $start;
         $(
@@ -113,7 +113,7 @@ macro_rules! tolerant_row {
 ///
 /// PostgreSQL types columns, not values: every row of a result has the types its row
 /// description gave, so once those fit the row type (names in order, each of a type its field
-/// decodes), checking each value again was a tenth of a list page's decoding. SQLite types
+/// decodes), checking each value again is wasted (docs/performance.md). SQLite types
 /// each value (a number can sit in a text column), so there every value is checked, always.
 pub trait Tolerant: crate::store::AnyRow {
     /// A SQLite row, read from column `start` on.
@@ -278,9 +278,8 @@ impl RunRow {
 /// The column a list page adds for each run's restore link, which the page needs before the
 /// rest of its runs (to ask for their proof bundles). PostgreSQL's `jsonb` finds one member
 /// without parsing anything; SQLite parses the text in C (only text that is JSON: its
-/// `json_extract` refuses the rest, and one strange run must not fail the page). Reading the
-/// link from the text on this side, before anything else, was a parse of a few hundred bytes
-/// per run. It only says which restores to load: the proof rules read the link from the
+/// `json_extract` refuses the rest, and one strange run must not fail the page), so no run's
+/// context is parsed here just to find it (docs/performance.md). It only says which restores to load: the proof rules read the link from the
 /// context itself ([`RunRow::restore_run_id`]), and a page loads any restore where the two
 /// disagree (see `queries::page_bundles`).
 #[must_use]

@@ -1,9 +1,8 @@
 //! JSON kept as the text it was stored as, parsed when something reads it.
 //!
 //! A run's `context` and `summary_counts` are JSON. A list page reads one key of `context`
-//! (`restore_run_id`, to link the restore) and shows neither column; parsing both into maps
-//! for every run was most of what decoding a run row cost (about 3.5 of 5.5 µs a row on
-//! SQLite). [`JsonText`] is checked to be JSON once, when it is read from the database, and
+//! (`restore_run_id`, to link the restore) and shows neither column, so building maps for
+//! every run is wasted work (docs/performance.md, "Why the code looks this way"). [`JsonText`] is checked to be JSON once, when it is read from the database, and
 //! parsed again only by whoever looks inside: [`JsonText::get`] finds one member without
 //! building the rest, [`JsonText::value`] parses it whole.
 
