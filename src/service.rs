@@ -21,8 +21,7 @@ pub use runs::{
     RunView, ScopeRef, SortKey, MAX_PAGE,
 };
 
-use crate::domain::{Denied, Role, Verdict};
-use crate::store::rows::DataError;
+use crate::domain::{DataError, Denied, Role, Verdict};
 use crate::store::{queries, seed, Create, Store, StoreError};
 
 /// A service failure, sorted by the exit code the contract gives it.

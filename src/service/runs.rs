@@ -7,10 +7,11 @@ use serde_json::Value;
 
 use super::{Service, ServiceError};
 use crate::domain::link_of;
+use crate::domain::DataError;
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::domain::{mask_payload, mask_str};
 use crate::store::queries::{self, Cursor, RunQuery};
-use crate::store::rows::{DataError, RunRow};
+use crate::store::rows::RunRow;
 
 pub use crate::store::queries::{ScopeRef, SortKey};
 

@@ -17,15 +17,7 @@ mod json;
 
 pub use json::{ContextColumn, JsonColumn};
 
-/// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status "done"`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{table}[{id}].{column}: {problem}")]
-pub struct DataError {
-    pub table: &'static str,
-    pub id: i64,
-    pub column: &'static str,
-    pub problem: String,
-}
+pub use crate::domain::DataError;
 
 /// Declares a row type whose decoding never fails on a strange value: a column that does not
 /// decode (invalid UTF-8, a time or JSON text that does not parse, a number stored as text in
@@ -151,12 +143,11 @@ fn undecodable(e: &sqlx::Error) -> String {
     }
 }
 
-impl DataError {
-    fn from_problem(table: &'static str, id: i64, problem: &Option<(&'static str, String)>) -> Result<(), Self> {
-        match problem {
-            Some((column, why)) => Err(Self { table, id, column, problem: why.clone() }),
-            None => Ok(()),
-        }
+/// The problem a row recorded while decoding, as the error of its table and id.
+fn decoded(table: &'static str, id: i64, problem: &Option<(&'static str, String)>) -> Result<(), DataError> {
+    match problem {
+        Some((column, why)) => Err(DataError { table, id, column, problem: why.clone() }),
+        None => Ok(()),
     }
 }
 
@@ -209,7 +200,7 @@ impl RunRow {
     pub fn to_domain_checked(&self) -> Result<(OpStatus, Outcome), DataError> {
         const T: &str = "operation_runs";
         let id = self.id;
-        DataError::from_problem(T, id, &self.problem)?;
+        decoded(T, id, &self.problem)?;
         let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
         let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
         for (column, v) in [("context", &self.context.text), ("summary_counts", &self.summary_counts.0)] {
@@ -334,7 +325,7 @@ impl ItemRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<RestoreItem, DataError> {
-        DataError::from_problem("restore_items", self.id, &self.problem)?;
+        decoded("restore_items", self.id, &self.problem)?;
         Ok(RestoreItem {
             id: self.id,
             restore_run_id: self.restore_run_id,
@@ -520,7 +511,7 @@ impl EvidenceRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<Evidence, DataError> {
-        DataError::from_problem("evidence", self.id, &self.problem)?;
+        decoded("evidence", self.id, &self.problem)?;
         Ok(Evidence {
             id: self.id,
             restore_run_id: self.restore_run_id,

@@ -24,8 +24,8 @@ mod vocab;
 pub use access::{Denied, Grant};
 pub use json::{JsonObject, JsonText, ObjectScan};
 pub use model::{
-    link_of, restore_run_id, AuditFact, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem, RestoreRun,
-    RunContext,
+    link_of, restore_run_id, AuditFact, DataError, Evidence, ItemCounts, OperationRun, ProofBundle, RestoreItem,
+    RestoreRun, RunContext,
 };
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
 pub use secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};

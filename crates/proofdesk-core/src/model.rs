@@ -2,6 +2,8 @@
 //! parse never become these types: the store reports them as unreadable instead, so the rules
 //! below never guess.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -254,3 +256,21 @@ pub struct ProofBundle {
     pub latest_evidence: Option<Evidence>,
     pub audit: Vec<AuditFact>,
 }
+
+/// A stored value the contract does not allow, e.g. `operation_runs[42].status: unknown status
+/// "done"`: the run it belongs to reads as unreadable, on its own, and never breaks a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    pub table: &'static str,
+    pub id: i64,
+    pub column: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}].{}: {}", self.table, self.id, self.column, self.problem)
+    }
+}
+
+impl std::error::Error for DataError {}
