@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 
-pub use crate::store::queries::Cursor;
+pub use crate::domain::Cursor;
 pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
 pub use runs::{

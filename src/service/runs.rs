@@ -13,7 +13,7 @@ use crate::domain::{mask_payload, mask_str};
 use crate::store::queries::{self, Cursor, RunQuery};
 use crate::store::rows::RunRow;
 
-pub use crate::store::queries::{ScopeRef, SortKey};
+pub use crate::domain::{ScopeRef, SortKey};
 
 /// The most values one filter field may hold (`--search` repeated, `status:a,b,…`).
 pub const MAX_VALUES: usize = 32;

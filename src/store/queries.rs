@@ -56,35 +56,7 @@ impl Exec for Conn {
     }
 }
 
-/// A workspace or environment named by id or by name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ScopeRef {
-    Id(i64),
-    Name(String),
-}
-
-impl ScopeRef {
-    #[must_use]
-    pub fn parse(text: &str) -> Self {
-        text.trim().parse().map_or_else(|_| Self::Name(text.trim().to_owned()), Self::Id)
-    }
-}
-
-/// The column a list is ordered by (always newest or highest first, then by id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SortKey {
-    #[default]
-    Created,
-    Updated,
-    Id,
-}
-
-/// Where the next keyset page starts: strictly after this row in the list's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub at: DateTime<Utc>,
-    pub id: i64,
-}
+pub use crate::domain::{Cursor, ScopeRef, SortKey};
 
 /// The SQL-side filters of a run list. Repeated values of one filter mean "any of".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
