@@ -10,7 +10,8 @@ use crate::domain::link_of;
 use crate::domain::DataError;
 use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
 use crate::domain::{mask_payload, mask_str};
-use crate::store::queries::{self, Cursor, RunQuery};
+use crate::domain::{Cursor, RunQuery};
+use crate::store::queries;
 use crate::store::rows::RunRow;
 
 pub use crate::domain::{ScopeRef, SortKey};

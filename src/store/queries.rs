@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
-
 use super::rows::Tolerant;
 use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
     ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
 use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
-use crate::domain::{Grant, ItemOutcome, OpStatus, Outcome, ProofBundle, Role};
+use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
 pub trait Exec: Send {
@@ -56,32 +54,7 @@ impl Exec for Conn {
     }
 }
 
-pub use crate::domain::{Cursor, ScopeRef, SortKey};
-
-/// The SQL-side filters of a run list. Repeated values of one filter mean "any of".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RunQuery {
-    /// Empty means every type.
-    pub types: Vec<String>,
-    pub statuses: Vec<OpStatus>,
-    pub outcomes: Vec<Outcome>,
-    pub workspaces: Vec<ScopeRef>,
-    pub environments: Vec<ScopeRef>,
-    /// Only runs not completed whose `updated_at` is at or before this instant.
-    pub stale_before: Option<DateTime<Utc>>,
-    /// Only runs not completed. Exact for a verdict filter on final decisions: a completed
-    /// run's verdict is always `not_reconciled` (rules 1-2), so the list walks the few open
-    /// runs instead of assessing every completed one.
-    pub open_only: bool,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    /// Policy names, run ids, tenant refs (and workspace/environment names).
-    pub search: Vec<String>,
-    pub ids: Vec<i64>,
-    pub sort: SortKey,
-    /// Oldest first instead of newest first.
-    pub ascending: bool,
-}
+pub use crate::domain::{Cursor, RunQuery, ScopeRef, SortKey};
 
 /// Text as search compares it: lower case for all of Unicode, the same on both engines, with
 /// the final sigma folded as Unicode case folding does (`to_lowercase` writes `ς` at a word's

@@ -30,7 +30,7 @@ pub use model::{
     RestoreRun, RunContext,
 };
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
-pub use query::{Cursor, ScopeRef, SortKey};
+pub use query::{Cursor, RunQuery, ScopeRef, SortKey};
 pub use secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
 pub use vocab::{
     Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role, UnknownValue,
