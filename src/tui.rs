@@ -19,6 +19,7 @@ pub mod app;
 pub mod event;
 pub mod filter;
 pub mod keymap;
+pub mod layout;
 pub mod theme;
 pub mod view;
 pub mod worker;

@@ -25,7 +25,7 @@ use super::action::Action;
 use super::event::{Msg, Reply};
 use super::filter;
 use super::keymap::{self, Scope};
-use super::view;
+use super::layout::{DetailAreas, FrameAreas, ListAreas};
 use super::worker::Command;
 use crate::service::{RunView, Service, ServiceError, SortKey};
 
@@ -150,14 +150,19 @@ impl App {
         Some(self.mono.saturating_duration_since(at))
     }
 
+    /// The frame as the next render lays it out.
+    fn frame_areas(&self) -> FrameAreas {
+        FrameAreas::of_size(self.size, self.outage.is_some())
+    }
+
     fn list_height(&self) -> usize {
-        let rows = view::list_rows(self.size, self.filter_edit.as_ref().is_some_and(|f| f.error.is_some()));
-        // The outage banner takes a line of its own.
-        if self.outage.is_some() {
-            rows.saturating_sub(1).max(1)
-        } else {
-            rows
-        }
+        let filter_error = self.filter_edit.as_ref().is_some_and(|f| f.error.is_some());
+        ListAreas::new(self.frame_areas().body, filter_error).rows()
+    }
+
+    fn detail_areas(&self) -> DetailAreas {
+        let load_error = self.detail.as_ref().is_some_and(|d| d.error.is_some());
+        DetailAreas::new(self.frame_areas().body, load_error)
     }
 
     /// The outage banner's text, while the database is unreachable.
@@ -227,6 +232,10 @@ impl App {
             Msg::Resize(w, h) => {
                 self.dirty = true;
                 self.size = (w, h);
+                let areas = self.detail_areas();
+                if let Some(d) = self.detail.as_mut() {
+                    d.measure(&self.service, &areas);
+                }
                 let height = self.list_height();
                 self.list.select(self.list.sel, height);
                 let mut seq = self.seq;
@@ -336,10 +345,12 @@ impl App {
             }
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
+                // The loaded detail shows no load error line.
+                let areas = DetailAreas::new(self.frame_areas().body, false);
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {
-                    Ok(detail) => d.apply(detail, raw, self.mono),
+                    Ok(detail) => d.apply(detail, raw, self.mono, &self.service, &areas),
                     Err(e @ ServiceError::NotFound(_)) => {
                         d.data = None;
                         d.error = Some(format!("{e} (or not visible to you)"));
@@ -490,8 +501,9 @@ impl App {
     }
 
     fn detail_action(&mut self, action: Action) -> Vec<Command> {
-        let page = isize::try_from(view::detail_page(self.size)).unwrap_or(1);
-        let max = self.detail.as_ref().map_or(0, |d| view::detail::max_scroll(self, d.focus));
+        let areas = self.detail_areas();
+        let page = isize::try_from(areas.page()).unwrap_or(1);
+        let max = self.detail.as_ref().map_or(0, |d| d.max_scroll(d.focus, &areas));
         let Some(d) = self.detail.as_mut() else { return Vec::new() };
         match action {
             Action::Back => {

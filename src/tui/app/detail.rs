@@ -4,8 +4,12 @@
 
 use std::time::Instant;
 
+use ratatui::layout::Rect;
+
 use crate::domain::{CheckState, ItemOutcome};
-use crate::service::RunDetail;
+use crate::service::{RunDetail, Service};
+use crate::tui::layout::{pane_inner, DetailAreas};
+use crate::tui::view;
 
 /// The three panes, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,24 @@ impl Pane {
         let i = Self::ALL.iter().position(|p| *p == self).unwrap_or(0);
         Self::ALL[if back { (i + 2) % 3 } else { (i + 1) % 3 }]
     }
+
+    /// Where this pane goes (with its border).
+    #[must_use]
+    pub const fn area(self, areas: &DetailAreas) -> Rect {
+        match self {
+            Self::Proof => areas.proof,
+            Self::Items => areas.items,
+            Self::Evidence => areas.evidence,
+        }
+    }
+}
+
+/// The scrolling panes' line counts, and the widths (inside the borders) they were counted at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Measured {
+    widths: (u16, u16),
+    proof: usize,
+    evidence: usize,
 }
 
 /// The detail view of one run.
@@ -54,6 +76,9 @@ pub struct DetailState {
     /// The checklist entry highlighted by the gap jump.
     pub gap_mark: Option<usize>,
     pub loaded_at: Option<Instant>,
+    /// Counted when the data or the pane widths change, so a key never rebuilds a pane to
+    /// learn how far it scrolls.
+    measured: Option<Measured>,
 }
 
 impl DetailState {
@@ -74,6 +99,7 @@ impl DetailState {
             show_payload: false,
             gap_mark: None,
             loaded_at: None,
+            measured: None,
         }
     }
 
@@ -130,12 +156,39 @@ impl DetailState {
         }
     }
 
-    /// Takes a loaded detail, keeping the item selection in range.
-    pub fn apply(&mut self, detail: Box<RunDetail>, raw: bool, now: Instant) {
+    /// Takes a loaded detail, keeping the item selection in range; its panes are counted
+    /// again for `areas`.
+    pub fn apply(&mut self, detail: Box<RunDetail>, raw: bool, now: Instant, session: &Service, areas: &DetailAreas) {
         self.item_sel = self.item_sel.min(detail.items.len().saturating_sub(1));
         self.raw = raw;
         self.data = Some(detail);
         self.error = None;
         self.loaded_at = Some(now);
+        self.measured = None;
+        self.measure(session, areas);
+    }
+
+    /// Counts the proof and evidence panes' lines, unless they were counted at these widths.
+    pub fn measure(&mut self, session: &Service, areas: &DetailAreas) {
+        let Some(data) = self.data.as_deref() else { return };
+        let widths = (pane_inner(areas.proof).width, pane_inner(areas.evidence).width);
+        if self.measured.is_some_and(|m| m.widths == widths) {
+            return;
+        }
+        let (proof, evidence) = view::detail::line_counts(data, session, widths);
+        self.measured = Some(Measured { widths, proof, evidence });
+    }
+
+    /// How far `pane` scrolls in `areas`: its lines minus what fits. Scroll offsets are clamped
+    /// with this, so scrolling back up never has to undo overshoot.
+    #[must_use]
+    pub fn max_scroll(&self, pane: Pane, areas: &DetailAreas) -> usize {
+        let Some(m) = self.measured.filter(|_| self.data.is_some()) else { return 0 };
+        let lines = match pane {
+            Pane::Proof => m.proof,
+            Pane::Evidence => m.evidence,
+            Pane::Items => return self.items_len().saturating_sub(1),
+        };
+        lines.saturating_sub(usize::from(pane_inner(pane.area(areas)).height))
     }
 }

@@ -14,13 +14,11 @@ use super::proof;
 use crate::present::item_symbol;
 use crate::present::time;
 use crate::sanitize::clean;
-use crate::service::RunDetail;
+use crate::service::{RunDetail, Service};
 use crate::tui::app::detail::{DetailState, Pane};
 use crate::tui::app::App;
+use crate::tui::layout::DetailAreas;
 use crate::tui::theme::Theme;
-
-/// From this width the three panes are side by side.
-pub const SPLIT_WIDTH: u16 = 110;
 
 pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme: &Theme) {
     let Some(d) = &app.detail else { return };
@@ -50,16 +48,20 @@ pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme:
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.error)), body);
         return;
     };
-    if let Some(e) = &d.error {
-        let err = Rect { height: 1, ..body };
+    let areas = DetailAreas::new(body, d.error.is_some());
+    if let (Some(e), Some(err)) = (&d.error, areas.error) {
         let text = format!(" refresh failed: {} (showing the last data)", clean(e));
         frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
     }
-    let (tabs, panes) = layout(body, d);
-    for (p, area) in panes {
-        pane(frame, area, p, data, app, d, theme);
+    match areas.tabs {
+        Some(_) => pane(frame, d.focus.area(&areas), d.focus, data, app, d, theme),
+        None => {
+            for p in Pane::ALL {
+                pane(frame, p.area(&areas), p, data, app, d, theme);
+            }
+        }
     }
-    if let Some(tabs) = tabs {
+    if let Some(tabs) = areas.tabs {
         let mut spans = vec![Span::raw(" ")];
         for p in Pane::ALL {
             let style = if p == d.focus { theme.selected } else { theme.muted };
@@ -72,42 +74,13 @@ pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme:
     }
 }
 
-/// Where the panes go in the body: all three side by side when wide, else a tab strip and
-/// the focused pane.
-fn layout(body: Rect, d: &DetailState) -> (Option<Rect>, Vec<(Pane, Rect)>) {
-    let body =
-        if d.error.is_some() { Rect { y: body.y + 1, height: body.height.saturating_sub(1), ..body } } else { body };
-    if body.width >= SPLIT_WIDTH {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
-        let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
-        (None, vec![(Pane::Proof, left), (Pane::Items, top), (Pane::Evidence, bottom)])
-    } else {
-        let [tabs, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-        (Some(tabs), vec![(d.focus, rest)])
-    }
-}
-
-/// How far `pane` can scroll on a terminal of `app.size`: its lines minus what fits. The app
-/// clamps its scroll offsets with this, so scrolling back up never has to undo overshoot.
+/// The proof and evidence panes' line counts at `widths` columns (inside their borders):
+/// what the app's scroll bound is made of, measured when the data or the widths change.
 #[must_use]
-pub fn max_scroll(app: &App, pane: Pane) -> usize {
-    let Some(d) = &app.detail else { return 0 };
-    let Some(data) = d.data.as_deref() else { return 0 };
-    let (w, h) = app.size;
-    // Title above; status bar and hints below (as in `view::render`).
-    let body = Rect::new(0, 1, w, h.saturating_sub(3));
-    let Some((_, area)) = layout(body, d).1.into_iter().find(|(p, _)| *p == pane) else { return 0 };
-    let inner = block(pane, false, &Theme::default()).inner(area);
-    let width = usize::from(inner.width);
-    let session = app.session();
-    let lines = match pane {
-        Pane::Proof => {
-            proof::lines(data, session.now(), session.stale_after(), d.gap_mark, width, &Theme::default()).len()
-        }
-        Pane::Evidence => evidence_lines(data, width, &Theme::default()).len(),
-        Pane::Items => return data.items.len().saturating_sub(1),
-    };
-    lines.saturating_sub(usize::from(inner.height))
+pub fn line_counts(data: &RunDetail, session: &Service, widths: (u16, u16)) -> (usize, usize) {
+    let theme = Theme::default();
+    let proof = proof::lines(data, session.now(), session.stale_after(), None, usize::from(widths.0), &theme);
+    (proof.len(), evidence_lines(data, usize::from(widths.1), &theme).len())
 }
 
 fn block(p: Pane, focused: bool, theme: &Theme) -> Block<'static> {

@@ -13,12 +13,13 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 use tui_input::Input;
 
-use super::common::{decision_span, popup, safe, trunc, wrap};
+use super::common::{decision_span, safe, trunc, wrap};
 use crate::domain::Outcome as OpOutcome;
 use crate::present::symbol;
 use crate::sanitize::clean;
 use crate::tui::app::dialog::{Dialog, Field, Outcome, Phase, ROLLED_BACK, UNKNOWN};
 use crate::tui::app::{App, Notice};
+use crate::tui::layout::popup;
 use crate::tui::theme::Theme;
 
 const LABEL: usize = 13;

@@ -9,11 +9,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::common::{popup, trunc, wrap};
+use super::common::{trunc, wrap};
 use crate::tui::action::Action;
 use crate::tui::app::{App, View};
 use crate::tui::filter::FIELDS;
 use crate::tui::keymap::{bindings, Scope};
+use crate::tui::layout::popup;
 use crate::tui::theme::Theme;
 
 fn section(scope: Scope, hide: &[Action], width: usize, theme: &Theme) -> Vec<Line<'static>> {

@@ -7,7 +7,7 @@
 //! reason is cut before its decision). The selected row is marked `▶` and
 //! drawn in the selection style as plain text, so it reads without colour.
 
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
@@ -20,6 +20,7 @@ use crate::sanitize::clean;
 use crate::service::{RunView, SortKey};
 use crate::tui::app::App;
 use crate::tui::filter;
+use crate::tui::layout::ListAreas;
 use crate::tui::theme::Theme;
 
 const HEADERS: [&str; 9] = ["", "ID", "TYPE", "WORKSPACE / ENV", "STATUS", "OUTCOME", "VERDICT", "FLAGS", "AGE"];
@@ -67,15 +68,14 @@ pub fn render(frame: &mut Frame<'_>, [title, body]: [Rect; 2], app: &App, theme:
     frame.render_widget(Paragraph::new(line), title);
 
     let error = app.filter_edit.as_ref().and_then(|f| f.error.as_deref());
-    let [bar, err, table] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(u16::from(error.is_some())), Constraint::Min(1)])
-            .areas(body);
-    filter_bar(frame, bar, app, theme);
+    let areas = ListAreas::new(body, error.is_some());
+    filter_bar(frame, areas.bar, app, theme);
     if let Some(e) = error {
         let text = format!(" ✘ {} — the previous filter stays active", clean(e));
+        let err = areas.error;
         frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
     }
-    rows(frame, table, app, theme);
+    rows(frame, &areas, app, theme);
 }
 
 fn filter_bar(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -179,9 +179,9 @@ fn widths(texts: &[[String; 9]], available: usize) -> [Option<usize>; 9] {
     shown
 }
 
-fn rows(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+fn rows(frame: &mut Frame<'_>, areas: &ListAreas, app: &App, theme: &Theme) {
     let list = &app.list;
-    let height = usize::from(area.height.saturating_sub(1));
+    let (area, height) = (areas.table, areas.rows());
     let (known, more) = list.known_rows();
     if known == 0 {
         let text = if let Some(e) = &list.error {
