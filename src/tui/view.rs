@@ -1,15 +1,11 @@
-//! Drawing: pure functions of `&App` and `&Theme` into a ratatui frame, with no I/O and no
-//! mutation. One file per screen region: `runs` (list), `detail` and `proof` (the split view),
-//! `dialog` (reconcile modal and notices), `help`, `status_bar`; `common` holds the small
-//! pieces they share (outcome spans, truncation, wrapping). Where things go comes from
-//! `layout`, which the app's update code reads too.
+//! Drawing the frame: pure functions of `&App` and `&Theme` into a ratatui frame, with no I/O
+//! and no mutation. `render` lays the frame out with `layout` and has each part drawn by its
+//! owner: the current screen (`screen::runs`, `screen::detail`), the outage banner, status bar
+//! and hints (`status_bar`), then whatever is open on top (help, a notice, the dialog).
+//! `common` holds the small drawing pieces the screens share (outcome spans, truncation,
+//! wrapping).
 
 pub mod common;
-pub mod detail;
-pub mod dialog;
-pub mod help;
-pub mod proof;
-pub mod runs;
 pub mod status_bar;
 
 use ratatui::layout::Rect;
@@ -19,6 +15,7 @@ use ratatui::Frame;
 
 use super::app::{App, View};
 use super::layout::{FrameAreas, MIN_HEIGHT, MIN_WIDTH};
+use super::screen::runs::ListView;
 use super::theme::Theme;
 
 /// Draws the whole console.
@@ -28,31 +25,36 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         return;
     }
     frame.render_widget(Block::new().style(theme.base), area);
-    let f = FrameAreas::new(area, app.outage.is_some());
+    let stale = app.outage.is_some();
+    let f = FrameAreas::new(area, stale);
     if !f.fits() {
         too_small(frame, area, theme);
         return;
     }
-    match app.view {
-        View::List => runs::render(frame, [f.title, f.body], app, theme),
-        View::Detail => detail::render(frame, [f.title, f.body], app, theme),
+    let session = app.session();
+    match (app.view, &app.detail) {
+        (View::List, _) => {
+            let view = ListView { filter_edit: app.filter_edit.as_ref(), now: session.now(), stale };
+            app.list.render(frame, [f.title, f.body], view, theme);
+        }
+        (View::Detail, Some(d)) => d.render(frame, [f.title, f.body], session, stale, theme),
+        (View::Detail, None) => {}
     }
     if let Some(text) = app.banner() {
         status_bar::render_banner(frame, f.banner, &text, theme);
     }
     status_bar::render(frame, f.status, app, theme);
     status_bar::render_hints(frame, f.hints, app, theme);
-    if app.help {
-        help::render(frame, area, app, theme);
+    if let Some(h) = &app.help {
+        h.render(frame, area, theme);
     }
     if let Some(n) = &app.notice {
-        dialog::render_notice(frame, area, n, theme);
+        n.render(frame, area, theme);
     }
     if let Some(d) = &app.dialog {
-        dialog::render(frame, area, d, app, theme);
+        d.render(frame, area, theme);
     }
 }
-
 fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let text = vec![
         Line::styled("Terminal too small", theme.error),
