@@ -9,16 +9,30 @@
 //! way out (quit, error, signal) the terminal is restored first; then an in-flight
 //! reconciliation is given a few seconds to commit or roll back, whole either way.
 //!
-//! The pieces: `app` (state and `update`), `action` + `keymap` (keys as data), `event`
-//! (messages), `worker` (commands against the service), `filter` (the filter bar's language),
-//! `theme` (TOML themes), `view` (drawing). Nothing here touches the store: the TUI talks to
-//! the service only.
+//! The pieces:
+//! - `app` — `App::update`: routes keys to the screen on top, turns replies into state, keeps
+//!   what the screens share (session, size, outage, live refresh); `app/reconcile.rs` opens
+//!   the dialog and takes the service's answer, `app/outage.rs` the retry schedule.
+//! - `screen` — one module per screen, each owning its state, its keys and its drawing:
+//!   `runs` (list; `window.rs` the page cache, `table.rs` the table), `detail` (the three panes;
+//!   `proof.rs`, `panes.rs`), `payload` (an item's error and masked payload), `dialog`
+//!   (reconcile modal; `lines.rs`), `help`, `notice`.
+//! - `layout` — the frame's areas from the size and a few flags; a leaf that update code and
+//!   drawing both read.
+//! - `view` — `render` composes a frame from the screens; `status_bar` (status, banner,
+//!   hints) and `common` (shared drawing pieces).
+//! - `action` + `keymap` (keys as data), `event` (messages), `worker` (commands against the
+//!   service), `filter` (the filter bar's language), `theme` (TOML themes).
+//!
+//! Nothing here touches the store: the TUI talks to the service only.
 
 pub mod action;
 pub mod app;
 pub mod event;
 pub mod filter;
 pub mod keymap;
+pub mod layout;
+pub mod screen;
 pub mod theme;
 pub mod view;
 pub mod worker;

@@ -33,8 +33,8 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::{err, ms, BenchOptions, Ctx, Figure, Reference, Sampling, Stat, TuiFigures, WARMUP};
 use crate::service::{Clock, OpenOptions, RunFilter, Service, ServiceError};
-use crate::tui::app::list::PAGE_ROWS;
 use crate::tui::event::Msg;
+use crate::tui::screen::runs::PAGE_ROWS;
 use crate::tui::worker::{self, Command};
 use crate::tui::{filter, frame_writer, render, App, Theme};
 

@@ -3,13 +3,15 @@
 //! `update` is synchronous and does no I/O: keys become actions through the keymap, actions
 //! change state and may return [`Command`]s for the worker, and the worker's replies come back
 //! as messages. Each request carries a sequence id (and the list's generation), so an answer to
-//! a question no longer asked is dropped. The list window, the detail and the reconcile dialog
-//! keep their own state in `app/`. Views only read an `&App`.
+//! a question no longer asked is dropped. Each screen (`screen/`: the runs list, the detail,
+//! the reconcile dialog, help, notices) owns its state, handles its keys and draws itself; the
+//! app routes keys to the screen on top, turns what a screen cannot do itself (open another
+//! screen, send a request with a fresh id, flash a line) into state and commands, and keeps
+//! what the screens share: the session, the terminal size, the outage, live refresh. Where
+//! things go on screen comes from `layout`, as the next render will lay it out.
 
-pub mod detail;
-pub mod dialog;
-pub mod list;
 pub mod outage;
+mod reconcile;
 
 use std::time::{Duration, Instant};
 
@@ -17,17 +19,20 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModif
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
-use self::detail::{DetailState, Pane};
-use self::dialog::Dialog;
-use self::list::ListState;
 use self::outage::Outage;
 use super::action::Action;
 use super::event::{Msg, Reply};
 use super::filter;
 use super::keymap::{self, Scope};
-use super::view;
+use super::layout::{DetailAreas, FrameAreas, ListAreas};
+use super::screen::detail::DetailState;
+use super::screen::dialog::Dialog;
+use super::screen::help::Help;
+use super::screen::notice::{handle_popup_key, Notice};
+use super::screen::runs::{FilterEdit, ListState};
+use super::screen::Handled;
 use super::worker::Command;
-use crate::service::{RunView, Service, ServiceError, SortKey};
+use crate::service::{RunView, Service, ServiceError};
 
 /// How often what is on screen is reloaded while nothing is typed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
@@ -37,21 +42,6 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
 pub enum View {
     List,
     Detail,
-}
-
-/// The filter bar while it is being edited.
-#[derive(Debug, Clone)]
-pub struct FilterEdit {
-    pub input: Input,
-    /// Why the last Enter was refused (the previous filter stays active).
-    pub error: Option<String>,
-}
-
-/// A popup that explains something (why `r` cannot reconcile, a background result…).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub title: String,
-    pub lines: Vec<String>,
 }
 
 /// The whole state of the console.
@@ -66,8 +56,9 @@ pub struct App {
     /// A dialog closed while its reconciliation ran: its result becomes a notice.
     background: Option<Dialog>,
     pub filter_edit: Option<FilterEdit>,
+    /// A popup that explains something (why `r` cannot reconcile, a background result…).
     pub notice: Option<Notice>,
-    pub help: bool,
+    pub help: Option<Help>,
     pub paused: bool,
     /// A one-line message until the next key.
     pub flash: Option<String>,
@@ -102,7 +93,7 @@ impl App {
             background: None,
             filter_edit: None,
             notice: None,
-            help: false,
+            help: None,
             paused: false,
             flash: None,
             seq: 0,
@@ -150,14 +141,19 @@ impl App {
         Some(self.mono.saturating_duration_since(at))
     }
 
+    /// The frame as the next render lays it out.
+    fn frame_areas(&self) -> FrameAreas {
+        FrameAreas::of_size(self.size, self.outage.is_some())
+    }
+
     fn list_height(&self) -> usize {
-        let rows = view::list_rows(self.size, self.filter_edit.as_ref().is_some_and(|f| f.error.is_some()));
-        // The outage banner takes a line of its own.
-        if self.outage.is_some() {
-            rows.saturating_sub(1).max(1)
-        } else {
-            rows
-        }
+        let filter_error = self.filter_edit.as_ref().is_some_and(|f| f.error.is_some());
+        ListAreas::new(self.frame_areas().body, filter_error).rows()
+    }
+
+    fn detail_areas(&self) -> DetailAreas {
+        let load_error = self.detail.as_ref().is_some_and(|d| d.error.is_some());
+        DetailAreas::new(self.frame_areas().body, load_error)
     }
 
     /// The outage banner's text, while the database is unreachable.
@@ -227,6 +223,10 @@ impl App {
             Msg::Resize(w, h) => {
                 self.dirty = true;
                 self.size = (w, h);
+                let areas = self.detail_areas();
+                if let Some(d) = self.detail.as_mut() {
+                    d.measure(&self.service, &areas);
+                }
                 let height = self.list_height();
                 self.list.select(self.list.sel, height);
                 let mut seq = self.seq;
@@ -287,9 +287,7 @@ impl App {
                 if let Some(d) = self.detail.as_mut() {
                     if force || !d.inflight {
                         seq += 1;
-                        d.seq = seq;
-                        d.inflight = true;
-                        cmds.push(Command::Detail { seq, id: d.id, raw: d.raw });
+                        cmds.push(d.request(seq, d.raw));
                     }
                 }
             }
@@ -336,10 +334,12 @@ impl App {
             }
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
+                // The loaded detail shows no load error line.
+                let areas = DetailAreas::new(self.frame_areas().body, false);
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {
-                    Ok(detail) => d.apply(detail, raw, self.mono),
+                    Ok(detail) => d.apply(detail, raw, self.mono, &self.service, &areas),
                     Err(e @ ServiceError::NotFound(_)) => {
                         d.data = None;
                         d.error = Some(format!("{e} (or not visible to you)"));
@@ -366,12 +366,12 @@ impl App {
         if self.dialog.is_some() {
             return self.dialog_key(ev);
         }
-        if self.notice.is_some() || self.help {
-            match keymap::lookup(Scope::List, &ev) {
-                Some(Action::Quit) => self.quit = true,
-                Some(Action::Back | Action::Help | Action::Open) => {
+        if self.notice.is_some() || self.help.is_some() {
+            match handle_popup_key(keymap::lookup(Scope::List, &ev)) {
+                Handled::Pass(Action::Quit) => self.quit = true,
+                Handled::Close => {
                     self.notice = None;
-                    self.help = false;
+                    self.help = None;
                 }
                 _ => {}
             }
@@ -417,7 +417,10 @@ impl App {
     fn act(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
+            Action::Help => {
+                let view = if self.view == View::List { Scope::List } else { Scope::Detail };
+                self.help = Some(Help { view, read_only: self.service.read_only() });
+            }
             Action::Pause => {
                 self.paused = !self.paused;
                 self.flash = Some(if self.paused { "live refresh paused" } else { "live refresh resumed" }.into());
@@ -432,48 +435,18 @@ impl App {
 
     fn list_action(&mut self, action: Action) -> Vec<Command> {
         let height = self.list_height();
-        let page = isize::try_from(height.max(1)).unwrap_or(1);
-        match action {
-            Action::Down => self.list.step(1, height),
-            Action::Up => self.list.step(-1, height),
-            Action::PageDown => self.list.step(page, height),
-            Action::PageUp => self.list.step(-page, height),
-            Action::Top => self.list.select(0, height),
-            Action::Bottom => {
-                self.list.select(usize::MAX, height);
-                if self.list.known_rows().1 {
-                    self.flash = Some("loading more runs… (End again to go further)".into());
-                }
-            }
-            Action::Open => return self.open_detail(),
-            Action::Filter => {
+        match self.list.handle_key(action, height) {
+            Handled::Done => {}
+            Handled::Flash(text) => self.flash = Some(text.to_owned()),
+            // A new filter or sort: a new list generation.
+            Handled::Request => return self.reload_list(),
+            Handled::Pass(Action::Open) => return self.open_detail(),
+            Handled::Pass(Action::Filter) => {
                 let input = Input::new(self.list.filter_text.clone());
                 self.filter_edit = Some(FilterEdit { input, error: None });
                 return Vec::new();
             }
-            Action::ClearFilter => {
-                let mut f = crate::service::RunFilter::default();
-                f.query.sort = self.list.filter.query.sort;
-                f.query.ascending = self.list.filter.query.ascending;
-                self.list.reset(f, String::new());
-                return self.reload_list();
-            }
-            Action::CycleSort | Action::ReverseSort => {
-                let mut f = self.list.filter.clone();
-                if action == Action::CycleSort {
-                    f.query.sort = match f.query.sort {
-                        SortKey::Created => SortKey::Updated,
-                        SortKey::Updated => SortKey::Id,
-                        SortKey::Id => SortKey::Created,
-                    };
-                } else {
-                    f.query.ascending = !f.query.ascending;
-                }
-                let text = self.list.filter_text.clone();
-                self.list.reset(f, text);
-                return self.reload_list();
-            }
-            _ => return Vec::new(),
+            Handled::Pass(_) | Handled::Close => return Vec::new(),
         }
         let mut seq = self.seq;
         let cmds = self.list.ensure(height, &mut seq);
@@ -490,45 +463,24 @@ impl App {
     }
 
     fn detail_action(&mut self, action: Action) -> Vec<Command> {
-        let page = isize::try_from(view::detail_page(self.size)).unwrap_or(1);
-        let max = self.detail.as_ref().map_or(0, |d| view::detail::max_scroll(self, d.focus));
+        let areas = self.detail_areas();
         let Some(d) = self.detail.as_mut() else { return Vec::new() };
-        match action {
-            Action::Back => {
+        match d.handle_key(action, &areas) {
+            Handled::Pass(Action::Back) => {
                 self.detail = None;
                 self.view = View::List;
-                return self.refresh(true);
+                self.refresh(true)
             }
-            Action::NextPane => d.focus = d.focus.next(false),
-            Action::PrevPane => d.focus = d.focus.next(true),
-            Action::Down => d.scroll(1, max),
-            Action::Up => d.scroll(-1, max),
-            Action::PageDown => d.scroll(page, max),
-            Action::PageUp => d.scroll(-page, max),
-            Action::Top => d.scroll(isize::MIN / 2, max),
-            Action::Bottom => d.scroll(isize::MAX / 2, max),
-            Action::NextGap if !d.next_gap() => {
-                self.flash = Some("no proof gap in this run's checklist".into());
+            Handled::Flash(text) => {
+                self.flash = Some(text.to_owned());
+                Vec::new()
             }
-            Action::NextFailed if !d.next_failed() => {
-                self.flash = Some("no item failed, was skipped or needs manual work".into());
+            // The payloads, the first time one is shown.
+            Handled::Request => {
+                self.seq += 1;
+                vec![d.request(self.seq, true)]
             }
-            Action::ToggleError => {
-                d.focus = Pane::Items;
-                d.show_error = !d.show_error;
-            }
-            Action::TogglePayload => {
-                d.focus = Pane::Items;
-                d.show_payload = !d.show_payload;
-                if d.show_payload && !d.raw {
-                    self.seq += 1;
-                    d.seq = self.seq;
-                    d.inflight = true;
-                    return vec![Command::Detail { seq: d.seq, id: d.id, raw: true }];
-                }
-            }
-            _ => {}
+            _ => Vec::new(),
         }
-        Vec::new()
     }
 }

@@ -1,42 +1,22 @@
-//! Drawing: pure functions of `&App` and `&Theme` into a ratatui frame, with no I/O and no
-//! mutation. One file per screen region: `runs` (list), `detail` and `proof` (the split view),
-//! `dialog` (reconcile modal and notices), `help`, `status_bar`; `common` holds the small
-//! pieces they share (outcome spans, truncation, popup areas). The layout arithmetic that the
-//! app needs for scrolling (`list_rows`, `detail_page`) lives here too, so both agree.
+//! Drawing the frame: pure functions of `&App` and `&Theme` into a ratatui frame, with no I/O
+//! and no mutation. `render` lays the frame out with `layout` and has each part drawn by its
+//! owner: the current screen (`screen::runs`, `screen::detail`), the outage banner, status bar
+//! and hints (`status_bar`), then whatever is open on top (help, a notice, the dialog).
+//! `common` holds the small drawing pieces the screens share (outcome spans, truncation,
+//! wrapping).
 
 pub mod common;
-pub mod detail;
-pub mod dialog;
-pub mod help;
-pub mod proof;
-pub mod runs;
 pub mod status_bar;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, View};
+use super::layout::{FrameAreas, MIN_HEIGHT, MIN_WIDTH};
+use super::screen::runs::ListView;
 use super::theme::Theme;
-
-/// Below this the console says so instead of drawing.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
-
-/// Rows of the run table for a terminal of `size` (title, filter bar, table header, status
-/// bar and hints take the rest; a filter error takes one more, and so does the outage banner,
-/// which `App` accounts for).
-#[must_use]
-pub fn list_rows(size: (u16, u16), filter_error: bool) -> usize {
-    usize::from(size.1).saturating_sub(5 + usize::from(filter_error)).max(1)
-}
-
-/// Lines a detail pane scrolls for PgUp/PgDn.
-#[must_use]
-pub fn detail_page(size: (u16, u16)) -> usize {
-    (usize::from(size.1).saturating_sub(6) / 2).max(1)
-}
 
 /// Draws the whole console.
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
@@ -45,39 +25,36 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         return;
     }
     frame.render_widget(Block::new().style(theme.base), area);
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let stale = app.outage.is_some();
+    let f = FrameAreas::new(area, stale);
+    if !f.fits() {
         too_small(frame, area, theme);
         return;
     }
-    let banner = app.banner();
-    let [title, body, banner_area, status, hints] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(u16::from(banner.is_some())),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    match app.view {
-        View::List => runs::render(frame, [title, body], app, theme),
-        View::Detail => detail::render(frame, [title, body], app, theme),
+    let session = app.session();
+    match (app.view, &app.detail) {
+        (View::List, _) => {
+            let view = ListView { filter_edit: app.filter_edit.as_ref(), now: session.now(), stale };
+            app.list.render(frame, [f.title, f.body], view, theme);
+        }
+        (View::Detail, Some(d)) => d.render(frame, [f.title, f.body], session, stale, theme),
+        (View::Detail, None) => {}
     }
-    if let Some(text) = banner {
-        status_bar::render_banner(frame, banner_area, &text, theme);
+    if let Some(text) = app.banner() {
+        status_bar::render_banner(frame, f.banner, &text, theme);
     }
-    status_bar::render(frame, status, app, theme);
-    status_bar::render_hints(frame, hints, app, theme);
-    if app.help {
-        help::render(frame, area, app, theme);
+    status_bar::render(frame, f.status, app, theme);
+    status_bar::render_hints(frame, f.hints, app, theme);
+    if let Some(h) = &app.help {
+        h.render(frame, area, theme);
     }
     if let Some(n) = &app.notice {
-        dialog::render_notice(frame, area, n, theme);
+        n.render(frame, area, theme);
     }
     if let Some(d) = &app.dialog {
-        dialog::render(frame, area, d, app, theme);
+        d.render(frame, area, theme);
     }
 }
-
 fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let text = vec![
         Line::styled("Terminal too small", theme.error),

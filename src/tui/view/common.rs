@@ -1,9 +1,8 @@
 //! Small drawing pieces the screens share: an outcome or decision as symbol + word in its
 //! role's style (never colour alone), item outcome symbols, checklist glyphs, width-aware
-//! truncation, and centred popup areas. Every database string passes `sanitize::clean` here
+//! truncation and wrapping. Every database string passes `sanitize::clean` here
 //! or at its call site before it becomes a `Span`.
 
-use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -68,14 +67,6 @@ pub fn check_parts(state: CheckState, theme: &Theme) -> (&'static str, &'static 
         CheckState::Waiting(_) => ("…", "waiting", theme.waiting),
         CheckState::NotReached => ("·", "not examined", theme.muted),
     }
-}
-
-/// A centred area of at most `width`×`height` inside `area`.
-#[must_use]
-pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width.saturating_sub(2)).max(1).min(area.width);
-    let h = height.min(area.height.saturating_sub(2)).max(1).min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 /// Greedy word wrap of one run of text (no indentation handling); long words are cut.
@@ -179,13 +170,5 @@ mod tests {
         let s = safe("Kiosk \u{1b}]0;pwned\u{7}\u{202e}", 80);
         assert!(!s.chars().any(char::is_control) && !s.contains('\u{202e}'));
         assert!(s.starts_with("Kiosk"));
-    }
-
-    #[test]
-    fn popups_fit_any_area() {
-        let r = popup(Rect::new(0, 0, 1, 1), 50, 10);
-        assert!(r.width <= 1 && r.height <= 1);
-        let r = popup(Rect::new(0, 0, 100, 40), 50, 10);
-        assert_eq!((r.x, r.y, r.width, r.height), (25, 15, 50, 10));
     }
 }

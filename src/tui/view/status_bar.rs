@@ -15,9 +15,9 @@ use unicode_width::UnicodeWidthStr;
 use super::common::{safe, trunc};
 use crate::sanitize::clean;
 use crate::tui::action::Action;
-use crate::tui::app::dialog::Phase;
 use crate::tui::app::{App, View};
 use crate::tui::keymap::{self, Scope};
+use crate::tui::screen::dialog::Phase;
 use crate::tui::theme::Theme;
 
 /// A label cut in the middle so its kind (`sqlite`, `postgres`) and its end (the file or

@@ -1,25 +1,16 @@
-//! The reconcile dialog (a modal, never a status-bar prompt) and the notice popup.
-//!
-//! The dialog shows the run, its workspace and environment, the decision it is bound to (by
-//! symbol and word), what will be written and every finding; then the run-id field (Enter is
-//! inert until it matches), an optional note, and — once sent — "reconciling…" and the result:
-//! written, nothing to do, conflict, proof changed (rebound to the new verdict), forbidden,
-//! not found, or an error. Nothing here acts: keys are handled in `app.rs`.
+//! The reconcile dialog's lines: the run and what will be written, every finding, the proof
+//! change (when the dialog was rebound), the two fields with the cursor's place, the result.
 
-use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
-use ratatui::Frame;
 use tui_input::Input;
 
-use super::common::{decision_span, popup, safe, trunc, wrap};
+use super::{Dialog, Field, Outcome, Phase, ROLLED_BACK, UNKNOWN};
 use crate::domain::Outcome as OpOutcome;
 use crate::present::symbol;
 use crate::sanitize::clean;
-use crate::tui::app::dialog::{Dialog, Field, Outcome, Phase, ROLLED_BACK, UNKNOWN};
-use crate::tui::app::{App, Notice};
 use crate::tui::theme::Theme;
+use crate::tui::view::common::{decision_span, safe, trunc, wrap};
 
 const LABEL: usize = 13;
 
@@ -81,7 +72,7 @@ fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The dialog's lines; `compact` (a short terminal) leaves out the explanatory and blank lines.
-fn body(d: &Dialog, width: usize, compact: bool, theme: &Theme) -> (Vec<Line<'static>>, Option<(u16, u16)>) {
+pub(super) fn body(d: &Dialog, width: usize, compact: bool, theme: &Theme) -> (Vec<Line<'static>>, Option<(u16, u16)>) {
     let r = &d.run;
     let v = &d.verdict;
     let room = width.saturating_sub(LABEL + 2).max(8);
@@ -158,44 +149,4 @@ fn finding_style(f: crate::domain::ReasonCode, theme: &Theme) -> Style {
     } else {
         theme.gap
     }
-}
-
-/// The reconcile dialog over the current view.
-pub fn render(frame: &mut Frame<'_>, area: Rect, d: &Dialog, _app: &App, theme: &Theme) {
-    let width = area.width.saturating_sub(4).min(80);
-    let inner_width = usize::from(width.saturating_sub(2));
-    let (mut lines, mut cursor) = body(d, inner_width, false, theme);
-    if lines.len() + 4 > usize::from(area.height) {
-        (lines, cursor) = body(d, inner_width, true, theme);
-    }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let rect = popup(area, width, height);
-    let title = Span::styled(format!(" Reconcile run {} ", d.run.id), theme.title);
-    let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
-    let inner = block.inner(rect);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
-    if let Some((x, y)) = cursor {
-        if y < inner.height {
-            frame.set_cursor_position(Position::new((inner.x + x).min(inner.right().saturating_sub(1)), inner.y + y));
-        }
-    }
-}
-
-/// A notice: why `r` cannot act, or a result that arrived after its dialog closed.
-pub fn render_notice(frame: &mut Frame<'_>, area: Rect, n: &Notice, theme: &Theme) {
-    let width = area.width.saturating_sub(4).min(72);
-    let inner = usize::from(width.saturating_sub(4));
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    for l in &n.lines {
-        lines.extend(wrap(&clean(l), inner).into_iter().map(|w| Line::raw(format!(" {w}"))));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(" Esc or Enter closes", theme.hint));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let rect = popup(area, width, height);
-    let title = Span::styled(format!(" {} ", clean(&n.title)), theme.danger);
-    let block = Block::bordered().title(title).border_style(theme.danger).style(theme.modal);
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -1,19 +1,32 @@
-//! The reconcile dialog's state: the run and the verdict it is bound to, the typed run id and
-//! the optional note, and where the request stands (editing, reconciling, result). A
-//! `proof_changed` answer rebinds the dialog to the new verdict and asks for the id again.
-//! The `App` methods that open the dialog (or explain why not), route its keys and take the
-//! service's answer live here too.
+//! The reconcile dialog, a modal (never a status-bar prompt): its state, keys and drawing.
+//!
+//! The state: the run and the verdict it is bound to, the typed run id and the optional note,
+//! and where the request stands (editing, reconciling, result). A `proof_changed` answer
+//! rebinds the dialog to the new verdict and asks for the id again. Keys: typing goes to the
+//! focused field, Tab switches fields, Enter is inert until the typed id matches and then asks
+//! the app to send the reconciliation ([`Handled::Request`]); Esc closes (while the request
+//! runs, the app keeps it going in the background). Drawing: the run, its workspace and
+//! environment, the decision by symbol and word, what will be written and every finding, the
+//! two fields, and once sent "reconciling…" and the result (`lines.rs`). The app opens the
+//! dialog (or explains why not) and takes the service's answer (`app/reconcile.rs`).
+
+mod lines;
 
 use ratatui::crossterm::event::{Event, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
-use super::{App, Notice};
+use super::Handled;
 use crate::domain::{Decision, Verdict};
-use crate::sanitize::clean;
 use crate::service::{Lost, ReconcileOutcome, RunView, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
+use crate::tui::layout::popup;
+use crate::tui::theme::Theme;
 use crate::tui::worker::Command;
 
 /// What the dialog says when the connection was lost before the commit.
@@ -157,112 +170,60 @@ impl Dialog {
     }
 }
 
-impl App {
-    pub(super) fn on_reconciled(
-        &mut self,
-        seq: u64,
-        result: Result<crate::service::ReconcileOutcome, ServiceError>,
-    ) -> Vec<Command> {
-        self.heard(result.as_ref().err());
-        let changed = if let Some(d) = self.dialog.as_mut().filter(|d| d.seq == seq && d.phase == Phase::Running) {
-            d.apply(result)
-        } else if let Some(mut d) = self.background.take_if(|d| d.seq == seq) {
-            let changed = d.apply(result);
-            let line = d.summary().unwrap_or_else(|| format!("run {}: done", d.run.id));
-            self.notice = Some(Notice { title: "Reconciliation finished".to_owned(), lines: vec![line] });
-            changed
-        } else {
-            return Vec::new();
-        };
-        self.dirty = true;
-        // What is on screen changed; the list under a detail reloads when the operator goes back.
-        if changed {
-            self.refresh(true)
-        } else {
-            Vec::new()
-        }
-    }
-
-    pub(super) fn dialog_key(&mut self, ev: KeyEvent) -> Vec<Command> {
+impl Dialog {
+    /// Acts on a key while the dialog is open.
+    pub fn handle_key(&mut self, ev: KeyEvent) -> Handled {
         let action = keymap::lookup(Scope::Dialog, &ev);
-        let Some(d) = self.dialog.as_mut() else { return Vec::new() };
-        match (&d.phase, action) {
-            (Phase::Running, Some(Action::Cancel)) => {
-                self.background = self.dialog.take();
-                self.flash = Some("the reconciliation continues in the background; its result will be shown".into());
-            }
+        match (&self.phase, action) {
+            // The write goes on: the app keeps it, and shows its result when it comes.
+            (Phase::Running, Some(Action::Cancel)) => return Handled::Pass(Action::Cancel),
             (Phase::Done(_), Some(Action::Cancel | Action::Submit)) | (Phase::Editing, Some(Action::Cancel)) => {
-                self.dialog = None;
+                return Handled::Close;
             }
             (Phase::Editing, Some(Action::SwitchField)) => {
-                d.field = if d.field == Field::RunId { Field::Note } else { Field::RunId };
+                self.field = if self.field == Field::RunId { Field::Note } else { Field::RunId };
             }
             // Enter does nothing until the typed id matches.
-            (Phase::Editing, Some(Action::Submit)) if d.id_matches() => {
-                self.seq += 1;
-                d.seq = self.seq;
-                d.phase = Phase::Running;
-                return vec![Command::Reconcile {
-                    seq: d.seq,
-                    id: d.run.id,
-                    expected: d.verdict.decision,
-                    note: d.note(),
-                }];
-            }
+            (Phase::Editing, Some(Action::Submit)) if self.id_matches() => return Handled::Request,
             (Phase::Editing, Some(Action::Submit)) => {}
             (Phase::Editing, _) => {
-                let input = if d.field == Field::RunId { &mut d.id_input } else { &mut d.note_input };
+                let input = if self.field == Field::RunId { &mut self.id_input } else { &mut self.note_input };
                 input.handle_event(&Event::Key(ev));
             }
             _ => {}
         }
-        Vec::new()
+        Handled::Done
     }
 
-    /// `r`: the dialog, or a notice saying why the operator may not act on this run.
-    pub(super) fn open_dialog(&mut self) {
-        let Some(run) = self.current_run().cloned() else {
-            self.flash = Some("no run selected".into());
-            return;
-        };
-        let title = format!("Cannot reconcile run {}", run.id);
-        if let Err(denied) = self.service.may_reconcile(&run) {
-            let mut lines = vec![denied.to_string()];
-            if self.service.read_only() {
-                lines.push("Every write is hidden and refused in this session.".to_owned());
-            } else {
-                let role = self.service.operator().role_in(run.workspace_id).map_or("none", |r| r.as_str());
-                lines.push(format!(
-                    "{} has role {role} in workspace {}.",
-                    clean(&self.service.operator().handle),
-                    clean(&run.workspace)
-                ));
-            }
-            lines.push("Nothing was written.".to_owned());
-            self.notice = Some(Notice { title, lines });
-            return;
+    /// The reconciliation, bound to the verdict shown, sent as `seq`.
+    pub fn send(&mut self, seq: u64) -> Command {
+        self.seq = seq;
+        self.phase = Phase::Running;
+        Command::Reconcile { seq, id: self.run.id, expected: self.verdict.decision, note: self.note() }
+    }
+
+    /// Draws the dialog over `area` (the whole frame), its lines made compact when they do not
+    /// fit.
+    pub fn render(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let width = area.width.saturating_sub(4).min(80);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let (mut body, mut cursor) = lines::body(self, inner_width, false, theme);
+        if body.len() + 4 > usize::from(area.height) {
+            (body, cursor) = lines::body(self, inner_width, true, theme);
         }
-        match &run.verdict {
-            Err(e) => {
-                let lines =
-                    vec![format!("The run is unreadable: {}", clean(&e.to_string())), "Nothing was written.".into()];
-                self.notice = Some(Notice { title, lines });
-            }
-            Ok(v) if !v.is_final() => {
-                let lines = vec![
-                    format!(
-                        "Verdict {} {}: nothing to reconcile.",
-                        crate::present::symbol(v.decision.as_str()),
-                        v.decision
-                    ),
-                    format!("{} — {}", v.reason_code, v.reason_code.describe()),
-                    "Nothing would be written.".to_owned(),
-                ];
-                self.notice = Some(Notice { title, lines });
-            }
-            Ok(v) => {
-                let v = v.clone();
-                self.dialog = Some(Dialog::new(run, v));
+        let height = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
+        let rect = popup(area, width, height);
+        let title = Span::styled(format!(" Reconcile run {} ", self.run.id), theme.title);
+        let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
+        let inner = block.inner(rect);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(Paragraph::new(body).block(block), rect);
+        if let Some((x, y)) = cursor {
+            if y < inner.height {
+                frame.set_cursor_position(Position::new(
+                    (inner.x + x).min(inner.right().saturating_sub(1)),
+                    inner.y + y,
+                ));
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The runs list's window over a list of any length.
+//! The runs list's state: a window over a list of any length.
 //!
 //! Rows arrive in keyset pages of [`PAGE_ROWS`] (`Service::list(filter, after, limit)`); only
 //! the pages under the visible window (plus one ahead when the window nears its end) are

@@ -8,12 +8,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use super::common::{check_parts, decision_span, json_line, outcome_span, safe, wrap};
 use crate::domain::{CheckState, Verdict};
 use crate::present::{age, opt_time, time};
 use crate::sanitize::clean;
 use crate::service::RunDetail;
 use crate::tui::theme::Theme;
+use crate::tui::view::common::{check_parts, decision_span, json_line, outcome_span, safe, wrap};
 
 const LABEL: usize = 13;
 

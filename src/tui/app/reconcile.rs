@@ -1,0 +1,107 @@
+//! The app's side of the reconcile dialog: `r` opens it (or a notice saying why the operator
+//! may not act on this run), its keys are routed to it, the reconciliation is sent with a fresh
+//! id, a dialog closed while its write runs is kept in the background, and the service's answer
+//! reaches the dialog (or, for one in the background, becomes a notice).
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::App;
+use crate::sanitize::clean;
+use crate::service::ServiceError;
+use crate::tui::action::Action;
+use crate::tui::screen::dialog::{Dialog, Phase};
+use crate::tui::screen::notice::Notice;
+use crate::tui::screen::Handled;
+use crate::tui::worker::Command;
+
+impl App {
+    pub(super) fn on_reconciled(
+        &mut self,
+        seq: u64,
+        result: Result<crate::service::ReconcileOutcome, ServiceError>,
+    ) -> Vec<Command> {
+        self.heard(result.as_ref().err());
+        let changed = if let Some(d) = self.dialog.as_mut().filter(|d| d.seq == seq && d.phase == Phase::Running) {
+            d.apply(result)
+        } else if let Some(mut d) = self.background.take_if(|d| d.seq == seq) {
+            let changed = d.apply(result);
+            let line = d.summary().unwrap_or_else(|| format!("run {}: done", d.run.id));
+            self.notice = Some(Notice { title: "Reconciliation finished".to_owned(), lines: vec![line] });
+            changed
+        } else {
+            return Vec::new();
+        };
+        self.dirty = true;
+        // What is on screen changed; the list under a detail reloads when the operator goes back.
+        if changed {
+            self.refresh(true)
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub(super) fn dialog_key(&mut self, ev: KeyEvent) -> Vec<Command> {
+        let Some(d) = self.dialog.as_mut() else { return Vec::new() };
+        match d.handle_key(ev) {
+            Handled::Pass(Action::Cancel) => {
+                self.background = self.dialog.take();
+                self.flash = Some("the reconciliation continues in the background; its result will be shown".into());
+            }
+            Handled::Close => self.dialog = None,
+            Handled::Request => {
+                self.seq += 1;
+                return vec![d.send(self.seq)];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// `r`: the dialog, or a notice saying why the operator may not act on this run.
+    pub(super) fn open_dialog(&mut self) {
+        let Some(run) = self.current_run().cloned() else {
+            self.flash = Some("no run selected".into());
+            return;
+        };
+        let title = format!("Cannot reconcile run {}", run.id);
+        if let Err(denied) = self.service.may_reconcile(&run) {
+            let mut lines = vec![denied.to_string()];
+            if self.service.read_only() {
+                lines.push("Every write is hidden and refused in this session.".to_owned());
+            } else {
+                let role = self.service.operator().role_in(run.workspace_id).map_or("none", |r| r.as_str());
+                lines.push(format!(
+                    "{} has role {role} in workspace {}.",
+                    clean(&self.service.operator().handle),
+                    clean(&run.workspace)
+                ));
+            }
+            lines.push("Nothing was written.".to_owned());
+            self.notice = Some(Notice { title, lines });
+            return;
+        }
+        match &run.verdict {
+            Err(e) => {
+                let lines =
+                    vec![format!("The run is unreadable: {}", clean(&e.to_string())), "Nothing was written.".into()];
+                self.notice = Some(Notice { title, lines });
+            }
+            Ok(v) if !v.is_final() => {
+                let lines = vec![
+                    format!(
+                        "Verdict {} {}: nothing to reconcile.",
+                        crate::present::symbol(v.decision.as_str()),
+                        v.decision
+                    ),
+                    format!("{} — {}", v.reason_code, v.reason_code.describe()),
+                    "Nothing would be written.".to_owned(),
+                ];
+                self.notice = Some(Notice { title, lines });
+            }
+            Ok(v) => {
+                let v = v.clone();
+                self.dialog = Some(Dialog::new(run, v));
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The runs list: title with the match count and sort, the filter bar (active filters, or the
+//! input while editing, with a one-line error), and the table of the visible window only.
+//!
+//! The state is [`ListState`] (`window.rs`): the filter, a window over a list of any length,
+//! its page cache and the selection, which follows its run by id. Keys move the selection or
+//! change the filter and sort; opening a run and typing a filter are the app's (the filter bar
+//! is a text field the app routes keys to). The table is drawn by `table.rs`.
+
+mod table;
+mod window;
+
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use tui_input::Input;
+use unicode_width::UnicodeWidthStr;
+
+pub use self::window::{ListState, KEEP_PAGES, PAGE_ROWS};
+use super::Handled;
+use crate::sanitize::clean;
+use crate::service::{RunFilter, SortKey};
+use crate::tui::action::Action;
+use crate::tui::filter;
+use crate::tui::layout::ListAreas;
+use crate::tui::theme::Theme;
+use crate::tui::view::common::{safe, trunc};
+
+/// The filter bar while it is being edited.
+#[derive(Debug, Clone)]
+pub struct FilterEdit {
+    pub input: Input,
+    /// Why the last Enter was refused (the previous filter stays active).
+    pub error: Option<String>,
+}
+
+/// What the list is drawn with besides its own state.
+#[derive(Debug, Clone, Copy)]
+pub struct ListView<'a> {
+    pub filter_edit: Option<&'a FilterEdit>,
+    /// The session's clock (ages).
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The database is unreachable: the rows are the last ones loaded.
+    pub stale: bool,
+}
+
+impl ListState {
+    /// Acts on a list key, in a window of `height` rows. [`Handled::Request`]: the filter or the
+    /// sort changed and the list starts over.
+    pub fn handle_key(&mut self, action: Action, height: usize) -> Handled {
+        let page = isize::try_from(height.max(1)).unwrap_or(1);
+        match action {
+            Action::Down => self.step(1, height),
+            Action::Up => self.step(-1, height),
+            Action::PageDown => self.step(page, height),
+            Action::PageUp => self.step(-page, height),
+            Action::Top => self.select(0, height),
+            Action::Bottom => {
+                self.select(usize::MAX, height);
+                if self.known_rows().1 {
+                    return Handled::Flash("loading more runs… (End again to go further)");
+                }
+            }
+            Action::ClearFilter => {
+                let mut f = RunFilter::default();
+                f.query.sort = self.filter.query.sort;
+                f.query.ascending = self.filter.query.ascending;
+                self.reset(f, String::new());
+                return Handled::Request;
+            }
+            Action::CycleSort | Action::ReverseSort => {
+                let mut f = self.filter.clone();
+                if action == Action::CycleSort {
+                    f.query.sort = match f.query.sort {
+                        SortKey::Created => SortKey::Updated,
+                        SortKey::Updated => SortKey::Id,
+                        SortKey::Id => SortKey::Created,
+                    };
+                } else {
+                    f.query.ascending = !f.query.ascending;
+                }
+                let text = self.filter_text.clone();
+                self.reset(f, text);
+                return Handled::Request;
+            }
+            _ => return Handled::Pass(action),
+        }
+        Handled::Done
+    }
+
+    /// Draws the title line and the body.
+    pub fn render(&self, frame: &mut Frame<'_>, [title, body]: [Rect; 2], view: ListView<'_>, theme: &Theme) {
+        let right = self.title_right();
+        // During an outage the rows are the last ones loaded: say so where they are.
+        let left = if view.stale { " proofdesk · runs · stale" } else { " proofdesk · runs" };
+        // At least one space between the two halves, however narrow the terminal.
+        let pad = usize::from(title.width).saturating_sub(left.width() + right.width()).max(1);
+        let line = Line::from(vec![
+            Span::styled(left, theme.title),
+            Span::raw(" ".repeat(pad)),
+            Span::styled(trunc(&right, usize::from(title.width).saturating_sub(left.width() + pad)), theme.muted),
+        ]);
+        frame.render_widget(Paragraph::new(line), title);
+
+        let error = view.filter_edit.and_then(|f| f.error.as_deref());
+        let areas = ListAreas::new(body, error.is_some());
+        self.filter_bar(frame, areas.bar, view.filter_edit, theme);
+        if let Some(e) = error {
+            let text = format!(" ✘ {} — the previous filter stays active", clean(e));
+            let err = areas.error;
+            frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
+        }
+        table::render(frame, &areas, self, view.now, theme);
+    }
+
+    /// The count and sort, for the title.
+    fn title_right(&self) -> String {
+        let f = &self.filter;
+        let approx = if f.decisions.is_empty() && !f.gap { "" } else { "≤" };
+        let count = match &self.count {
+            None => "counting…".to_owned(),
+            Some(Ok(n)) => format!("{approx}{n} matching"),
+            Some(Err(_)) => "count failed".to_owned(),
+        };
+        let (rows, more) = self.known_rows();
+        let pos = if rows == 0 {
+            String::new()
+        } else {
+            format!("row {}/{}{} · ", self.sel + 1, rows, if more { "+" } else { "" })
+        };
+        let key = match f.query.sort {
+            SortKey::Created => "created",
+            SortKey::Updated => "updated",
+            SortKey::Id => "id",
+        };
+        let dir = if f.query.ascending { "↑ oldest first" } else { "↓ newest first" };
+        format!("{pos}{count} · sort {key} {dir} ")
+    }
+
+    fn filter_bar(&self, frame: &mut Frame<'_>, area: Rect, edit: Option<&FilterEdit>, theme: &Theme) {
+        if let Some(edit) = edit {
+            let prefix = " / ";
+            let width = usize::from(area.width).saturating_sub(prefix.len() + 1);
+            let scroll = edit.input.visual_scroll(width);
+            let value: String = clean(edit.input.value()).chars().skip(scroll).collect();
+            let line = Line::from(vec![
+                Span::styled(prefix, theme.hint_key),
+                Span::styled(format!("{:<width$}", trunc(&value, width)), theme.input),
+            ]);
+            frame.render_widget(Paragraph::new(line), area);
+            let x = area.x + 3 + u16::try_from(edit.input.visual_cursor().saturating_sub(scroll)).unwrap_or(0);
+            frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+            return;
+        }
+        let mut spans = vec![Span::styled(" filter ", theme.muted)];
+        let chips = filter::chips(&self.filter_text);
+        if chips.is_empty() {
+            spans.push(Span::styled("none — every run of every type", theme.muted));
+        }
+        for c in chips {
+            spans.push(Span::styled(format!("[{}]", safe(&c, 60)), theme.filter));
+            spans.push(Span::raw(" "));
+        }
+        let used: usize = spans.iter().map(|s| s.content.width()).sum();
+        let hint = "/ edit · x clear ";
+        if used + hint.len() < usize::from(area.width) {
+            spans.push(Span::raw(" ".repeat(usize::from(area.width) - used - hint.len())));
+            spans.push(Span::styled(hint, theme.hint));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}

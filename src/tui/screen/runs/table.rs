@@ -1,0 +1,174 @@
+//! The runs table, drawn for the visible window only.
+//!
+//! Column widths follow the visible rows' content; when the terminal is narrow the type
+//! column goes first, then the workspace / environment column shrinks and finally gives way
+//! (the status bar always shows the selected run's), and the verdict takes what is left (its
+//! reason is cut before its decision). The selected row is marked `▶` and drawn in the
+//! selection style as plain text, so it reads without colour: ratatui's `TableState` selects it
+//! among the rows on screen. (The window's offset stays in `ListState`: the table is only ever
+//! given the rows on screen, since a list may be far longer than what is loaded.)
+
+use ratatui::layout::Constraint;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use super::ListState;
+use crate::present::{age, symbol};
+use crate::sanitize::clean;
+use crate::service::RunView;
+use crate::tui::layout::ListAreas;
+use crate::tui::theme::Theme;
+use crate::tui::view::common::{outcome_text, safe, trunc};
+
+const HEADERS: [&str; 9] = ["", "ID", "TYPE", "WORKSPACE / ENV", "STATUS", "OUTCOME", "VERDICT", "FLAGS", "AGE"];
+const CAPS: [usize; 9] = [1, 10, 18, 34, 9, 21, 0, 15, 4];
+const VERDICT: usize = 6;
+const VERDICT_MIN: usize = 24;
+/// Below this the workspace / environment column gives way to the verdict.
+const VERDICT_WANTED: usize = 32;
+
+/// The cell texts of one run (sanitized), in column order; the first is the marker column,
+/// which the table's highlight symbol fills.
+fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
+    let (verdict, flags) = match &r.verdict {
+        Ok(v) => {
+            let mut flags = Vec::new();
+            if v.stale {
+                flags.push("⏱ stale");
+            }
+            if v.drift {
+                flags.push("≠ drift");
+            }
+            (format!("{} {} — {}", symbol(v.decision.as_str()), v.decision, v.reason_code), flags.join(" "))
+        }
+        Err(e) => (format!("? unreadable: {}", clean(&e.to_string())), "! data".to_owned()),
+    };
+    [
+        " ".to_owned(),
+        r.id.to_string(),
+        safe(&r.op_type, CAPS[2]),
+        safe(&format!("{} / {}", r.workspace, r.environment), CAPS[3]),
+        safe(&r.status, CAPS[4]),
+        outcome_text(&r.outcome),
+        verdict,
+        flags,
+        age(now, r.created_at),
+    ]
+}
+
+/// Column widths for the visible rows; `None` hides a column.
+fn widths<'a>(texts: impl Iterator<Item = &'a [String; 9]>, available: usize) -> [Option<usize>; 9] {
+    let mut w = [0usize; 9];
+    for (i, h) in HEADERS.iter().enumerate() {
+        w[i] = h.width();
+    }
+    for row in texts {
+        for (i, t) in row.iter().enumerate() {
+            w[i] = w[i].max(t.width());
+        }
+    }
+    for (i, cap) in CAPS.iter().enumerate() {
+        if *cap > 0 {
+            w[i] = w[i].min(*cap);
+        }
+    }
+    let mut shown = [Some(0); 9];
+    let fixed = |shown: &[Option<usize>; 9], w: &[usize; 9]| -> usize {
+        (0..9).filter(|i| *i != VERDICT && shown[*i].is_some()).map(|i| w[i] + 1).sum()
+    };
+    if fixed(&shown, &w) + VERDICT_MIN > available {
+        shown[2] = None;
+    }
+    let over = (fixed(&shown, &w) + VERDICT_MIN).saturating_sub(available);
+    w[3] = w[3].saturating_sub(over).max(14);
+    if fixed(&shown, &w) + VERDICT_WANTED > available {
+        // The selected run's workspace and environment stay in the status bar.
+        shown[3] = None;
+    }
+    if fixed(&shown, &w) + VERDICT_MIN > available {
+        shown[7] = None;
+    }
+    let verdict = available.saturating_sub(fixed(&shown, &w));
+    for i in 0..9 {
+        shown[i] = shown[i].map(|_| if i == VERDICT { verdict } else { w[i] });
+    }
+    shown
+}
+
+/// The table (or what stands in for an empty one) in `areas.table`.
+pub(super) fn render(
+    frame: &mut Frame<'_>,
+    areas: &ListAreas,
+    list: &ListState,
+    now: chrono::DateTime<chrono::Utc>,
+    theme: &Theme,
+) {
+    let (area, height) = (areas.table, areas.rows());
+    let (known, more) = list.known_rows();
+    if known == 0 {
+        let text = if let Some(e) = &list.error {
+            Line::styled(format!(" could not load runs: {}", clean(e)), theme.error)
+        } else if list.first_loaded() && !more {
+            Line::styled(" No runs match these filters. Press / to change them or x to clear them.", theme.muted)
+        } else {
+            Line::styled(" loading runs…", theme.muted)
+        };
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    }
+    let end = (list.offset + height).min(known);
+    // Each row's texts are made once: they size the columns, then fill them.
+    let visible: Vec<(&RunView, [String; 9])> =
+        (list.offset..end).filter_map(|i| list.row(i)).map(|r| (r, cells(r, now))).collect();
+    let shown = widths(visible.iter().map(|(_, t)| t), usize::from(area.width));
+    // Column 0 (the marker) is the table's selection column.
+    let cols: Vec<usize> = (1..9).filter(|i| shown[*i].is_some()).collect();
+    let constraint = |i: usize| Constraint::Length(u16::try_from(shown[i].unwrap_or(0)).unwrap_or(u16::MAX));
+    let header = Row::new(cols.iter().map(|i| Cell::from(HEADERS[*i]))).style(theme.header);
+    let mut texts = visible.into_iter();
+    let mut table_rows = Vec::with_capacity(end - list.offset);
+    let mut selected = None;
+    for i in list.offset..end {
+        // A row whose page is not loaded (yet) is a placeholder.
+        let Some((r, t)) = list.row(i).and_then(|_| texts.next()) else {
+            table_rows.push(Row::new(vec![Cell::from(Span::styled("…", theme.muted))]));
+            continue;
+        };
+        let is_selected = i == list.sel;
+        if is_selected {
+            selected = Some(i - list.offset);
+        }
+        let styled = |c: usize| -> Cell<'static> {
+            let text = trunc(&t[c], shown[c].unwrap_or(0));
+            if is_selected {
+                return Cell::from(text);
+            }
+            let style = match (c, &r.verdict) {
+                (5, _) => theme.outcome(&r.outcome),
+                (6, Ok(v)) => theme.decision(v.decision),
+                (6, Err(_)) => theme.error,
+                (7, Ok(v)) if v.drift => theme.drift,
+                (7, Ok(_)) => theme.stale,
+                (7, Err(_)) => theme.error,
+                (8, _) => theme.muted,
+                _ => Style::new(),
+            };
+            Cell::from(Span::styled(text, style))
+        };
+        table_rows.push(Row::new(cols.iter().map(|c| styled(*c))));
+    }
+    // `▶ ` is the marker column and the spacing after it; with no run loaded on screen the
+    // column is empty and only its spacing remains.
+    let marker = if shown[0] == Some(0) { " " } else { "▶ " };
+    let table = Table::new(table_rows, cols.iter().map(|i| constraint(*i)))
+        .header(header)
+        .column_spacing(1)
+        .highlight_symbol(marker)
+        .highlight_spacing(HighlightSpacing::Always)
+        .row_highlight_style(theme.selected);
+    let mut state = TableState::new().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
+}
