@@ -517,7 +517,7 @@ async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
     match args.format {
         ListFormat::Table => output::runs_table(&mut out, &rows, service.now())?,
         ListFormat::Json => {
-            output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?
+            output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?;
         }
         ListFormat::Ndjson => {
             for r in &rows {

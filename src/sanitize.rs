@@ -12,6 +12,7 @@
 //! Tabs become spaces; very long text is cut with `…`. The JSON printers escape the same set.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
@@ -51,9 +52,8 @@ fn push_escaped(out: &mut String, c: char) {
         // C0 controls have Unicode "control pictures" at U+2400 + code.
         c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('�')),
         c => {
-            out.push_str("⟨U+");
-            out.push_str(&format!("{:04X}", c as u32));
-            out.push('⟩');
+            // Writing to a String cannot fail.
+            let _ = write!(out, "⟨U+{:04X}⟩", c as u32);
         }
     }
 }

@@ -36,7 +36,7 @@ fn one_clear_line(out: &Output, what: &str) -> String {
 
 /// The effective user id of this process (root ignores file permissions).
 fn euid() -> u32 {
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX)
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
 }
 
 /// `proofdesk` as a user file permissions apply to: this user, or `nobody` when running as root.

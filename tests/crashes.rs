@@ -175,7 +175,11 @@ fn kill_at_random_points(args: &[&str], seed: u64, budget: Duration) {
         let mut window = u64::try_from(full_time.as_millis()).expect("ms") * 6 / 5;
         // A round costs the kill delay (0.6 of the run on average) plus the checks.
         let per_round = full_time.as_secs_f64() * 0.6 + 0.7;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a small positive count of rounds, clamped next"
+        )]
         let rounds = ((budget.as_secs_f64() / per_round) as usize).clamp(ROUNDS.0, ROUNDS.1);
         let mut rng = Rng(seed);
         let (mut nothing, mut everything) = (0, 0);

@@ -200,7 +200,7 @@ async fn omitted_fields_take_defaults_and_times_are_normalized_to_utc() {
         }, {
             "id": 1001, "workspace_id": 1, "environment_id": 10, "type": "restore.execute",
             "status": "completed", "outcome": "failed", "initiator_id": null,
-            "context": {"restore_run_id": 424242}, "summary_counts": {"total": 0, "note": "x"},
+            "context": {"restore_run_id": 424_242}, "summary_counts": {"total": 0, "note": "x"},
             "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-20T09:00:00Z"
         }],
         "restore_runs": [{
@@ -235,7 +235,7 @@ async fn omitted_fields_take_defaults_and_times_are_normalized_to_utc() {
             assert_eq!(*initiator, None);
             assert_eq!(created.to_rfc3339(), "2026-11-20T09:00:00+00:00");
             assert_eq!(updated.timestamp_millis() % 1000, 250);
-            assert_eq!(runs[1].1 .0, json!({"restore_run_id": 424242}), "context.restore_run_id may dangle");
+            assert_eq!(runs[1].1 .0, json!({"restore_run_id": 424_242}), "context.restore_run_id may dangle");
 
             let restores: Vec<(Option<i64>, bool, Option<String>)> = store
                 .fetch_all(&Sql::new("SELECT operation_run_id, is_dry_run, blocker FROM restore_runs"))

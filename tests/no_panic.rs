@@ -17,7 +17,7 @@ proptest! {
     #[test]
     fn the_sanitizer_never_lets_a_control_character_through(text in any::<String>(), max in 0usize..64) {
         let out = clean_max(&text, max);
-        prop_assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        prop_assert!(!out.chars().any(char::is_control), "{out:?}");
         let invisible = out.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}'));
         prop_assert!(!invisible, "bidi or zero-width character survived: {:?}", out);
         prop_assert!(out.chars().filter(|c| *c != '…').count() <= max * 10 + 1);

@@ -118,7 +118,7 @@ impl Case {
     }
 
     fn op_type(self, t: &str) -> Self {
-        self.op(|o| o.op_type = t.to_owned())
+        self.op(|o| t.clone_into(&mut o.op_type))
     }
 
     /// The operation is already completed with `outcome` (recorded before `now`).
@@ -281,9 +281,9 @@ impl Expect {
 }
 
 /// Runs every case and reports every mismatch at once, by case name.
-fn check_table(cases: Vec<(String, Case, Expect)>) {
+fn check_table(cases: &[(String, Case, Expect)]) {
     let mut failures = Vec::new();
-    for (name, case, want) in &cases {
+    for (name, case, want) in cases {
         let v = case.assess();
         let got = Expect::of(&v);
         if &got != want {
@@ -745,7 +745,7 @@ fn every_rule_of_the_assessment_table() {
             Expect::fin(D::Blocked, b.reason(), &[b.reason()]),
         ));
     }
-    check_table(cases);
+    check_table(&cases);
 }
 
 /// The bundle carries the latest evidence row only (`ProofBundle::latest_evidence`, chosen by
@@ -932,7 +932,7 @@ fn findings_list_every_gap_in_rule_order() {
             Expect::fin(D::Failed, R::NoItemSucceeded, &[R::NoItemSucceeded]),
         ),
     ];
-    check_table(cases);
+    check_table(&cases);
 }
 
 #[test]
@@ -993,7 +993,7 @@ fn gates_and_non_executed_primaries_hold_the_primary_alone() {
             Expect::fin(D::Failed, R::ExecutionNotStarted, &[R::ExecutionNotStarted]),
         ),
     ];
-    check_table(cases);
+    check_table(&cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1564,17 +1564,14 @@ proptest! {
     #[test]
     fn gates_never_write(b in arb_bundle(), sa in arb_stale_after()) {
         let v = assess(&b, now(), sa);
-        match gate(&b, now(), sa) {
-            Some(reason) => {
-                prop_assert_eq!(v.decision, D::NotReconciled);
-                prop_assert!(!v.is_final());
-                prop_assert_eq!(v.reason_code, reason);
-                prop_assert_eq!(&v.findings, &vec![reason]);
-            }
-            None => {
-                prop_assert!(v.is_final(), "{:?}", v);
-                prop_assert_eq!(v.proof_decision, Some(v.decision));
-            }
+        if let Some(reason) = gate(&b, now(), sa) {
+            prop_assert_eq!(v.decision, D::NotReconciled);
+            prop_assert!(!v.is_final());
+            prop_assert_eq!(v.reason_code, reason);
+            prop_assert_eq!(&v.findings, &vec![reason]);
+        } else {
+            prop_assert!(v.is_final(), "{:?}", v);
+            prop_assert_eq!(v.proof_decision, Some(v.decision));
         }
         // Rules 1 and 3-7: no proof_decision, no restore facts, zero counts.
         if b.operation.op_type != RESTORE_EXECUTE || in_scope(&b).is_none() {

@@ -174,7 +174,7 @@ fn a_read_only_sqlite_file_without_side_files_can_still_be_read() {
     let log = logs.path().join("log");
     // Root ignores permissions: run as nobody, and make the directory take no new files.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let root = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) == 0;
+    let root = std::fs::metadata("/proc/self").map_or(1, |m| m.uid()) == 0;
     let mut outs = Vec::new();
     for args in [&["runs", "--format", "json"][..], &["show", "1000"], &["assess", "1000", "--format", "json"]] {
         let mut c = proofdesk(

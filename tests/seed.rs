@@ -478,7 +478,8 @@ async fn demo_seed_timing() {
     println!("sqlite: {runs} runs ({} scenario rows) in {took:.1?}, file {} MB", report.scenario_rows, size >> 20);
     print_thread_cpu();
     let scenario_runs = scenario_doc()["operation_runs"].as_array().map_or(0, Vec::len);
-    assert_eq!(table_count(&store, "operation_runs").await, i64::try_from(runs).expect("fits") + scenario_runs as i64);
+    let scenario_runs = i64::try_from(scenario_runs).expect("fits");
+    assert_eq!(table_count(&store, "operation_runs").await, i64::try_from(runs).expect("fits") + scenario_runs);
     store.close().await;
 
     if let Some(db) = PgDb::create().await {
@@ -522,6 +523,7 @@ fn sorted(v: Value) -> Value {
 
 /// Every generated row, read back through the contract's row types, as comparable text.
 async fn every_row(store: &Store) -> Vec<String> {
+    type Audit = (i64, i64, Option<i64>, Option<i64>, String, String, i64, sqlx::types::Json<Value>, DateTime<Utc>);
     use proofdesk::store::queries::{bundle_statement, BUNDLE_CHUNK};
     use proofdesk::store::rows::{BundleRow, EvidenceRow, ItemRow, EVIDENCE_COLUMNS, ITEM_COLUMNS};
     let mut out = Vec::new();
@@ -552,7 +554,6 @@ async fn every_row(store: &Store) -> Vec<String> {
     let evidence: Vec<EvidenceRow> =
         store.fetch_all(&Sql::new(&format!("SELECT {EVIDENCE_COLUMNS} FROM evidence ORDER BY id"))).await.expect("e");
     out.extend(evidence.into_iter().map(|r| strip(format!("{r:?}"))));
-    type Audit = (i64, i64, Option<i64>, Option<i64>, String, String, i64, sqlx::types::Json<Value>, DateTime<Utc>);
     let audit: Vec<Audit> = store
         .fetch_all(&Sql::new(
             "SELECT id, workspace_id, environment_id, actor_id, action, subject_type, subject_id, metadata, \

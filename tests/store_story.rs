@@ -348,9 +348,9 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
         // Restore 501 exists (below) and no other run links it.
         r#"{"restore_run_id": 1, "restore_run_id": 501}"#,
         r#"{"source": "wizard"}"#,
-        r#"{}"#,
-        r#"[500]"#,
-        r#"null"#,
+        r"{}",
+        r"[500]",
+        r"null",
         r#""restore_run_id""#,
     ]
     .iter()

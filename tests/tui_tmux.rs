@@ -162,8 +162,8 @@ fn console_pid(t: &Tmux) -> u32 {
             let pid: u32 = e.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
             let (head, tail) = stat.rsplit_once(')')?;
-            let ppid = tail.split_whitespace().nth(1)?;
-            (head.ends_with("(proofdesk") && ppid == shell).then_some(pid)
+            let parent = tail.split_whitespace().nth(1)?;
+            (head.ends_with("(proofdesk") && parent == shell).then_some(pid)
         });
         if let Some(pid) = found {
             return pid;
@@ -308,8 +308,7 @@ fn sighup_restores_the_terminal_at_once_and_an_idle_console_does_not_spin() {
                 |d| {
                     d.filter_map(Result::ok)
                         .filter_map(|t| std::fs::read_to_string(t.path().join("stat")).ok())
-                        .collect::<Vec<_>>()
-                        .join("")
+                        .collect::<String>()
                 },
             );
             panic!("still running 2 s after SIGHUP ({state}); threads:\n{stack}\nthe screen was:\n{screen}");

@@ -519,9 +519,9 @@ mod tests {
 
     #[test]
     fn json_escapes_what_a_terminal_would_act_on_and_parses_back() {
+        type Printer = fn(&mut Vec<u8>, &Value) -> io::Result<()>;
         let hostile = "a\u{85}b\u{202E}c\u{200B}d\u{E0041}e\u{7f}f\u{2028}g\u{AD}h\u{E000}i ü ✓ 😀 \u{1b}[2J";
         let v = json!({"policy_name": hostile, "list": [hostile]});
-        type Printer = fn(&mut Vec<u8>, &Value) -> io::Result<()>;
         let printers: [Printer; 2] = [|o, v| print_json(o, v), |o, v| print_json_line(o, v)];
         for print in printers {
             let mut out = Vec::new();

@@ -275,7 +275,11 @@ pub fn first_sql_page(filter: &RunFilter, limit: u32, density: Option<f64>) -> u
     match density {
         Some(d) if d > 0.0 => {
             let wanted = (f64::from(limit) * 1.2 / d.min(1.0)).ceil();
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "positive and at most MAX_PAGE before the cast"
+            )]
             let rows = wanted.min(f64::from(MAX_PAGE)) as u32;
             rows.clamp(limit, MAX_PAGE)
         }
@@ -417,7 +421,7 @@ impl Service {
         if !filter.needs_verdict() || assessed == 0 {
             return;
         }
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(clippy::cast_precision_loss, reason = "a ratio of page sizes: far below 2^52")]
         let density = kept as f64 / assessed as f64;
         let mut memory = self.densities.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // A session lists a handful of filters; a bound keeps a long one from growing.
@@ -538,10 +542,10 @@ impl Service {
             .map(|a| AuditView {
                 id: a.id,
                 action: a.action,
-                actor: a
-                    .actor_handle
-                    .map(|h| if self.redacts() { super::pseudonym("operator", &h) } else { h })
-                    .unwrap_or_else(|| a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}"))),
+                actor: a.actor_handle.map_or_else(
+                    || a.actor_id.map_or_else(|| "system".to_owned(), |id| format!("#{id}")),
+                    |h| if self.redacts() { super::pseudonym("operator", &h) } else { h },
+                ),
                 subject_type: a.subject_type,
                 subject_id: a.subject_id,
                 metadata: a.metadata.0,

@@ -613,9 +613,9 @@ pub async fn bundle_rows<E: Exec>(ex: &mut E, restore_ids: &[i64]) -> Result<Has
 /// Each run's proof bundle, in the order of `runs`, from its own row and the bundle row of the
 /// restore its context links. Each readable run's JSON moves into its bundle.
 #[must_use]
-pub fn assemble_bundles(
+pub fn assemble_bundles<S: std::hash::BuildHasher>(
     runs: &mut [RunRow],
-    restores: &HashMap<i64, BundleRow>,
+    restores: &HashMap<i64, BundleRow, S>,
 ) -> Vec<Result<ProofBundle, DataError>> {
     runs.iter_mut().map(|run| assemble(run, run.restore_run_id().and_then(|id| restores.get(&id)))).collect()
 }

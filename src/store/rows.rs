@@ -144,7 +144,7 @@ fn undecodable(e: &sqlx::Error) -> String {
 }
 
 /// The problem a row recorded while decoding, as the error of its table and id.
-fn decoded(table: &'static str, id: i64, problem: &Option<(&'static str, String)>) -> Result<(), DataError> {
+fn decoded(table: &'static str, id: i64, problem: Option<&(&'static str, String)>) -> Result<(), DataError> {
     match problem {
         Some((column, why)) => Err(DataError { table, id, column, problem: why.clone() }),
         None => Ok(()),
@@ -200,7 +200,7 @@ impl RunRow {
     pub fn to_domain_checked(&self) -> Result<(OpStatus, Outcome), DataError> {
         const T: &str = "operation_runs";
         let id = self.id;
-        decoded(T, id, &self.problem)?;
+        decoded(T, id, self.problem.as_ref())?;
         let status = vocab(T, id, "status", OpStatus::parse(&self.status))?;
         let outcome = vocab(T, id, "outcome", Outcome::parse(&self.outcome))?;
         for (column, v) in [("context", &self.context.text), ("summary_counts", &self.summary_counts.0)] {
@@ -325,7 +325,7 @@ impl ItemRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<RestoreItem, DataError> {
-        decoded("restore_items", self.id, &self.problem)?;
+        decoded("restore_items", self.id, self.problem.as_ref())?;
         Ok(RestoreItem {
             id: self.id,
             restore_run_id: self.restore_run_id,
@@ -511,7 +511,7 @@ impl EvidenceRow {
     /// # Errors
     /// [`DataError`] naming the column.
     pub fn to_domain(&self) -> Result<Evidence, DataError> {
-        decoded("evidence", self.id, &self.problem)?;
+        decoded("evidence", self.id, self.problem.as_ref())?;
         Ok(Evidence {
             id: self.id,
             restore_run_id: self.restore_run_id,

@@ -48,6 +48,7 @@ pub const BUILT_IN: [(&str, &str); 4] = [
 /// plus modifiers.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per modifier key of the theme file")]
 pub struct StyleDef {
     pub fg: Option<String>,
     pub bg: Option<String>,

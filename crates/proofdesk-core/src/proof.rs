@@ -212,7 +212,7 @@ fn decide(r: &Reading<'_>) -> (Decision, ReasonCode, bool) {
         // Rule 9. Anything applied has written to the tenant: never `blocked`.
         RestoreStatus::Blocked if any_applied => (Decision::PartiallySucceeded, ReasonCode::MixedItemOutcomes, true),
         RestoreStatus::Blocked => {
-            let reason = r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, |b| b.reason());
+            let reason = r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, super::vocab::Blocker::reason);
             (Decision::Blocked, reason, false)
         }
         // Rule 10, absolute: nothing was written to the tenant, whatever the items say.
@@ -301,7 +301,7 @@ fn checklist(r: Option<&Reading<'_>>, scope: Option<CheckState>, stale: bool) ->
     if !r.executed {
         // Nothing ran, so there is nothing to check items, evidence or audit against.
         let execution = match (r.restore.status, r.restore.blocker) {
-            (RestoreStatus::Blocked, b) => b.map_or(ReasonCode::BlockedUnspecified, |b| b.reason()),
+            (RestoreStatus::Blocked, b) => b.map_or(ReasonCode::BlockedUnspecified, super::vocab::Blocker::reason),
             _ => ReasonCode::ExecutionNotStarted,
         };
         return [
@@ -314,7 +314,7 @@ fn checklist(r: Option<&Reading<'_>>, scope: Option<CheckState>, stale: bool) ->
     }
     let execution = match r.restore.status {
         RestoreStatus::Blocked => {
-            CheckState::Gap(r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, |b| b.reason()))
+            CheckState::Gap(r.restore.blocker.map_or(ReasonCode::BlockedUnspecified, super::vocab::Blocker::reason))
         }
         RestoreStatus::Draft | RestoreStatus::Previewed => CheckState::Gap(ReasonCode::ExecutionNotStarted),
         RestoreStatus::Queued | RestoreStatus::Running if !stale => {

@@ -298,10 +298,10 @@ impl DetailState {
         };
         self.pane(frame, self.focus.area(&areas), self.focus, data, session, theme);
         let mut spans = vec![Span::raw(" ")];
-        for p in Pane::ALL {
-            let style = if p == self.focus { theme.selected } else { theme.muted };
-            let mark = if p == self.focus { "▶" } else { " " };
-            spans.push(Span::styled(format!("{mark}{} ", p.title()), style));
+        for tab in Pane::ALL {
+            let look = if tab == self.focus { theme.selected } else { theme.muted };
+            let mark = if tab == self.focus { "▶" } else { " " };
+            spans.push(Span::styled(format!("{mark}{} ", tab.title()), look));
             spans.push(Span::raw(" "));
         }
         spans.push(Span::styled("Tab: next pane", theme.hint));

@@ -53,7 +53,7 @@ impl Payload {
         frame.render_widget(Paragraph::new(self.lines(it, loading, usize::from(area.width), theme)), area);
     }
 
-    fn lines(&self, it: &ItemView, loading: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    fn lines(self, it: &ItemView, loading: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {
         let mut out = Vec::new();
         if self.show_error {
             out.push(Line::styled(format!("error message · item #{} (e hides)", it.id), theme.header));

@@ -99,28 +99,25 @@ pub fn lines(
     }
     out.push(Line::raw(""));
     heading(&mut out, "Restore run", theme);
-    match &d.restore {
-        Some(rs) => {
-            let dry = if rs.is_dry_run { " (dry run)" } else { "" };
-            let blocker = rs.blocker.map_or(String::new(), |b| format!(" · blocker {b}"));
-            fact(&mut out, "restore", format!("#{} · {}{dry}{blocker}", rs.id, rs.status), theme);
-            fact(&mut out, "backup set", safe(&rs.backup_set_ref, 50), theme);
-            fact(&mut out, "started", opt_time(rs.started_at), theme);
-            fact(&mut out, "completed", opt_time(rs.completed_at), theme);
-        }
-        None => {
-            let why = r.verdict_ok().map_or_else(
-                || "no restore in this operation's scope".to_owned(),
-                |v| {
-                    let code = match v.checklist.first().map(|c| c.state) {
-                        Some(CheckState::Gap(code)) => code,
-                        _ => v.reason_code,
-                    };
-                    format!("none shown: {code} — {}", code.describe())
-                },
-            );
-            described(&mut out, &why, 2, width, theme.gap);
-        }
+    if let Some(rs) = &d.restore {
+        let dry = if rs.is_dry_run { " (dry run)" } else { "" };
+        let blocker = rs.blocker.map_or(String::new(), |b| format!(" · blocker {b}"));
+        fact(&mut out, "restore", format!("#{} · {}{dry}{blocker}", rs.id, rs.status), theme);
+        fact(&mut out, "backup set", safe(&rs.backup_set_ref, 50), theme);
+        fact(&mut out, "started", opt_time(rs.started_at), theme);
+        fact(&mut out, "completed", opt_time(rs.completed_at), theme);
+    } else {
+        let why = r.verdict_ok().map_or_else(
+            || "no restore in this operation's scope".to_owned(),
+            |v| {
+                let code = match v.checklist.first().map(|c| c.state) {
+                    Some(CheckState::Gap(code)) => code,
+                    _ => v.reason_code,
+                };
+                format!("none shown: {code} — {}", code.describe())
+            },
+        );
+        described(&mut out, &why, 2, width, theme.gap);
     }
     if let Some(rec) = r.context.get("reconciliation") {
         out.push(Line::raw(""));

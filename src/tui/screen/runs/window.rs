@@ -244,26 +244,23 @@ impl ListState {
             if n >= self.marks.len() {
                 break;
             }
-            match Start::after(&page) {
-                Some(next) => {
-                    if self.marks.len() == n + 1 {
-                        self.marks.push(next);
-                    } else if !self.marks[n + 1].same(&next) {
-                        // The list moved under this page: later starts are no longer true.
-                        self.marks.truncate(n + 1);
-                        self.marks.push(next);
-                        self.pages.retain(|k, _| *k <= n);
-                        self.last = None;
-                    }
-                    if self.last.is_some_and(|(l, _)| l <= n) {
-                        self.last = None;
-                    }
-                }
-                None => {
+            if let Some(next) = Start::after(&page) {
+                if self.marks.len() == n + 1 {
+                    self.marks.push(next);
+                } else if !self.marks[n + 1].same(&next) {
+                    // The list moved under this page: later starts are no longer true.
                     self.marks.truncate(n + 1);
+                    self.marks.push(next);
                     self.pages.retain(|k, _| *k <= n);
-                    self.last = Some((n, page.rows.len()));
+                    self.last = None;
                 }
+                if self.last.is_some_and(|(l, _)| l <= n) {
+                    self.last = None;
+                }
+            } else {
+                self.marks.truncate(n + 1);
+                self.pages.retain(|k, _| *k <= n);
+                self.last = Some((n, page.rows.len()));
             }
             self.pages.insert(n, page.rows);
         }
