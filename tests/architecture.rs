@@ -168,3 +168,26 @@ fn the_product_never_names_its_build_checkout() {
         );
     }
 }
+
+/// Lints are design: a lint is turned off for the workspace in Cargo.toml with its reason, or
+/// at one place with `#[expect(…, reason = "…")]` (which warns once the reason is gone), never
+/// with a bare `#[allow(clippy::…)]`.
+#[test]
+fn no_bare_clippy_allows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = rust_files(&root.join("src"));
+    files.extend(rust_files(&root.join("crates")));
+    files.extend(rust_files(&root.join("tests")));
+    files.extend(rust_files(&root.join("benches")));
+    let mut bare = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with("#[allow(clippy::") || l.starts_with("#![allow(clippy::") {
+                bare.push(format!("{}:{}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(bare.is_empty(), "bare clippy allows (use #[expect(…, reason = \"…\")]): {bare:?}");
+}
