@@ -10,6 +10,7 @@
 //! - `vocab`: the contract's closed vocabularies (statuses, outcomes, reason codes, roles).
 //! - `model`: the records the proof rules read, one proof bundle per run.
 //! - `proof`: `assess`, the ordered proof rules, and the verdict they give.
+//! - `reconciliation`: what a reconciliation writes beside the status (context, audit metadata).
 //! - `access`: who may see and reconcile what.
 //! - `secrets`: the contract's "looks secret", applied in one place.
 //! - `json`: JSON text kept as written, and a one-pass object scan.
@@ -18,6 +19,7 @@ mod access;
 mod json;
 mod model;
 mod proof;
+mod reconciliation;
 mod secrets;
 mod vocab;
 
@@ -28,6 +30,7 @@ pub use model::{
     RunContext,
 };
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
+pub use reconciliation::{Actor, ReconciledAudit, ReconciliationContext};
 pub use secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
 pub use vocab::{
     Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role, UnknownValue,
