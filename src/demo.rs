@@ -7,7 +7,8 @@
 //!
 //! - `scenarios`: the shipped document, moved in time, and the plan the generator reads from it.
 //! - `catalogue`: what generated runs are made of (policies, failures, shapes) and the dice.
-//! - `synthetic`: the generator: one run's records, its verdict and its JSON columns.
+//! - `synthetic`: the generator: one run's records and its verdict.
+//! - `columns`: the JSON columns of generated rows, as serde types.
 //! - `write`: statements of one shape per table (bound `INSERT`s on SQLite, `COPY` text on
 //!   PostgreSQL) and the index set-aside of large seeds.
 //!
@@ -26,6 +27,7 @@
 //! built on a blocking thread while the previous batch executes, all in one transaction.
 
 mod catalogue;
+mod columns;
 mod scenarios;
 mod synthetic;
 mod write;

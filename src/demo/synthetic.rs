@@ -3,13 +3,13 @@
 //! reconciliation context and audit metadata in the transition's own types).
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::catalogue::{
     throttled_payload, Life, Rng, Shape, DRIFT_SHAPES, FAILURES, ITEM_COUNT_WEIGHTS, MANUAL, NOTIFICATION_DAYS,
     POLICIES, SHAPES, SKIPS, SOURCES,
 };
+use super::columns::{empty_object, json, CompletedMeta, DriftCounts, RunContext, StartedMeta};
 use super::scenarios::{EnvRef, Plan};
 use super::write::{Batch, TableBuf, AUDIT_COLS, EVIDENCE_COLS, ITEM_COLS, NOTIFICATION_COLS, OP_COLS, RESTORE_COLS};
 use crate::domain::{
@@ -50,48 +50,6 @@ fn text(s: &str) -> Arg {
 
 fn opt_text(s: Option<&str>) -> Arg {
     Arg::OptText(s.map(str::to_owned))
-}
-
-/// A JSON column's value: `value` as compact JSON text, keys in field order. Text, not
-/// `Arg::Json`: no `serde_json::Value` is built (or deep-cloned when bound) per row.
-fn json(value: &impl Serialize) -> Arg {
-    // Cannot fail: these are plain structs with string keys.
-    Arg::Text(serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()))
-}
-
-/// `{}`: a JSON column with nothing to say.
-fn empty_object() -> Arg {
-    Arg::Text("{}".to_owned())
-}
-
-/// `operation_runs.context` of a generated run.
-#[derive(Serialize)]
-struct RunContext<'a> {
-    restore_run_id: i64,
-    source: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reconciliation: Option<ReconciliationContext<'a>>,
-}
-
-/// The metadata of `restore.execute.started`.
-#[derive(Serialize)]
-struct StartedMeta<'a> {
-    backup_set_ref: &'a str,
-    item_count: i64,
-}
-
-/// The metadata of `restore.execute.completed`.
-#[derive(Serialize)]
-struct CompletedMeta {
-    status: &'static str,
-    item_count: i64,
-}
-
-/// The summary counts a legacy worker wrote for a drifting run: everything succeeded.
-#[derive(Serialize)]
-struct DriftCounts {
-    total: i64,
-    succeeded: i64,
 }
 
 impl Generator {
