@@ -169,8 +169,9 @@ fn bench_rows(c: &mut Criterion) {
 /// One frame of the runs list at 200x50 with a page of demo runs loaded: build, render, diff.
 /// The selection moves each iteration so that every frame has something to draw.
 fn bench_render(c: &mut Criterion) {
+    use proofdesk::demo as seed;
     use proofdesk::service::{Clock, OpenOptions, Service};
-    use proofdesk::store::{seed, Create, Store};
+    use proofdesk::store::{Create, Store};
     use proofdesk::tui::event::Msg;
     use proofdesk::tui::worker::settle;
     use proofdesk::tui::{render, App, Theme};
@@ -216,7 +217,8 @@ fn bench_render(c: &mut Criterion) {
 /// timing), with the demo's `context` and `summary_counts`: what a list page pays per run on
 /// top of the SQL.
 fn bench_decode(c: &mut Criterion) {
-    use proofdesk::store::{seed, Create, Store};
+    use proofdesk::demo as seed;
+    use proofdesk::store::{Create, Store};
     use sqlx::{Connection, FromRow};
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");

@@ -29,11 +29,12 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
+use crate::demo as seed;
 use crate::domain::{Decision, RESTORE_EXECUTE};
 use crate::service::{Clock, OpenOptions, RunFilter, Service, ServiceError};
 use crate::store::queries::{self, Cursor};
 use crate::store::rows::RunRow;
-use crate::store::{fixtures, seed, Arg, Create, Engine, Sql, Store};
+use crate::store::{fixtures, Arg, Create, Engine, Sql, Store};
 
 mod tui;
 

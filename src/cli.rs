@@ -14,7 +14,7 @@ use crate::domain::{Decision, OpStatus, Outcome};
 use crate::present::{check_instant, parse_duration, parse_instant, TimeError};
 use crate::sanitize::clean;
 use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
-use crate::store::{fixtures, seed, Create};
+use crate::store::{fixtures, Create};
 
 /// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
 pub const EXIT_NOT_RECONCILED: u8 = 6;
@@ -455,7 +455,7 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
                 Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
             }
         }
-        DbCommand::SeedDemo { runs } => match seed::seed_demo(&store, clock(g).now(), runs).await {
+        DbCommand::SeedDemo { runs } => match crate::demo::seed_demo(&store, clock(g).now(), runs).await {
             Ok(r) => writeln!(
                 std::io::stdout().lock(),
                 "seeded {}: {} scenario rows, {} synthetic runs",

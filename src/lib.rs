@@ -5,14 +5,16 @@
 //! ```text
 //!   cli, tui  ──►  service  ──►  store  ──►  domain
 //!                     └──────────────────────►  domain
+//!   cli, service  ──►  demo  ──►  store, domain     (the demo data set; service opens the demo db)
 //! ```
 //!
 //! - [`domain`]: vocabularies, records, the ordered proof rules (`assess`) and access rules.
 //!   Pure: no I/O, no async, no sqlx/tokio/ratatui.
-//! - [`store`]: SQLite and PostgreSQL behind one type; migrations, queries, fixtures, demo seed.
+//! - [`store`]: SQLite and PostgreSQL behind one type; migrations, queries, fixtures.
 //! - [`service`]: the handle the CLI and the TUI hold. `service::reconcile` is the only code
 //!   that writes an operation run's status, outcome, timestamps, reconciliation context and
 //!   summary counts.
+//! - [`demo`]: the demo data set (scenarios plus generated runs), written through the store.
 //! - [`cli`]: the command line and its text/JSON output.
 //! - [`tui`]: the terminal UI; it talks to the service only.
 //! - [`bench`]: `proofdesk bench`, the hot paths measured beside their references.
@@ -22,6 +24,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod demo;
 /// The pure core, its own crate: `proofdesk-core` (crates/proofdesk-core).
 pub use proofdesk_core as domain;
 pub mod logging;

@@ -21,8 +21,9 @@ pub use runs::{
     RunView, ScopeRef, SortKey, MAX_PAGE,
 };
 
+use crate::demo;
 use crate::domain::{DataError, Denied, Role, Verdict};
-use crate::store::{queries, seed, Create, Store, StoreError};
+use crate::store::{queries, Create, Store, StoreError};
 
 /// A service failure, sorted by the exit code the contract gives it.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +173,7 @@ async fn open_demo(clock: Clock) -> Result<Store, ServiceError> {
     let url = format!("sqlite:{}", path.display());
     let store = Store::open(&url, Create::IfMissing).await?;
     if fresh || queries::meta(&store, "demo").await?.is_none() {
-        seed::seed_demo(&store, clock.now(), DEMO_SYNTHETIC_RUNS).await.map_err(|e| match e {
+        demo::seed_demo(&store, clock.now(), DEMO_SYNTHETIC_RUNS).await.map_err(|e| match e {
             crate::store::fixtures::LoadError::Invalid(m) => ServiceError::Usage(format!("demo seed: {m}")),
             crate::store::fixtures::LoadError::Store(s) => ServiceError::Store(s),
         })?;
@@ -236,7 +237,7 @@ impl Service {
     pub async fn with_store(store: Store, opts: OpenOptions) -> Result<Self, ServiceError> {
         let handle = match opts.operator {
             Some(h) if !h.trim().is_empty() => h,
-            _ if queries::meta(&store, "demo").await?.is_some() => seed::DEMO_OPERATOR.to_owned(),
+            _ if queries::meta(&store, "demo").await?.is_some() => demo::DEMO_OPERATOR.to_owned(),
             _ => {
                 return Err(ServiceError::Usage(
                     "no operator given: pass --as HANDLE (or set PROOFDESK_OPERATOR)".to_owned(),

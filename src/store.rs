@@ -11,12 +11,12 @@
 //!
 //! What does not live here: the proof rules (`domain`), and the write of an operation run's
 //! status/outcome/counts/context, which belongs to `service::reconcile` alone (the store
-//! only hands it a transaction).
+//! only hands it a transaction), and the demo data set (`src/demo`, which writes through
+//! this module's public API).
 
 pub mod fixtures;
 pub mod queries;
 pub mod rows;
-pub mod seed;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

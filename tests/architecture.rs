@@ -191,3 +191,18 @@ fn no_bare_clippy_allows() {
     }
     assert!(bare.is_empty(), "bare clippy allows (use #[expect(…, reason = \"…\")]): {bare:?}");
 }
+
+/// The demo generator decides what the demo holds (it runs the proof rules) and writes through
+/// the store's public API: it lives in `src/demo`, and nothing under `src/store` assesses.
+#[test]
+fn the_store_holds_no_demo_generator() {
+    let mut files = rust_files(&src().join("store"));
+    files.push(src().join("store.rs"));
+    for file in files {
+        let text = fs::read_to_string(&file).expect("read source");
+        for banned in ["assess(", "crate::demo"] {
+            assert!(!text.contains(banned), "{} uses {banned}: the demo generator lives in src/demo", file.display());
+        }
+    }
+    assert!(src().join("demo.rs").is_file(), "the demo generator's module is src/demo.rs");
+}

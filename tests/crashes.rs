@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::{code, stale_runs_doc, stderr, write_doc, TestDb, NOW};
-use proofdesk::store::seed::BULK_RUNS;
+use proofdesk::demo::BULK_RUNS;
 use proofdesk::store::{Create, Sql, Store};
 
 const TABLES: [&str; 12] = [

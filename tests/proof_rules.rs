@@ -11,7 +11,6 @@
 //!
 //! Every case starts from the complete proof of `shared/cases/19-proof-complete.json` and
 //! changes one thing.
-#![expect(clippy::unwrap_used, reason = "a table of cases: a failed unwrap is a failed case, with its line")]
 
 use chrono::{DateTime, Duration, Utc};
 use proofdesk::domain::{

@@ -10,11 +10,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use proofdesk::demo::{seed_demo, BULK_RUNS, DEMO_OPERATOR, SCENARIOS_JSON};
 use proofdesk::domain::{assess, Decision, JsonText, ReasonCode, RestoreStatus};
 use proofdesk::store::fixtures::LoadError;
 use proofdesk::store::queries::{load_bundles, operator_by_handle};
 use proofdesk::store::rows::{RunRow, RUN_COLUMNS, RUN_JOINS};
-use proofdesk::store::seed::{seed_demo, BULK_RUNS, DEMO_OPERATOR, SCENARIOS_JSON};
 use proofdesk::store::{Arg, Create, Engine, Sql, Store};
 use serde_json::Value;
 

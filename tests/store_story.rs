@@ -175,7 +175,7 @@ async fn walk(svc: &Service, filter: &RunFilter, limit: u32) -> Vec<i64> {
 /// exactly the runs of the unfiltered list whose verdict matches, in the same order.
 #[test]
 fn verdict_filtered_pages_hold_exactly_the_matching_runs_in_order() {
-    use proofdesk::store::seed::{seed_demo, DEMO_OPERATOR};
+    use proofdesk::demo::{seed_demo, DEMO_OPERATOR};
     for db in TestDb::all() {
         rt().block_on(async {
             let store = Store::open(&db.url, Create::IfMissing).await.expect("open");

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{RunFilter, Service, ServiceError};
-use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, ReconciledAudit, ReconciliationContext, Verdict};
 use crate::store::queries::{self, Cursor};
 use crate::store::{Arg, Engine, Sql, Tx};
 
@@ -81,27 +81,6 @@ impl BatchReport {
         }
         self.runs.push(item);
     }
-}
-
-/// `context.reconciliation` as the contract spells it.
-fn reconciliation_context(v: &Verdict, now: DateTime<Utc>, actor_id: i64) -> Value {
-    let proof = v.proof.as_ref().map_or(Value::Null, |p| {
-        json!({
-            "restore_run_id": p.restore_run_id,
-            "restore_status": p.restore_status,
-            "evidence_status": p.evidence_status,
-            "audit": p.audit,
-        })
-    });
-    json!({
-        "adapter": RESTORE_EXECUTE,
-        "decision": v.decision,
-        "reason_code": v.reason_code,
-        "findings": v.findings,
-        "reconciled_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "actor": {"kind": "operator", "id": actor_id},
-        "proof": proof,
-    })
 }
 
 /// The times a reconciliation writes, from `written` (the real clock at the write, never
@@ -211,17 +190,11 @@ impl Service {
         let now = self.clock().real_now();
         let (started_at, completed_at, updated_at) = timestamps(&bundle, now);
         let mut context: Map<String, Value> = bundle.operation.context.to_map();
-        context.insert("reconciliation".to_owned(), reconciliation_context(&verdict, now, self.operator().id));
+        let reconciliation = ReconciliationContext::new(&verdict, now, self.operator().id);
+        context.insert("reconciliation".to_owned(), serde_json::to_value(reconciliation).unwrap_or(Value::Null));
         let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
-        let mut metadata = json!({
-            "decision": verdict.decision,
-            "reason_code": verdict.reason_code,
-            "findings": verdict.findings,
-            "restore_run_id": verdict.proof.as_ref().map(|p| p.restore_run_id),
-        });
-        if let (Some(note), Some(m)) = (note.filter(|n| !n.trim().is_empty()), metadata.as_object_mut()) {
-            m.insert("note".to_owned(), Value::String(note.to_owned()));
-        }
+        let metadata = ReconciledAudit::new(&verdict, note.filter(|n| !n.trim().is_empty()));
+        let metadata = serde_json::to_value(metadata).unwrap_or_else(|_| json!({}));
         let update = |sql: Sql| {
             sql.arg(Arg::Text(outcome.as_str().to_owned()))
                 .arg(Arg::OptTime(started_at))

@@ -11,6 +11,7 @@
 //! - `model`: the records the proof rules read, one proof bundle per run.
 //! - `proof`: `assess`, the ordered proof rules, and the verdict they give.
 //! - `query`: the words a run list is asked in (scope, sort, keyset cursor).
+//! - `reconciliation`: what a reconciliation writes beside the status (context, audit metadata).
 //! - `access`: who may see and reconcile what.
 //! - `secrets`: the contract's "looks secret", applied in one place.
 //! - `json`: JSON text kept as written, and a one-pass object scan.
@@ -20,6 +21,7 @@ mod json;
 mod model;
 mod proof;
 mod query;
+mod reconciliation;
 mod secrets;
 mod vocab;
 
@@ -31,6 +33,7 @@ pub use model::{
 };
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
 pub use query::{Cursor, RunQuery, ScopeRef, SortKey};
+pub use reconciliation::{Actor, ReconciledAudit, ReconciliationContext};
 pub use secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
 pub use vocab::{
     Blocker, Decision, EvidenceStatus, ItemOutcome, OpStatus, Outcome, ReasonCode, RestoreStatus, Role, UnknownValue,
