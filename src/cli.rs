@@ -108,32 +108,6 @@ pub enum Command {
     /// Database commands (no operator needed)
     #[command(subcommand)]
     Db(DbCommand),
-    /// Measure the hot paths on a large database, each beside its reference (see docs/performance.md)
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Synthetic runs of the database to build or reuse
-    #[arg(long, default_value_t = 1_000_000)]
-    pub runs: u64,
-    /// Timed samples per figure
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    pub samples: u64,
-    /// Stale runs for the batch reconciliation figure (0 skips it)
-    #[arg(long, default_value_t = crate::bench::DEFAULT_STALE_RUNS)]
-    pub stale_runs: u64,
-    /// Where the batch figure writes (rebuilt on every run); default beside the main database
-    #[arg(long, value_name = "URL")]
-    pub stale_db: Option<String>,
-    /// Skip scrolling the whole list (the peak-memory figure)
-    #[arg(long)]
-    pub skip_scroll: bool,
-    /// Only figures whose key starts with this (repeatable): first_page, deep_page, count, scroll, batch, tui
-    #[arg(long, value_name = "KEY")]
-    pub only: Vec<String>,
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
-    pub format: TextFormat,
 }
 
 #[derive(Debug, Args)]
@@ -345,24 +319,6 @@ async fn open(g: &Global) -> Result<Service, Failure> {
     .with_redaction(g.redact))
 }
 
-/// `proofdesk bench`: exit 0 when it measured, whatever the figures say (they are reported,
-/// not asserted); 1 when it could not measure.
-async fn bench(g: &Global, args: BenchArgs) -> Result<u8, Failure> {
-    let opts = crate::bench::BenchOptions {
-        runs: args.runs,
-        db: g.db.clone(),
-        operator: g.operator.clone(),
-        samples: usize::try_from(args.samples).unwrap_or(usize::MAX),
-        stale_runs: args.stale_runs,
-        stale_db: args.stale_db,
-        skip_scroll: args.skip_scroll,
-        only: args.only,
-    };
-    let report = crate::bench::run(opts).await.map_err(|message| Failure { code: 1, message, detail: None })?;
-    crate::bench::print(&report, args.format == TextFormat::Json);
-    Ok(0)
-}
-
 /// Runs one parsed command line; returns the exit code.
 ///
 /// # Errors
@@ -393,7 +349,6 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Some(Command::Db(cmd)) => db(g, cmd).await,
-        Some(Command::Bench(args)) => bench(g, args).await,
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
             runs(&service, &args).await

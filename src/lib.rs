@@ -17,12 +17,10 @@
 //! - [`demo`]: the demo data set (scenarios plus generated runs), written through the store.
 //! - [`cli`]: the command line and its text/JSON output.
 //! - [`tui`]: the terminal UI; it talks to the service only.
-//! - [`bench`]: `proofdesk bench`, the hot paths measured beside their references.
 //! - [`logging`]: diagnostics to a file under the XDG state directory, never the terminal.
 //! - [`present`]: symbols, ages and times shared by the CLI and the TUI (pure).
 //! - [`sanitize`]: the one place database text is made safe for a terminal.
 
-pub mod bench;
 pub mod cli;
 pub mod demo;
 /// The pure core, its own crate: `proofdesk-core` (crates/proofdesk-core).

@@ -17,13 +17,13 @@ pub use crate::domain::Cursor;
 pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
 pub use runs::{
-    first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, Ran, RunDetail, RunFilter,
+    first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, RunDetail, RunFilter,
     RunView, ScopeRef, SortKey, MAX_PAGE,
 };
 
 use crate::demo;
 use crate::domain::{DataError, Denied, Role, Verdict};
-use crate::store::{queries, Create, Store, StoreError};
+use crate::store::{queries, Create, StatementLog, Store, StoreError};
 
 /// A service failure, sorted by the exit code the contract gives it.
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +193,8 @@ pub struct Service {
     /// Per verdict filter, the share of runs that matched last time (see
     /// [`runs::first_sql_page`]); shared by the clones of one session.
     densities: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<RunFilter, f64>>>,
+    /// For measurement only: where lists record their statements (see [`Self::observed`]).
+    statements: Option<StatementLog>,
 }
 
 /// A stable pseudonym for `text` (same input, same output), for `--redact`.
@@ -261,14 +263,15 @@ impl Service {
             read_only: opts.read_only,
             redact: false,
             densities: std::sync::Arc::default(),
+            statements: None,
         })
     }
 
-    /// The same operator on the same store as a session that has just started: nothing
-    /// remembered of earlier lists (`proofdesk bench` measures a filter's first ask with it).
+    /// For measurement: this session (the same memory of earlier lists), with `log` recording
+    /// every statement its lists run, with bound arguments (docs/performance.md).
     #[must_use]
-    pub fn new_session(&self) -> Self {
-        Self { densities: std::sync::Arc::default(), ..self.clone() }
+    pub fn observed(&self, log: &StatementLog) -> Self {
+        Self { statements: Some(log.clone()), ..self.clone() }
     }
 
     /// `--redact`: tenant refs and operator names are shown as stable pseudonyms, for demos

@@ -15,8 +15,11 @@
 //! this module's public API).
 
 pub mod fixtures;
+mod observe;
 pub mod queries;
 pub mod rows;
+
+pub use observe::{Statement, StatementKind, StatementLog};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -492,15 +495,6 @@ impl Conn {
             }
         };
         Ok((rows, links))
-    }
-
-    /// Runs a query on this connection and fetches every row without decoding any; returns
-    /// how many (`proofdesk bench` times this as the raw reference of a page).
-    ///
-    /// # Errors
-    /// Driver errors, sorted into [`StoreError`].
-    pub async fn fetch_undecoded(&mut self, sql: &Sql) -> Result<usize, StoreError> {
-        Ok(self.fetch_rows(sql).await?.len())
     }
 
     /// Runs a query on this connection and decodes the first row, if any.

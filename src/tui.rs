@@ -69,9 +69,8 @@ pub const FRAME_BUFFER: usize = 64 * 1024;
 /// The console's terminal: crossterm over a [`frame_writer`] on standard output.
 pub type ConsoleTerminal = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
-/// The writer the console's backend draws into, over `inner` (standard output in the console,
-/// a counting writer in `proofdesk bench`).
-pub fn frame_writer<W: Write>(inner: W) -> BufWriter<W> {
+/// The writer the console's backend draws into, over standard output.
+fn frame_writer<W: Write>(inner: W) -> BufWriter<W> {
     BufWriter::with_capacity(FRAME_BUFFER, inner)
 }
 

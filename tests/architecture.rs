@@ -6,6 +6,7 @@
 //! - Only `src/service/reconcile.rs` writes `operation_runs` status, outcome, timestamps,
 //!   context or summary counts: no other file holds an `UPDATE operation_runs`, and no other
 //!   file names those columns in an UPDATE's SET list.
+//! - The product holds no bench: `crates/proofdesk-bench` measures it from outside.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -131,7 +132,8 @@ fn the_tui_talks_to_the_service_only() {
 
 #[test]
 fn sql_is_never_built_from_values_with_format() {
-    for file in rust_files(&src()) {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates").join("proofdesk-bench").join("src");
+    for file in rust_files(&src()).into_iter().chain(rust_files(&bench)) {
         let text = fs::read_to_string(&file).expect("read source");
         let lines: Vec<&str> = text.lines().collect();
         for (n, line) in lines.iter().enumerate() {
@@ -205,4 +207,23 @@ fn the_store_holds_no_demo_generator() {
         }
     }
     assert!(src().join("demo.rs").is_file(), "the demo generator's module is src/demo.rs");
+}
+
+/// The bench is its own crate and binary (`crates/proofdesk-bench`): the product's library
+/// and binary carry no bench module, no `bench` subcommand, and no `*_recorded` twin of a
+/// real function; the one observation hook is `store::StatementLog`.
+#[test]
+fn the_product_holds_no_bench() {
+    assert!(!src().join("bench.rs").exists() && !src().join("bench").exists(), "src/bench* is back");
+    for file in rust_files(&src()) {
+        let code = normalized(&file);
+        for banned in ["MOD BENCH", "CRATE::BENCH", "PROOFDESK_BENCH", "_RECORDED(", "FETCH_UNDECODED"] {
+            assert!(!code.contains(banned), "{} holds bench code ({banned})", file.display());
+        }
+    }
+    let cli = normalized(&src().join("cli.rs"));
+    assert!(!cli.contains("BENCH("), "src/cli.rs has a bench subcommand");
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates").join("proofdesk-bench");
+    let manifest = fs::read_to_string(bench.join("Cargo.toml")).expect("read the bench manifest");
+    assert!(manifest.contains("proofdesk = { path = \"../..\" }"), "the bench depends on the product's library");
 }

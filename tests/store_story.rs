@@ -232,7 +232,7 @@ fn verdict_filtered_pages_hold_exactly_the_matching_runs_in_order() {
 /// that density in one SQL page, and the page holds the same runs. A new session starts over.
 #[test]
 fn a_verdict_filter_asked_again_reads_one_sql_page() {
-    use proofdesk::service::Ran;
+    use proofdesk::store::{StatementKind, StatementLog};
     for db in TestDb::all() {
         rt().block_on(async {
             let store = Store::open(&db.url, Create::IfMissing).await.expect("open");
@@ -248,21 +248,22 @@ fn a_verdict_filter_asked_again_reads_one_sql_page() {
             store.close().await;
             let svc = service(&db, "wendy").await;
             let gap = RunFilter { gap: true, ..RunFilter::default() };
-            let lists = |ran: &[(Ran, Sql)]| ran.iter().filter(|(r, _)| *r == Ran::List).count();
-            let (mut first, mut again) = (Vec::new(), Vec::new());
-            let a = svc.list_recorded(&gap, None, 30, Some(&mut first)).await.expect("list");
-            let b = svc.clone().list_recorded(&gap, None, 30, Some(&mut again)).await.expect("list");
+            let log = StatementLog::default();
+            let lists = |log: &StatementLog| log.take().iter().filter(|s| s.kind == StatementKind::List).count();
+            let a = svc.observed(&log).list(&gap, None, 30).await.expect("list");
+            let first = lists(&log);
+            let b = svc.clone().observed(&log).list(&gap, None, 30).await.expect("list");
+            let again = lists(&log);
             assert_eq!(a.rows.len(), 30, "[{}]", db.label);
             let ids = |p: &proofdesk::service::Page| p.rows.iter().map(|r| r.id).collect::<Vec<_>>();
             assert_eq!(ids(&a), ids(&b), "[{}] the same runs", db.label);
             assert_eq!(a.next, b.next);
-            assert!(lists(&first) > 1, "[{}] sparse enough to need a second page at first", db.label);
-            assert_eq!(lists(&again), 1, "[{}] asked again: one SQL page", db.label);
+            assert!(first > 1, "[{}] sparse enough to need a second page at first", db.label);
+            assert_eq!(again, 1, "[{}] asked again: one SQL page", db.label);
             // A new session starts without the memory.
             let fresh = service(&db, "wendy").await;
-            let mut ran = Vec::new();
-            fresh.list_recorded(&gap, None, 30, Some(&mut ran)).await.expect("list");
-            assert_eq!(lists(&ran), lists(&first), "[{}]", db.label);
+            fresh.observed(&log).list(&gap, None, 30).await.expect("list");
+            assert_eq!(lists(&log), first, "[{}]", db.label);
         });
     }
 }
@@ -289,24 +290,24 @@ fn the_bundled_sqlite_is_built_without_memory_statistics() {
 /// declare them, which is what lets decoding read each column by position.
 #[test]
 fn list_statements_select_columns_in_field_order() {
-    use proofdesk::service::Ran;
     use proofdesk::store::rows::{BundleRow, RunRow};
+    use proofdesk::store::{StatementKind, StatementLog};
     for db in TestDb::all() {
         rt().block_on(async {
             let store = store_with_case(&db, "19-proof-complete.json").await;
             let wendy = service(&db, "wendy").await;
-            let mut ran = Vec::new();
-            let page =
-                wendy.list_recorded(&RunFilter::restore_execute(), None, 50, Some(&mut ran)).await.expect("list");
+            let log = StatementLog::default();
+            let page = wendy.observed(&log).list(&RunFilter::restore_execute(), None, 50).await.expect("list");
             assert!(!page.rows.is_empty());
-            assert!(ran.iter().any(|(r, _)| *r == Ran::Bundle), "the case links a restore");
+            let ran = log.take();
+            assert!(ran.iter().any(|s| s.kind == StatementKind::Bundle), "the case links a restore");
             let mut conn = store.acquire().await.expect("conn");
-            for (r, sql) in &ran {
-                let want = if *r == Ran::List { RunRow::COLUMNS } else { BundleRow::COLUMNS };
+            for (r, sql) in ran.iter().map(|s| (s.kind, &s.sql)) {
+                let want = if r == StatementKind::List { RunRow::COLUMNS } else { BundleRow::COLUMNS };
                 let got = conn.fetch_rows(sql).await.expect("rows").column_names();
                 assert_eq!(&got[..want.len().min(got.len())], want, "{r:?}: {}", sql.text);
                 // After the run's columns, a page adds the restore link it reads first.
-                let extra = if *r == Ran::List { vec!["restore_link"] } else { vec![] };
+                let extra = if r == StatementKind::List { vec!["restore_link"] } else { vec![] };
                 assert_eq!(got[want.len()..], extra, "{r:?}: {}", sql.text);
             }
             drop(conn);
@@ -323,9 +324,9 @@ fn list_statements_select_columns_in_field_order() {
 /// is the verdict of the same run read alone.
 #[test]
 fn quick_restore_links_agree_with_the_proofs_reading() {
-    use proofdesk::service::Ran;
     use proofdesk::store::queries;
     use proofdesk::store::rows::RunRow;
+    use proofdesk::store::{StatementKind, StatementLog};
     let reconciled = r#""reconciliation": {"actor": {"id": 106, "kind": "operator"}, "proof": {"audit": "continuous", "restore_run_id": 7, "restore_status": "completed"}, "decision": "succeeded", "findings": ["proof_complete"]}"#;
     let mut contexts: Vec<String> = [
         r#"{"restore_run_id": 500}"#,
@@ -419,9 +420,9 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
             assert_eq!(parted, expected, "[{}] where the quick reading differs from the proof's", db.label);
             drop(conn);
 
-            let mut ran = Vec::new();
-            let page = wendy.list_recorded(&RunFilter::restore_execute(), None, 500, Some(&mut ran)).await.expect("list");
-            let bundles = ran.iter().filter(|(r, _)| *r == Ran::Bundle).count();
+            let log = StatementLog::default();
+            let page = wendy.observed(&log).list(&RunFilter::restore_execute(), None, 500).await.expect("list");
+            let bundles = log.take().iter().filter(|s| s.kind == StatementKind::Bundle).count();
             // On SQLite restore 501 is named only by the proof's reading: a second statement.
             let want = if db.label == "sqlite" { 2 } else { 1 };
             assert_eq!(bundles, want, "[{}] proof-bundle statements", db.label);
@@ -447,20 +448,19 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
 /// still decoded value by value, a strange column named as before.
 #[test]
 fn postgres_results_are_type_checked_once_and_strange_ones_value_by_value() {
-    use proofdesk::service::Ran;
     use proofdesk::store::rows::{BundleRow, RunRow, Tolerant};
-    use proofdesk::store::Rows;
+    use proofdesk::store::{Rows, StatementKind, StatementLog};
     let Some(db) = TestDb::postgres() else { return };
     rt().block_on(async {
         let store = store_with_case(&db, "19-proof-complete.json").await;
         let wendy = service(&db, "wendy").await;
-        let mut ran = Vec::new();
-        wendy.list_recorded(&RunFilter::restore_execute(), None, 50, Some(&mut ran)).await.expect("list");
+        let log = StatementLog::default();
+        wendy.observed(&log).list(&RunFilter::restore_execute(), None, 50).await.expect("list");
         let mut conn = store.acquire().await.expect("conn");
-        for (r, sql) in &ran {
+        for (r, sql) in log.take().iter().map(|s| (s.kind, &s.sql)) {
             let Rows::Postgres(rows) = conn.fetch_rows(sql).await.expect("rows") else { panic!("postgres") };
             let columns = sqlx::Row::columns(&rows[0]);
-            let fits = if *r == Ran::List {
+            let fits = if r == StatementKind::List {
                 RunRow::pg_columns_fit(columns, 0)
             } else {
                 BundleRow::pg_columns_fit(columns, 0)

@@ -13,6 +13,7 @@ use crate::domain::{mask_payload, mask_str};
 use crate::domain::{Cursor, RunQuery};
 use crate::store::queries;
 use crate::store::rows::RunRow;
+use crate::store::StatementKind;
 
 pub use crate::domain::{ScopeRef, SortKey};
 
@@ -187,15 +188,6 @@ fn verdict_of(
     }
 }
 
-/// What a statement [`Service::list_recorded`] hands back was for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ran {
-    /// A keyset page of runs.
-    List,
-    /// One of the proof-bundle statements of such a page.
-    Bundle,
-}
-
 /// One page of a list.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -319,25 +311,11 @@ impl Service {
     ///
     /// Filters on the verdict (`decisions`, `gap`) are applied after assessing each SQL page,
     /// reading further pages (see [`first_sql_page`]) until `limit` rows match or the list ends.
+    /// A session made with [`Service::observed`] records each statement it runs.
     ///
     /// # Errors
     /// Database errors.
     pub async fn list(&self, filter: &RunFilter, after: Option<Cursor>, limit: u32) -> Result<Page, ServiceError> {
-        self.list_recorded(filter, after, limit, None).await
-    }
-
-    /// [`Self::list`] that also hands back, in order, every list and proof-bundle statement
-    /// it ran (search look-ups aside), so `proofdesk bench` can run exactly the same SQL raw.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn list_recorded(
-        &self,
-        filter: &RunFilter,
-        after: Option<Cursor>,
-        limit: u32,
-        mut record: Option<&mut Vec<(Ran, crate::store::Sql)>>,
-    ) -> Result<Page, ServiceError> {
         let limit = limit.clamp(1, MAX_PAGE);
         filter.check().map_err(|e| ServiceError::Usage(e.to_string()))?;
         let mut query = filter.query.clone();
@@ -355,7 +333,8 @@ impl Service {
         let mut seen = 0;
         // Search terms are looked up once, on the pool; each SQL page and its proof bundles
         // then run on one connection.
-        let search = queries::search_of(self.store(), self.operator().id, &query).await?;
+        let log = self.statements.as_ref();
+        let search = queries::search_of(self.store(), self.operator().id, &query, log).await?;
         let mut conn = self.store().acquire().await?;
         loop {
             let sql =
@@ -364,10 +343,11 @@ impl Service {
             // arrive), so the restores' proof-bundle statement can go before the runs are decoded.
             let (fetched, links) = conn.fetch_page(&sql).await?;
             let ids = queries::distinct_sorted(links.into_iter().flatten());
-            if let Some(record) = record.as_deref_mut() {
-                record.push((Ran::List, sql));
-                let bundle = ids.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
-                record.extend(bundle.map(|b| (Ran::Bundle, b)));
+            if let Some(log) = log {
+                log.record(StatementKind::List, sql);
+                for chunk in ids.chunks(queries::BUNDLE_CHUNK) {
+                    log.record(StatementKind::Bundle, queries::bundle_statement(chunk));
+                }
             }
             // The runs are decoded while the proof-bundle statement runs, and each is assessed
             // as its restore's row arrives (see `queries::page_bundles`); a run that matches
@@ -382,9 +362,10 @@ impl Service {
             })
             .await?;
             drop(fetched);
-            if let Some(record) = record.as_deref_mut() {
-                let bundle = assembled.missed.chunks(queries::BUNDLE_CHUNK).map(queries::bundle_statement);
-                record.extend(bundle.map(|b| (Ran::Bundle, b)));
+            if let Some(log) = log {
+                for chunk in assembled.missed.chunks(queries::BUNDLE_CHUNK) {
+                    log.record(StatementKind::Bundle, queries::bundle_statement(chunk));
+                }
             }
             let page_len = assembled.judged.len();
             let exhausted = page_len < batch as usize;

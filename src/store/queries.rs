@@ -10,7 +10,7 @@ use super::rows::{
     AuditRow, BundleRow, DataError, EvidenceRow, ItemRow, MembershipRow, OperatorRow, RunRow, EVIDENCE_COLUMNS,
     ITEM_COLUMNS, RESTORE_COLUMNS, RUN_COLUMNS, RUN_JOINS,
 };
-use super::{AnyRow, Arg, Conn, Engine, Sql, Store, StoreError, Tx};
+use super::{AnyRow, Arg, Conn, Engine, Sql, StatementKind, StatementLog, Store, StoreError, Tx};
 use crate::domain::{Grant, ItemOutcome, ProofBundle, Role};
 
 /// Something queries run on: the pool, or an open transaction.
@@ -130,28 +130,19 @@ fn name_in(sql: &mut Sql, engine: Engine, m: &SearchMatch, indexed: bool) {
     }
 }
 
-/// Looks up what `terms` match (see [`SearchMatch`]).
+/// Looks up what `terms` match (see [`SearchMatch`]), recording each statement in `log` if set.
 ///
 /// # Errors
 /// Driver errors.
-pub async fn resolve_search(store: &Store, operator_id: i64, terms: &[String]) -> Result<SearchMatch, StoreError> {
-    resolve_search_recorded(store, operator_id, terms, None).await
-}
-
-/// [`resolve_search`], also handing every statement it ran to `record` (for `proofdesk
-/// bench`, which runs the same statements raw as a reference).
-///
-/// # Errors
-/// Driver errors.
-pub async fn resolve_search_recorded(
+pub async fn resolve_search(
     store: &Store,
     operator_id: i64,
     terms: &[String],
-    mut record: Option<&mut Vec<Sql>>,
+    log: Option<&StatementLog>,
 ) -> Result<SearchMatch, StoreError> {
-    let mut note = |sql: &Sql| {
-        if let Some(r) = record.as_deref_mut() {
-            r.push(sql.clone());
+    let note = |sql: &Sql| {
+        if let Some(log) = log {
+            log.record(StatementKind::Lookup, sql.clone());
         }
     };
     let engine = store.engine();
@@ -410,15 +401,20 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
 }
 
 /// What the search terms of `q` match, looked up once for a list however many SQL pages it
-/// reads (`None` without terms). See [`SearchMatch`].
+/// reads (`None` without terms), recording the look-ups in `log` if set. See [`SearchMatch`].
 ///
 /// # Errors
 /// Driver errors.
-pub async fn search_of(store: &Store, operator_id: i64, q: &RunQuery) -> Result<Option<SearchMatch>, StoreError> {
+pub async fn search_of(
+    store: &Store,
+    operator_id: i64,
+    q: &RunQuery,
+    log: Option<&StatementLog>,
+) -> Result<Option<SearchMatch>, StoreError> {
     if q.search.is_empty() {
         return Ok(None);
     }
-    resolve_search(store, operator_id, &q.search).await.map(Some)
+    resolve_search(store, operator_id, &q.search, log).await.map(Some)
 }
 
 /// One keyset page of visible runs matching `q` (whose search terms matched `search`, see
@@ -457,27 +453,12 @@ pub fn page_sql(
     sql
 }
 
-/// [`page_sql`] with the search terms looked up first (small queries, see [`resolve_search`]).
-///
-/// # Errors
-/// Driver errors (from the search look-ups).
-pub async fn list_sql(
-    store: &Store,
-    operator_id: i64,
-    q: &RunQuery,
-    after: Option<Cursor>,
-    limit: u32,
-) -> Result<Sql, StoreError> {
-    let search = search_of(store, operator_id, q).await?;
-    Ok(page_sql(store.engine(), operator_id, q, search.as_ref(), after, limit))
-}
-
 /// How many visible runs match `q` (the SQL-side filters only).
 ///
 /// # Errors
 /// Driver errors.
 pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
-    let search = search_of(store, operator_id, q).await?;
+    let search = search_of(store, operator_id, q, None).await?;
     let mut sql = Sql::new("SELECT COUNT(*) AS n");
     from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
     let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
@@ -512,8 +493,7 @@ pub const BUNDLE_CHUNK: usize = 500;
 /// counted (and the first outside the vocabulary), its latest evidence, and whether its
 /// execution audit entries exist in its own scope. One row per restore instead of the rows
 /// of four statements (restore, counts by outcome, every evidence row, audit entries): the
-/// driver hands over and decodes a fifth of the rows. [`load_bundles`] runs it; `proofdesk
-/// bench` runs the same text raw as the reference of a page.
+/// driver hands over and decodes a fifth of the rows. [`load_bundles`] runs it.
 #[must_use]
 pub fn bundle_statement(ids: &[i64]) -> Sql {
     // The text around the two id lists is the same for every page: written once.

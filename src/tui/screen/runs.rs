@@ -16,7 +16,7 @@ use ratatui::Frame;
 use tui_input::Input;
 use unicode_width::UnicodeWidthStr;
 
-pub use self::window::{ListState, KEEP_PAGES, PAGE_ROWS};
+pub use self::window::{ListState, KEEP_PAGES};
 use super::Handled;
 use crate::sanitize::clean;
 use crate::service::{RunFilter, SortKey};

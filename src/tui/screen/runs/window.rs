@@ -16,7 +16,7 @@ use crate::service::{Page, RunFilter, RunView};
 use crate::tui::worker::{Command, Start};
 
 /// Rows per page fetched.
-pub const PAGE_ROWS: u32 = 100;
+pub(crate) const PAGE_ROWS: u32 = 100;
 const P: usize = PAGE_ROWS as usize;
 /// Cached pages kept on each side of the visible ones.
 pub const KEEP_PAGES: usize = 2;

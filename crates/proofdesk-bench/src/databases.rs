@@ -1,0 +1,190 @@
+//! The databases the bench measures: the large one (built once by the product's own
+//! `proofdesk db seed-demo`, then reused) and the one the batch figure writes to.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use proofdesk::demo as seed;
+use proofdesk::service::Clock;
+use proofdesk::store::{redact_passwords, Create, Sql, Store};
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::BenchOptions;
+
+/// `./target/bench` when run from the checkout (as docs/performance.md does), otherwise under
+/// the XDG cache directory: an installed binary never writes into the folder it was built in.
+pub fn bench_dir() -> PathBuf {
+    if Path::new("Cargo.toml").is_file() && Path::new("target").is_dir() {
+        return PathBuf::from("target").join("bench");
+    }
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os("XDG_CACHE_HOME")
+        .and_then(absolute)
+        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("proofdesk")
+        .join("bench")
+}
+
+/// The default database for `runs` synthetic runs.
+pub fn default_url(runs: u64) -> String {
+    format!("sqlite:{}", bench_dir().join(format!("runs-{runs}.sqlite")).display())
+}
+
+pub fn remove_sqlite(path: &Path) -> Result<(), String> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+pub async fn count(store: &Store, text: &str) -> Result<i64, String> {
+    let row: Option<(i64,)> = store.fetch_optional(&Sql::new(text)).await.map_err(|e| e.to_string())?;
+    Ok(row.map_or(0, |r| r.0))
+}
+
+fn scenario_runs() -> Result<i64, String> {
+    let doc = seed::scenarios_at(Clock::system().now()).map_err(|e| e.to_string())?;
+    Ok(doc.get("operation_runs").and_then(Value::as_array).map_or(0, |a| i64::try_from(a.len()).unwrap_or(0)))
+}
+
+/// The shipped `proofdesk` binary, next to this one (`target/release/proofdesk` beside
+/// `target/release/proofdesk-bench`): the bench seeds through it, as an operator would.
+fn product_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let product = exe.with_file_name(format!("proofdesk{}", std::env::consts::EXE_SUFFIX));
+    if product.is_file() {
+        Ok(product)
+    } else {
+        Err(format!(
+            "{} is missing (the bench seeds through it): build it with `cargo build --release --workspace`",
+            product.display()
+        ))
+    }
+}
+
+/// Opens (building when needed) the database to measure; returns the store and the seeding
+/// time when it was built now.
+pub async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option<Duration>), String> {
+    let default = opts.db.is_none();
+    if let Some(path) = sqlite_file(url) {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    let mut store = Store::open(url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    let expected = i64::try_from(opts.runs).unwrap_or(i64::MAX).saturating_add(scenario_runs()?);
+    let held = count(&store, "SELECT COUNT(*) FROM operation_runs").await?;
+    if held > 0 && (held == expected || !default) {
+        return Ok((store, None));
+    }
+    if held > 0 {
+        // The default file holds something else (another generator's runs): rebuild it.
+        store.close().await;
+        if let Some(path) = sqlite_file(url) {
+            remove_sqlite(&path)?;
+        }
+        store = Store::open(url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    }
+    // Seeded by `proofdesk db seed-demo` in a child process, as an operator would run it: its
+    // time is the command's, and its memory stays out of this process's peak-memory figure.
+    let product = product_binary()?;
+    let started = Instant::now();
+    let out = tokio::process::Command::new(&product)
+        .env("DATABASE_URL", url)
+        .args(["db", "seed-demo", "--runs", &opts.runs.to_string()])
+        .output()
+        .await
+        .map_err(|e| format!("seeding: cannot run {} db seed-demo: {e}", product.display()))?;
+    let took = started.elapsed();
+    if !out.status.success() {
+        return Err(format!("seeding: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok((store, Some(took)))
+}
+
+/// The database the batch figure writes to, rebuilt empty, and its URL.
+pub async fn fresh_stale_store(
+    main_url: &str,
+    stale_url: Option<&str>,
+    stale_runs: u64,
+) -> Result<(Store, String), String> {
+    let url = match stale_url {
+        Some(u) => u.to_owned(),
+        None => derive_stale_url(main_url, stale_runs),
+    };
+    if let Some(path) = sqlite_file(&url) {
+        remove_sqlite(&path)?;
+    } else {
+        recreate_pg_database(main_url, &url).await?;
+    }
+    let store = Store::open(&url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    Ok((store, url))
+}
+
+fn derive_stale_url(main_url: &str, stale_runs: u64) -> String {
+    if let Some(path) = sqlite_file(main_url) {
+        let dir = path.parent().map_or_else(bench_dir, Path::to_path_buf);
+        return format!("sqlite:{}", dir.join(format!("stale-{stale_runs}.sqlite")).display());
+    }
+    let (base, db, query) = split_pg_url(main_url);
+    let db = if db.is_empty() { "proofdesk" } else { db };
+    format!("{base}/{db}_stale{query}")
+}
+
+/// `postgres://auth@host:port`, the database name, and `?query` (possibly empty).
+fn split_pg_url(url: &str) -> (&str, &str, &str) {
+    let (head, query) = url.find('?').map_or((url, ""), |i| url.split_at(i));
+    let authority_start = head.find("://").map_or(0, |i| i + 3);
+    match head[authority_start..].find('/') {
+        Some(i) => (&head[..authority_start + i], &head[authority_start + i + 1..], query),
+        None => (head, "", query),
+    }
+}
+
+/// Drops and creates the PostgreSQL database named by `url`, connected through `main_url`.
+async fn recreate_pg_database(main_url: &str, url: &str) -> Result<(), String> {
+    let (_, name, _) = split_pg_url(url);
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("stale database name {name:?}: use letters, digits and _ only (or --stale-db)"));
+    }
+    let opts = PgConnectOptions::from_str(main_url).map_err(|e| e.to_string())?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(|e| redact_passwords(&e.to_string()))?;
+    // identifiers only: a database name cannot be bound; it was checked to be [A-Za-z0-9_]+.
+    for text in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
+        sqlx::query(&text).execute(&pool).await.map_err(|e| format!("{text}: {e}"))?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_split_into_base_database_and_query() {
+        assert_eq!(
+            split_pg_url("postgres://u@h:5432/db?sslmode=disable"),
+            ("postgres://u@h:5432", "db", "?sslmode=disable")
+        );
+        assert_eq!(split_pg_url("postgres://u@h:5432"), ("postgres://u@h:5432", "", ""));
+        assert_eq!(derive_stale_url("postgres://u@h:5432/bench", 10), "postgres://u@h:5432/bench_stale");
+    }
+}
