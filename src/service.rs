@@ -6,6 +6,7 @@
 //! Only `clock.rs` reads the system clock.
 
 pub mod clock;
+mod filter;
 pub mod reconcile;
 pub mod runs;
 

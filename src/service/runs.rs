@@ -7,21 +7,16 @@ use serde_json::Value;
 
 use super::{Service, ServiceError};
 use crate::domain::link_of;
+use crate::domain::Cursor;
 use crate::domain::DataError;
-use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict, RESTORE_EXECUTE};
+use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict};
 use crate::domain::{mask_payload, mask_str};
-use crate::domain::{Cursor, RunQuery};
 use crate::store::queries;
 use crate::store::rows::RunRow;
 use crate::store::StatementKind;
 
+pub use super::filter::{FilterTooBig, RunFilter, MAX_VALUES, MAX_VALUE_CHARS};
 pub use crate::domain::{ScopeRef, SortKey};
-
-/// The most values one filter field may hold (`--search` repeated, `status:a,b,…`).
-pub const MAX_VALUES: usize = 32;
-
-/// The longest filter value, in characters (a search term, a type, a workspace name).
-pub const MAX_VALUE_CHARS: usize = 256;
 
 /// `now - stale_after`, or the earliest instant when that leaves chrono's range (then nothing
 /// is stale, as `domain::assess` reads it).
@@ -31,74 +26,6 @@ fn stale_before(now: DateTime<Utc>, stale_after: chrono::Duration) -> DateTime<U
 
 /// The most rows one page may hold.
 pub const MAX_PAGE: u32 = 500;
-
-/// A filter beyond what a person types: [`RunFilter::check`] refuses it before any query.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FilterTooBig {
-    #[error("{field}: {count} values is too many (at most {MAX_VALUES})")]
-    Values { field: &'static str, count: usize },
-    #[error("{field}: a value of {longest} characters is too long (at most {MAX_VALUE_CHARS})")]
-    Chars { field: &'static str, longest: usize },
-}
-
-/// Filters of a run list: the SQL-side ones plus those on the verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RunFilter {
-    pub query: RunQuery,
-    /// Only runs whose verdict decision is one of these.
-    pub decisions: Vec<Decision>,
-    /// Only runs with a proof gap (or drift).
-    pub gap: bool,
-    /// `--stale`: not completed and not updated within `stale_after`.
-    pub stale: bool,
-}
-
-impl RunFilter {
-    /// The default view: `restore.execute` runs.
-    #[must_use]
-    pub fn restore_execute() -> Self {
-        let mut f = Self::default();
-        f.query.types.push(RESTORE_EXECUTE.to_owned());
-        f
-    }
-
-    /// Whether every value is within [`MAX_VALUE_CHARS`] and every field holds at most
-    /// [`MAX_VALUES`] values: a filter is typed by a person, and an unbounded one would end in
-    /// a driver error (a LIKE pattern too complex, too many bound parameters).
-    ///
-    /// # Errors
-    /// [`FilterTooBig`], naming the field and the limit.
-    pub fn check(&self) -> Result<(), FilterTooBig> {
-        let q = &self.query;
-        let scope = |s: &ScopeRef| match s {
-            ScopeRef::Name(n) => n.chars().count(),
-            ScopeRef::Id(_) => 0,
-        };
-        let fields: [(&str, usize, usize); 8] = [
-            ("type", q.types.len(), q.types.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
-            ("status", q.statuses.len(), 0),
-            ("outcome", q.outcomes.len(), 0),
-            ("decision", self.decisions.len(), 0),
-            ("workspace", q.workspaces.len(), q.workspaces.iter().map(scope).max().unwrap_or(0)),
-            ("environment", q.environments.len(), q.environments.iter().map(scope).max().unwrap_or(0)),
-            ("search", q.search.len(), q.search.iter().map(|v| v.chars().count()).max().unwrap_or(0)),
-            ("id", q.ids.len(), 0),
-        ];
-        for (field, count, longest) in fields {
-            if count > MAX_VALUES {
-                return Err(FilterTooBig::Values { field, count });
-            }
-            if longest > MAX_VALUE_CHARS {
-                return Err(FilterTooBig::Chars { field, longest });
-            }
-        }
-        Ok(())
-    }
-
-    fn needs_verdict(&self) -> bool {
-        !self.decisions.is_empty() || self.gap
-    }
-}
 
 /// One run as lists and details show it.
 #[derive(Debug, Clone)]
