@@ -14,7 +14,6 @@ use crate::domain::{Decision, OpStatus, Outcome};
 use crate::present::{check_instant, parse_duration, parse_instant, TimeError};
 use crate::sanitize::clean;
 use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
-use crate::store::{fixtures, Create};
 
 /// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
 pub const EXIT_NOT_RECONCILED: u8 = 6;
@@ -295,7 +294,7 @@ pub fn main() -> ExitCode {
             if !f.message.is_empty() {
                 note(&format!("proofdesk: {}", f.message));
                 if let (true, Some(detail)) = (verbose, f.detail) {
-                    note(&format!("  detail: {}", crate::store::redact_passwords(&detail)));
+                    note(&format!("  detail: {}", service::redact_passwords(&detail)));
                 }
             }
             ExitCode::from(f.code)
@@ -391,40 +390,39 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
         // Every `db` command writes (a schema, rows); --read-only writes nothing by any path.
         return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
     }
-    let store = service::open_store(g.db.as_deref(), Create::IfMissing, clock(g)).await?;
+    let admin = service::Admin::open(g.db.as_deref(), clock(g)).await?;
     let result = match cmd {
-        DbCommand::Migrate => writeln!(std::io::stdout().lock(), "migrations applied: {}", clean(store.label()))
+        DbCommand::Migrate => writeln!(std::io::stdout().lock(), "migrations applied: {}", clean(admin.label()))
             .map(|()| 0)
             .map_err(Failure::from),
         DbCommand::Load { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
-            match fixtures::load(&store, &text).await {
-                Ok(report) => {
+            match admin.load_fixture(&text).await {
+                Ok(rows) => {
                     let path = file.display().to_string();
-                    writeln!(std::io::stdout().lock(), "loaded {} rows from {}", report.rows, clean(&path))
+                    writeln!(std::io::stdout().lock(), "loaded {rows} rows from {}", clean(&path))
                         .map(|()| 0)
                         .map_err(Failure::from)
                 }
-                Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(format!("{}: {m}", file.display()))),
-                Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
+                Err(ServiceError::Usage(m)) => Err(Failure::usage(format!("{}: {m}", file.display()))),
+                Err(e) => Err(e.into()),
             }
         }
-        DbCommand::SeedDemo { runs } => match crate::demo::seed_demo(&store, clock(g).now(), runs).await {
+        DbCommand::SeedDemo { runs } => match admin.seed_demo(clock(g).now(), runs).await {
             Ok(r) => writeln!(
                 std::io::stdout().lock(),
                 "seeded {}: {} scenario rows, {} synthetic runs",
-                clean(store.label()),
+                clean(admin.label()),
                 r.scenario_rows,
                 r.synthetic_runs
             )
             .map(|()| 0)
             .map_err(Failure::from),
-            Err(fixtures::LoadError::Invalid(m)) => Err(Failure::usage(m)),
-            Err(fixtures::LoadError::Store(e)) => Err(ServiceError::from(e).into()),
+            Err(e) => Err(e.into()),
         },
     };
-    store.close().await;
+    admin.close().await;
     result
 }
 

@@ -35,11 +35,10 @@ mod write;
 use chrono::{DateTime, Utc};
 
 use crate::store::fixtures::{self, LoadError};
-use crate::store::{Arg, Engine, Sql, Store, StoreError, Tx};
+use crate::store::{Arg, Batch, Sql, Store, StoreError, Tx};
 use scenarios::{count_rows, Plan};
 pub use scenarios::{scenario_shift, scenarios_at, shift_times};
 use synthetic::Generator;
-use write::Batch;
 pub use write::BULK_RUNS;
 
 /// The handle of the demo on-call operator (the default `--as` on the demo database).
@@ -104,16 +103,12 @@ pub async fn seed_demo(store: &Store, now: DateTime<Utc>, runs: u64) -> Result<S
 }
 
 /// Inserts the generated runs and the demo marker inside `tx` (see [`BULK_RUNS`] for
-/// what large seeds do to indexes and keys meanwhile), then, on PostgreSQL, resyncs the
-/// identity sequences past the explicit ids and refreshes the planner statistics.
+/// what large seeds do to indexes and keys meanwhile), then puts back what was set aside and
+/// lets the generated ids and the planner's statistics catch up (`Tx::finish_bulk_load`).
 async fn insert_synthetic(tx: &mut Tx, mut plan: Plan) -> Result<(), StoreError> {
-    let engine = tx.engine();
-    plan.engine = engine;
-    let restore_ddl = match plan.engine {
-        _ if plan.runs < BULK_RUNS => Vec::new(),
-        Engine::Postgres => write::pg_set_aside_indexes_and_keys(tx).await?,
-        Engine::Sqlite => write::sqlite_set_aside_indexes(tx).await?,
-    };
+    plan.engine = tx.bulk_engine();
+    let restore_ddl =
+        if plan.runs < BULK_RUNS { Vec::new() } else { tx.set_aside_indexes(&write::LOADED_TABLES).await? };
     if plan.runs > 0 {
         let (send, mut recv) = tokio::sync::mpsc::channel::<Batch>(4);
         let generator = tokio::task::spawn_blocking(move || {
@@ -121,15 +116,7 @@ async fn insert_synthetic(tx: &mut Tx, mut plan: Plan) -> Result<(), StoreError>
         });
         let mut failure = None;
         while let Some(batch) = recv.recv().await {
-            let written = match &batch {
-                Batch::Insert(sql) => tx.execute(sql).await,
-                Batch::Copy { statement, rows, data } => match tx.copy_in(statement, data.as_bytes()).await {
-                    Ok(n) if n == *rows as u64 => Ok(n),
-                    Ok(n) => Err(StoreError::Driver(format!("{statement}: {n} rows copied, {rows} sent"))),
-                    Err(e) => Err(e),
-                },
-            };
-            if let Err(e) = written {
+            if let Err(e) = tx.write_batch(&batch).await {
                 failure = Some(e);
                 break;
             }
@@ -143,24 +130,11 @@ async fn insert_synthetic(tx: &mut Tx, mut plan: Plan) -> Result<(), StoreError>
             return Err(StoreError::Driver(format!("demo data generator stopped: {e}")));
         }
     }
-    for ddl in &restore_ddl {
-        tx.execute(&Sql::new(ddl)).await?;
-    }
     let delete = Sql::new("DELETE FROM proofdesk_meta WHERE key = $1").arg(Arg::Text(DEMO_META_KEY.to_owned()));
     tx.execute(&delete).await?;
     let insert = Sql::new("INSERT INTO proofdesk_meta (key, value) VALUES ($1, $2)")
         .arg(Arg::Text(DEMO_META_KEY.to_owned()))
         .arg(Arg::Text("1".to_owned()));
     tx.execute(&insert).await?;
-    if engine == Engine::Postgres {
-        for sql in [
-            "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), GREATEST((SELECT MAX(id) FROM audit_log), 1))",
-            "SELECT setval(pg_get_serial_sequence('notifications', 'id'), \
-             GREATEST((SELECT MAX(id) FROM notifications), 1))",
-            "ANALYZE",
-        ] {
-            tx.execute(&Sql::new(sql)).await?;
-        }
-    }
-    Ok(())
+    tx.finish_bulk_load(&restore_ddl).await
 }

@@ -5,12 +5,16 @@
 //! ```text
 //!   cli, tui  ──►  service  ──►  store  ──►  domain
 //!                     └──────────────────────►  domain
-//!   cli, service  ──►  demo  ──►  store, domain     (the demo data set; service opens the demo db)
+//!   service  ──►  demo  ──►  store, domain     (the demo data set; the service seeds it)
 //! ```
+//!
+//! One name points up: `store::Tx::complete_run` asks for a `service::Transition`, which only
+//! `service::reconcile` can make, so the compiler holds the one-writer rule.
 //!
 //! - [`domain`]: vocabularies, records, the ordered proof rules (`assess`) and access rules.
 //!   Pure: no I/O, no async, no sqlx/tokio/ratatui.
-//! - [`store`]: SQLite and PostgreSQL behind one type; migrations, queries, fixtures.
+//! - [`store`]: SQLite and PostgreSQL behind one interface, one module per engine;
+//!   migrations, queries, fixtures, bulk loading.
 //! - [`service`]: the handle the CLI and the TUI hold. `service::reconcile` is the only code
 //!   that writes an operation run's status, outcome, timestamps, reconciliation context and
 //!   summary counts.

@@ -5,6 +5,7 @@
 //! (`runs.rs`), and the one transition that writes an operation's outcome (`reconcile.rs`).
 //! Only `clock.rs` reads the system clock.
 
+mod admin;
 pub mod clock;
 mod filter;
 pub mod reconcile;
@@ -15,8 +16,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::domain::Cursor;
+pub use crate::store::redact_passwords;
+pub use admin::Admin;
 pub use clock::Clock;
-pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome};
+pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome, Transition};
 pub use runs::{
     first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, RunDetail, RunFilter,
     RunView, ScopeRef, SortKey, MAX_PAGE,
@@ -155,7 +158,7 @@ pub const DEMO_SYNTHETIC_RUNS: u64 = 5_000;
 ///
 /// # Errors
 /// [`ServiceError::Store`] when it cannot be opened or migrated.
-pub async fn open_store(url: Option<&str>, create: Create, clock: Clock) -> Result<Store, ServiceError> {
+async fn open_store(url: Option<&str>, create: Create, clock: Clock) -> Result<Store, ServiceError> {
     if let Some(url) = url {
         return Ok(Store::open(url, create).await?);
     }
@@ -174,9 +177,9 @@ async fn open_demo(clock: Clock) -> Result<Store, ServiceError> {
     let url = format!("sqlite:{}", path.display());
     let store = Store::open(&url, Create::IfMissing).await?;
     if fresh || queries::meta(&store, "demo").await?.is_none() {
-        demo::seed_demo(&store, clock.now(), DEMO_SYNTHETIC_RUNS).await.map_err(|e| match e {
-            crate::store::fixtures::LoadError::Invalid(m) => ServiceError::Usage(format!("demo seed: {m}")),
-            crate::store::fixtures::LoadError::Store(s) => ServiceError::Store(s),
+        demo::seed_demo(&store, clock.now(), DEMO_SYNTHETIC_RUNS).await.map_err(|e| match ServiceError::from(e) {
+            ServiceError::Usage(m) => ServiceError::Usage(format!("demo seed: {m}")),
+            other => other,
         })?;
     }
     Ok(store)

@@ -1,9 +1,12 @@
-//! The store: SQLite (embedded default) and PostgreSQL (production) behind one type.
+//! The store: SQLite (embedded default) and PostgreSQL (production) behind one interface.
 //!
 //! Every query is written once, with `$n` placeholders that both engines accept, and bound
 //! values only: [`Sql`] is the one way to build a statement, and it never formats a value
-//! into the text. Dispatch to the right driver happens in the two `dispatch` macros below, so
-//! callers never see which engine they talk to. Migrations are versioned, one set per backend
+//! into the text. What differs between the engines lives in one module per engine
+//! (`sqlite.rs`, `postgres.rs`: opening, closing, transactions, migrations, the transition's
+//! write, bulk loading) behind one interface (`engine.rs`: [`Engine`] and its `Dialect`);
+//! [`Store`], [`Tx`] and [`Conn`] hand each call to the engine's module, so callers never see
+//! which engine they talk to. Migrations are versioned, one set per backend
 //! (`migrations/sqlite`, `migrations/postgres`). Only `db` commands and the demo database as it
 //! is created run them ([`Store::open`]); every other session ([`Store::open_session`]) checks
 //! the schema version and says what to run, and a read-only session cannot write at all
@@ -14,24 +17,28 @@
 //! only hands it a transaction), and the demo data set (`src/demo`, which writes through
 //! this module's public API).
 
+mod bulk;
+mod engine;
 mod error;
 pub mod fixtures;
 mod observe;
+mod postgres;
 pub mod queries;
 pub mod rows;
 mod sql;
+mod sqlite;
 
-use error::{cannot_make_side_files, pg_connect_reason, sqlite_reason};
+pub use bulk::{Batch, TableBuf};
+pub(crate) use engine::Dialect;
+pub use engine::Engine;
 pub use error::{redact_passwords, StoreError};
 pub use observe::{Statement, StatementKind, StatementLog};
 pub use sql::{Arg, Sql};
 
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 /// How long closing a SQLite store waits for a connection and for other readers and writers
@@ -88,13 +95,7 @@ mod tx;
 
 use conn::ConnInner;
 pub use conn::{Conn, Rows};
-
-/// Which engine a store talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
+pub use tx::RunCompletion;
 
 #[derive(Debug, Clone)]
 enum Pool {
@@ -128,29 +129,13 @@ enum TxInner {
     Postgres(Transaction<'static, Postgres>),
 }
 
-/// Each SQLite connection's page cache (`PRAGMA cache_size`; negative: KiB). SQLite's default
-/// of 2 MB is smaller than one verdict-filtered page's working set on a large database (a few
-/// hundred open runs scattered through the file, and their restores, items, evidence and
-/// audit rows), so every page re-read its pages from the OS.
-pub const SQLITE_CACHE_SIZE: &str = "-4096";
-
-/// The file path of a `sqlite:` URL (without query parameters).
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
-}
-
 /// A short, password-free name for a database URL: the SQLite file, or `postgres host:port/db`.
 #[must_use]
 pub fn describe_url(url: &str) -> String {
-    if let Some(path) = sqlite_path(url) {
+    if let Some(path) = sqlite::file_of(url) {
         return format!("sqlite {}", path.display());
     }
-    match PgConnectOptions::from_str(url) {
-        Ok(o) => format!("postgres {}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("postgres")),
-        Err(_) => redact_passwords(url),
-    }
+    postgres::describe(url).unwrap_or_else(|| redact_passwords(url))
 }
 
 impl Store {
@@ -161,7 +146,7 @@ impl Store {
     pub async fn open(url: &str, create: Create) -> Result<Self, StoreError> {
         // A file this call creates is removed again if it cannot be made a database (a full
         // disk, a failed migration): nothing half-made is left behind.
-        let created = sqlite_path(url).filter(|p| create == Create::IfMissing && !p.exists());
+        let created = sqlite::file_of(url).filter(|p| create == Create::IfMissing && !p.exists());
         let result = async {
             let store = Self::connect(url, create).await?;
             store.migrate().await?;
@@ -169,11 +154,7 @@ impl Store {
         }
         .await;
         if let (Err(_), Some(path)) = (&result, created) {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut side = path.clone().into_os_string();
-                side.push(suffix);
-                let _ = std::fs::remove_file(side);
-            }
+            sqlite::remove_half_made(&path);
         }
         result
     }
@@ -210,86 +191,17 @@ impl Store {
     /// [`StoreError::Open`] when the URL is not usable or the server cannot be reached.
     pub async fn connect_with(url: &str, create: Create, read_only: bool) -> Result<Self, StoreError> {
         let label = describe_url(url);
-        if url.starts_with("sqlite:") {
-            let path = sqlite_path(url).ok_or_else(|| StoreError::Open(format!("not a SQLite file URL: {url}")))?;
-            check_sqlite_path(&path, url, create)?;
-            let mut opts = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Open(format!("bad SQLite URL {url}: {e}")))?
-                .create_if_missing(create == Create::IfMissing && !read_only)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(LOCK_WAIT)
-                .foreign_keys(true)
-                .pragma("cache_size", SQLITE_CACHE_SIZE)
-                .read_only(read_only);
-            if create == Create::IfMissing && !read_only {
-                opts = opts.journal_mode(SqliteJournalMode::Wal);
-            }
-            // Opened means a first read worked: SQLite makes a WAL file's `-shm` only then.
-            let open = |opts: SqliteConnectOptions| async move {
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .acquire_timeout(LOCK_WAIT * 2)
-                    .connect_with(opts)
-                    .await?;
-                match sqlx::query("SELECT COUNT(*) FROM sqlite_master").execute(&pool).await {
-                    Ok(_) => Ok(pool),
-                    Err(e) => {
-                        pool.close().await;
-                        Err(e)
-                    }
-                }
-            };
-            // A file with no write-ahead log content beside it that cannot be opened as asked (its
-            // `-shm` cannot be made: a read-only directory, a full disk) is read as immutable,
-            // which needs no side file; writes then fail as read-only. A file nobody may
-            // write is read that way straight away when the session is read-only.
-            let wal = path
-                .with_file_name(format!("{}-wal", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-            // An empty log (a failed open can leave one) holds nothing the file lacks.
-            let frozen = create == Create::Never && std::fs::metadata(&wal).map_or(true, |m| m.len() == 0);
-            let unwritable = std::fs::metadata(&path).is_ok_and(|m| m.permissions().readonly());
-            let immutable = |o: SqliteConnectOptions| o.read_only(true).immutable(true);
-            let opened = if frozen && read_only && unwritable {
-                open(immutable(opts)).await
-            } else {
-                match open(opts.clone()).await {
-                    Err(e) if frozen && cannot_make_side_files(&e) => {
-                        tracing::info!(error = %e, file = %path.display(), "reading as immutable");
-                        open(immutable(opts)).await.map_err(|_| e)
-                    }
-                    other => other,
-                }
-            };
-            let pool = opened
-                .map_err(|e| StoreError::Open(format!("cannot open {}: {}", path.display(), sqlite_reason(&e))))?;
-            Ok(Self { pool: Pool::Sqlite(pool), label })
+        let pool = if url.starts_with("sqlite:") {
+            Pool::Sqlite(sqlite::connect(url, create, read_only).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut settings = vec![("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))];
-            if create == Create::Never {
-                settings.push(("statement_timeout", format!("{}ms", PG_STATEMENT_LIMIT.as_millis())));
-            }
-            if read_only {
-                settings.push(("default_transaction_read_only", "on".to_owned()));
-            }
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Open(format!("bad PostgreSQL URL: {}", redact_passwords(&e.to_string()))))?
-                .application_name("proofdesk")
-                .options(settings);
-            // Each connection is checked before use (a server restart leaves dead ones behind).
-            let pool = PgPoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(PG_ACQUIRE)
-                .test_before_acquire(true)
-                .connect_with(opts)
-                .await
-                .map_err(|e| StoreError::Open(pg_connect_reason(&label, &e)))?;
-            Ok(Self { pool: Pool::Postgres(pool), label })
+            Pool::Postgres(postgres::connect(url, &label, create, read_only).await?)
         } else {
-            Err(StoreError::Open(format!(
+            return Err(StoreError::Open(format!(
                 "unsupported database URL {:?}: use sqlite:PATH or postgres://USER@HOST:PORT/DB",
                 redact_passwords(url)
-            )))
-        }
+            )));
+        };
+        Ok(Self { pool, label })
     }
 
     /// Applies every pending migration of this backend.
@@ -315,8 +227,8 @@ impl Store {
 
     fn migrator(&self) -> sqlx::migrate::Migrator {
         match &self.pool {
-            Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite"),
-            Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres"),
+            Pool::Sqlite(_) => sqlite::migrator(),
+            Pool::Postgres(_) => postgres::migrator(),
         }
     }
 
@@ -328,13 +240,7 @@ impl Store {
     /// different from this binary's; driver errors.
     pub async fn check_schema(&self, url: &str) -> Result<(), StoreError> {
         let run = format!("proofdesk --db {} db migrate", redact_passwords(url));
-        let table = match self.engine() {
-            Engine::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-            Engine::Postgres => {
-                "SELECT COUNT(*) FROM pg_catalog.pg_tables \
-                 WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()"
-            }
-        };
+        let table = self.dialect().migrations_table_count();
         let present: Option<(i64,)> = self.fetch_optional(&Sql::new(table)).await?;
         if present.is_none_or(|(n,)| n == 0) {
             return Err(StoreError::Schema(format!("{} holds no proofdesk schema; create it with: {run}", self.label)));
@@ -389,6 +295,7 @@ impl Store {
         &self.label
     }
 
+    /// Which engine this is: a label for reports, not something to branch on.
     #[must_use]
     pub const fn engine(&self) -> Engine {
         match self.pool {
@@ -397,44 +304,34 @@ impl Store {
         }
     }
 
-    /// Closes every connection (waits for them to be returned). On SQLite the write-ahead
-    /// log is first copied into the database file: SQLite does that by itself only when the
-    /// last connection closes and sees no other, and the pool's connections close side by
-    /// side, so each could see another still open and leave the log behind (the data is safe
-    /// either way, but the file alone is then not the whole database). Best effort and
-    /// bounded: a connection within [`CLOSE_CHECKPOINT_WAIT`] or none, and a reader or writer
-    /// elsewhere waited for no longer than that either.
+    /// The SQL of this store's engine where the two differ.
+    pub(crate) fn dialect(&self) -> &'static dyn Dialect {
+        self.engine().dialect()
+    }
+
+    /// How many runs of a batch may reconcile at once, each in its own transaction (one on
+    /// SQLite, which has one writer at a time).
+    #[must_use]
+    pub fn write_parallelism(&self) -> usize {
+        self.dialect().write_parallelism()
+    }
+
+    /// Closes every connection (waits for them to be returned); on SQLite, with the
+    /// write-ahead log folded into the file first (`sqlite::close`).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => {
-                if let Ok(Ok(mut c)) = tokio::time::timeout(CLOSE_CHECKPOINT_WAIT, p.acquire()).await {
-                    let wait = format!("PRAGMA busy_timeout = {}", CLOSE_CHECKPOINT_WAIT.as_millis());
-                    let _ = sqlx::query(&wait).execute(&mut *c).await;
-                    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *c).await;
-                }
-                p.close().await;
-            }
+            Pool::Sqlite(p) => sqlite::close(p).await,
             Pool::Postgres(p) => p.close().await,
         }
     }
 
-    /// Sorts a failure to use the pool: on PostgreSQL, no connection within [`PG_ACQUIRE`]
-    /// while the pool is not simply full of connections in use means the server is down or
-    /// unreachable (connections are checked before use, and a refused connect is retried until
-    /// the timeout); otherwise (and on SQLite, where it means another writer holds the file)
-    /// the database is busy.
+    /// Sorts a failure to use the pool into "down" or "busy" (see `postgres::pool_error`; on
+    /// SQLite a timeout means another writer holds the file: busy).
     fn pool_error(&self, e: sqlx::Error) -> StoreError {
-        if let (sqlx::Error::PoolTimedOut, Pool::Postgres(p)) = (&e, &self.pool) {
-            let all_in_use = p.size() >= p.options().get_max_connections() && p.num_idle() == 0;
-            if !all_in_use {
-                return StoreError::Unavailable(format!(
-                    "no connection to {} within {}s",
-                    self.label,
-                    PG_ACQUIRE.as_secs()
-                ));
-            }
+        match &self.pool {
+            Pool::Postgres(p) => postgres::pool_error(p, &self.label, e),
+            Pool::Sqlite(_) => e.into(),
         }
-        e.into()
     }
 
     /// Runs a query and decodes every row.
@@ -472,43 +369,11 @@ impl Store {
     /// [`StoreError::Busy`] when the lock is not had in time, [`StoreError::Unavailable`] when
     /// the server cannot be reached.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        match &self.pool {
-            Pool::Sqlite(p) => Ok(Tx {
-                inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.pool_error(e))?),
-            }),
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await.map_err(|e| self.pool_error(e))?;
-                sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
-                Ok(Tx { inner: TxInner::Postgres(tx) })
-            }
-        }
-    }
-}
-
-fn check_sqlite_path(path: &Path, url: &str, create: Create) -> Result<(), StoreError> {
-    if path.exists() {
-        if path.is_dir() {
-            return Err(StoreError::Open(format!("{} is a directory, not a SQLite file", path.display())));
-        }
-        return Ok(());
-    }
-    match create {
-        Create::Never => Err(StoreError::Open(format!(
-            "database file {} does not exist; create it with: proofdesk --db {url} db migrate",
-            path.display()
-        ))),
-        Create::IfMissing => {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
-            if dir.is_dir() {
-                Ok(())
-            } else {
-                Err(StoreError::Open(format!(
-                    "cannot create {}: directory {} does not exist",
-                    path.display(),
-                    dir.display()
-                )))
-            }
-        }
+        let inner = match &self.pool {
+            Pool::Sqlite(p) => TxInner::Sqlite(sqlite::begin(p).await.map_err(|e| self.pool_error(e))?),
+            Pool::Postgres(p) => TxInner::Postgres(postgres::begin(p).await.map_err(|e| self.pool_error(e))?),
+        };
+        Ok(Tx { inner })
     }
 }
 

@@ -2,10 +2,15 @@
 //!
 //! - The core crate (`crates/proofdesk-core`, re-exported as `domain`) names no I/O crate in
 //!   its manifest and no std I/O in its source.
-//! - The TUI never imports the store or sqlx, and never calls `assess` itself.
+//! - The TUI and the command line never import the store or sqlx, and never call `assess`.
 //! - Only `src/service/reconcile.rs` writes `operation_runs` status, outcome, timestamps,
-//!   context or summary counts: no other file holds an `UPDATE operation_runs`, and no other
-//!   file names those columns in an UPDATE's SET list.
+//!   context or summary counts. The compiler holds it first: the write is each engine's
+//!   `complete_run` (`src/store/sqlite.rs`, `src/store/postgres.rs`), reachable only through
+//!   `Tx::complete_run`, which asks for a `service::Transition` that only the transition module
+//!   can make. These tests hold it a second time: no other file holds an `UPDATE operation_runs`
+//!   or names those columns in an UPDATE's SET list, and only the transition module makes a
+//!   `Transition`.
+//! - No engine branch outside the store's engine modules.
 //! - The product holds no bench: `crates/proofdesk-bench` measures it from outside.
 
 use std::fs;
@@ -38,36 +43,84 @@ fn normalized(path: &Path) -> String {
     code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase()
 }
 
+/// The files that hold the SQL of the transition's write: each engine's `complete_run`.
+fn engine_writers() -> [PathBuf; 2] {
+    [src().join("store").join("sqlite.rs"), src().join("store").join("postgres.rs")]
+}
+
 #[test]
 fn only_the_transition_module_updates_operation_runs() {
-    let allowed = src().join("service").join("reconcile.rs");
+    let allowed = engine_writers();
     let mut writers = Vec::new();
     for file in rust_files(&src()) {
         let code = normalized(&file);
         let updates = code.contains("UPDATE OPERATION_RUNS") || code.contains("UPDATE \"OPERATION_RUNS\"");
-        if updates && file != allowed {
+        if updates && !allowed.contains(&file) {
             writers.push(file.display().to_string());
         }
     }
-    assert!(writers.is_empty(), "files other than service/reconcile.rs update operation_runs: {writers:?}");
+    assert!(writers.is_empty(), "files other than the engines' complete_run update operation_runs: {writers:?}");
+    for file in &allowed {
+        let code = normalized(file);
+        let write = code.find("UPDATE OPERATION_RUNS SET STATUS").expect("each engine module holds the write");
+        let function = code[..write].rfind("ASYNC FN ").map(|at| &code[at..]);
+        assert!(
+            function.is_some_and(|f| f.starts_with("ASYNC FN COMPLETE_RUN(")),
+            "{}: the write lives in complete_run",
+            file.display()
+        );
+    }
+    let tx = normalized(&src().join("store").join("tx.rs"));
     assert!(
-        normalized(&allowed).contains("UPDATE OPERATION_RUNS SET STATUS"),
-        "the transition module must own the write"
+        tx.contains("PUB ASYNC FN COMPLETE_RUN(&MUT SELF, _KEY: &TRANSITION,"),
+        "Tx::complete_run asks for the transition's key"
     );
 }
 
 #[test]
-fn no_other_file_sets_the_transition_columns() {
-    let allowed = src().join("service").join("reconcile.rs");
+fn only_the_transition_module_makes_the_key() {
+    let transition = src().join("service").join("reconcile.rs");
+    assert!(normalized(&transition).contains("PUB STRUCT TRANSITION(());"), "the key's field is private");
     for file in rust_files(&src()) {
-        if file == allowed {
+        if file == transition {
+            continue;
+        }
+        let code = normalized(&file);
+        assert!(!code.contains("TRANSITION(("), "{} makes a Transition", file.display());
+    }
+}
+
+#[test]
+fn no_other_file_sets_the_transition_columns() {
+    let allowed = engine_writers();
+    for file in rust_files(&src()) {
+        if allowed.contains(&file) {
             continue;
         }
         let code = normalized(&file);
         for col in
             ["SET STATUS", "SET OUTCOME", "SET SUMMARY_COUNTS", "SET CONTEXT", "SET COMPLETED_AT", "SET STARTED_AT"]
         {
-            assert!(!code.contains(col), "{} contains `{col}`: only service/reconcile.rs may write it", file.display());
+            assert!(!code.contains(col), "{} contains `{col}`: only the transition may write it", file.display());
+        }
+    }
+}
+
+/// What differs between the engines lives in their modules (`src/store/sqlite.rs`,
+/// `src/store/postgres.rs`) behind `store::Engine`'s dialect; the store's own files dispatch to
+/// them. Nothing above the store asks which engine it talks to.
+#[test]
+fn no_engine_branch_outside_the_store() {
+    let store = src().join("store");
+    let mut files = rust_files(&src());
+    files.extend(rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("crates")));
+    for file in files {
+        if file.starts_with(&store) || file == src().join("store.rs") {
+            continue;
+        }
+        let code = normalized(&file);
+        for branch in ["ENGINE::POSTGRES", "ENGINE() ==", "== ENGINE::", "MATCH ENGINE", ".ENGINE() {"] {
+            assert!(!code.contains(branch), "{} branches on the engine (`{branch}`)", file.display());
         }
     }
 }
@@ -119,13 +172,19 @@ fn only_the_clock_reads_the_system_time() {
 }
 
 #[test]
-fn the_tui_talks_to_the_service_only() {
+fn the_tui_and_the_command_line_talk_to_the_service_only() {
     let mut files = rust_files(&src().join("tui"));
-    files.push(src().join("tui.rs"));
-    for file in files {
-        let text = fs::read_to_string(&file).expect("read source");
-        for banned in ["crate::store", "sqlx", "assess("] {
-            assert!(!text.contains(banned), "{} uses {banned}: the TUI must go through the service", file.display());
+    files.extend(rust_files(&src().join("cli")));
+    files.extend([src().join("tui.rs"), src().join("cli.rs"), src().join("main.rs")]);
+    for file in files.into_iter().filter(|f| f.exists()) {
+        // The proof rules' `assess(`, not the service's `service.assess(`.
+        let text = fs::read_to_string(&file).expect("read source").replace(".assess(", ".<service>(");
+        for banned in ["crate::store", "proofdesk::store", "sqlx", "assess("] {
+            assert!(
+                !text.contains(banned),
+                "{} uses {banned}: the console and the command line go through the service",
+                file.display()
+            );
         }
     }
 }

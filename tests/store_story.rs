@@ -391,7 +391,7 @@ fn quick_restore_links_agree_with_the_proofs_reading() {
 
             let wendy = service(&db, "wendy").await;
             let query = RunFilter::restore_execute().query;
-            let sql = queries::page_sql(store.engine(), wendy.operator().id, &query, None, None, 500);
+            let sql = queries::page_sql(&store, wendy.operator().id, &query, None, None, 500);
             let mut conn = store.acquire().await.expect("conn");
             let (rows, quick) = conn.fetch_page(&sql).await.expect("rows");
             let decoded = rows.decode_tolerant::<RunRow>().expect("decode");

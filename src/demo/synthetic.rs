@@ -11,12 +11,12 @@ use super::catalogue::{
 };
 use super::columns::{empty_object, json, CompletedMeta, DriftCounts, RunContext, StartedMeta};
 use super::scenarios::{EnvRef, Plan};
-use super::write::{Batch, TableBuf, AUDIT_COLS, EVIDENCE_COLS, ITEM_COLS, NOTIFICATION_COLS, OP_COLS, RESTORE_COLS};
+use super::write::{AUDIT_COLS, EVIDENCE_COLS, ITEM_COLS, NOTIFICATION_COLS, OP_COLS, RESTORE_COLS};
 use crate::domain::{
     assess, AuditFact, Blocker, Evidence, EvidenceStatus, ItemCounts, ItemOutcome, JsonObject, OpStatus, OperationRun,
     Outcome, ProofBundle, ReconciledAudit, ReconciliationContext, RestoreRun, RestoreStatus, RESTORE_EXECUTE,
 };
-use crate::store::Arg;
+use crate::store::{Arg, Batch, TableBuf};
 
 /// One generated item: catalog entry, outcome, error.
 struct ItemPlan {
@@ -78,7 +78,7 @@ impl Generator {
     /// Generates every run; `send` gets each statement in an order the foreign keys accept
     /// and returns false to stop.
     pub(super) fn run(mut self, send: &mut dyn FnMut(Batch) -> bool) {
-        let batch = self.ops.rows_per_statement as u64;
+        let batch = self.ops.rows_per_statement() as u64;
         let mut i = 0;
         while i < self.plan.runs {
             let end = (i + batch).min(self.plan.runs);

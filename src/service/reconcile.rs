@@ -1,6 +1,8 @@
 //! THE transition: the only code that writes an operation run's `status`, `outcome`,
-//! `started_at`, `completed_at`, `context.reconciliation` and `summary_counts`
-//! (`tests/architecture.rs` fails if any other file does).
+//! `started_at`, `completed_at`, `context.reconciliation` and `summary_counts`. The write
+//! itself is each engine's statement (`store::Tx::complete_run`), which asks for a
+//! [`Transition`] that only this module can make; `tests/architecture.rs` fails if any file
+//! outside this module and the engines' `complete_run` writes those columns.
 //!
 //! `reconcile` follows the contract's six steps in one transaction: load and re-authorize,
 //! re-assess against the verdict the operator confirmed, compare-and-swap the status, write
@@ -16,10 +18,12 @@ use serde_json::{json, Map, Value};
 use super::{RunFilter, Service, ServiceError};
 use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, ReconciledAudit, ReconciliationContext, Verdict};
 use crate::store::queries::{self, Cursor};
-use crate::store::{Arg, Engine, Sql, Tx};
+use crate::store::{RunCompletion, Tx};
 
-/// Runs a PostgreSQL batch reconciles at once (within the pool's connections).
-const BATCH_PARALLEL: usize = 8;
+/// The key to the write that completes a run ([`crate::store::Tx::complete_run`]). Its field
+/// is private to this module, so this is the only code that can make one: the compiler holds
+/// the one-writer rule (and `tests/architecture.rs` holds it a second time, in the source).
+pub struct Transition(());
 
 /// What one reconciliation did.
 #[derive(Debug, Clone)]
@@ -99,20 +103,6 @@ fn timestamps(bundle: &ProofBundle, written: DateTime<Utc>) -> (Option<DateTime<
     (started, started.map_or(completed, |s| completed.max(s)), updated)
 }
 
-async fn load_locked(tx: &mut Tx, id: i64) -> Result<Option<crate::store::rows::RunRow>, ServiceError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(crate::store::rows::RUN_COLUMNS)
-        .push(" FROM operation_runs o ")
-        .push(crate::store::rows::RUN_JOINS)
-        .push(" WHERE o.id = ")
-        .bind(Arg::I64(id));
-    if tx.engine() == Engine::Postgres {
-        // SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL locks the row.
-        sql.push(" FOR UPDATE OF o");
-    }
-    Ok(tx.fetch_optional(&sql).await?)
-}
-
 impl Service {
     /// Reconciles one run through the contract's transition, bound to `expected` (the decision
     /// the operator confirmed) when given. `note` (ticket or reason) goes into the audit metadata.
@@ -154,7 +144,7 @@ impl Service {
         note: Option<&str>,
     ) -> Result<ReconcileOutcome, ServiceError> {
         // 1. Load and re-authorize, inside the transaction.
-        let row = load_locked(tx, id).await?.ok_or(ServiceError::NotFound(id))?;
+        let row = queries::run_for_update(tx, id).await?.ok_or(ServiceError::NotFound(id))?;
         let grant = queries::grant(tx, self.operator().id, row.workspace_id, row.environment_id).await?;
         grant.may_reconcile(self.read_only()).map_err(|d| match d {
             Denied::NotVisible => ServiceError::NotFound(id),
@@ -195,83 +185,25 @@ impl Service {
         let counts = serde_json::to_value(verdict.counts).unwrap_or_else(|_| json!({}));
         let metadata = ReconciledAudit::new(&verdict, note.filter(|n| !n.trim().is_empty()));
         let metadata = serde_json::to_value(metadata).unwrap_or_else(|_| json!({}));
-        let update = |sql: Sql| {
-            sql.arg(Arg::Text(outcome.as_str().to_owned()))
-                .arg(Arg::OptTime(started_at))
-                .arg(Arg::Time(completed_at))
-                .arg(Arg::Time(updated_at))
-                .arg(Arg::Json(Value::Object(context)))
-                .arg(Arg::Json(counts))
-                .arg(Arg::I64(id))
-                .arg(Arg::Text(row.status.clone()))
-                .arg(Arg::Time(row.updated_at))
+        let write = RunCompletion {
+            run_id: id,
+            workspace_id: row.workspace_id,
+            environment_id: row.environment_id,
+            outcome: outcome.as_str().to_owned(),
+            started_at,
+            completed_at,
+            updated_at,
+            context: Value::Object(context),
+            summary_counts: counts,
+            expected_status: row.status.clone(),
+            expected_updated_at: row.updated_at,
+            actor_id: self.operator().id,
+            audit_metadata: metadata,
+            notify: row.initiator_id,
+            written_at: now,
         };
-        match tx.engine() {
-            Engine::Sqlite => {
-                // Text timestamps may be spelled differently by other writers: compare instants.
-                let sql = update(Sql::new(
-                    "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
-                     completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
-                     WHERE id = $7 AND status = $8 AND julianday(updated_at) = julianday($9)",
-                ));
-                if tx.execute(&sql).await? != 1 {
-                    return Err(ServiceError::Conflict(id));
-                }
-                let audit = Sql::new(
-                    "INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, subject_id, \
-                     metadata, created_at) VALUES ($1, $2, $3, 'operation_run.reconciled', 'operation_run', $4, $5, $6)",
-                )
-                .arg(Arg::I64(row.workspace_id))
-                .arg(Arg::I64(row.environment_id))
-                .arg(Arg::I64(self.operator().id))
-                .arg(Arg::I64(id))
-                .arg(Arg::Json(metadata))
-                .arg(Arg::Time(now));
-                tx.execute(&audit).await?;
-                if let Some(initiator) = row.initiator_id {
-                    let notify = Sql::new(
-                        "INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
-                         VALUES ($1, $2, 'operation_run.terminal', $3)",
-                    )
-                    .arg(Arg::I64(initiator))
-                    .arg(Arg::I64(id))
-                    .arg(Arg::Time(now));
-                    tx.execute(&notify).await?;
-                }
-            }
-            Engine::Postgres => {
-                // The same three writes as one statement (one round trip, not three): the
-                // inserts read the updated row, so a lost compare-and-swap inserts nothing.
-                let sql = update(Sql::new(
-                    "WITH u AS (UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
-                     completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
-                     WHERE id = $7 AND status = $8 AND updated_at = $9 RETURNING id), \
-                     a AS (INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, \
-                     subject_id, metadata, created_at) SELECT $10, $11, $12, 'operation_run.reconciled', \
-                     'operation_run', u.id, $13, $15 FROM u RETURNING 1), \
-                     n AS (INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
-                     SELECT $14::bigint, u.id, 'operation_run.terminal', $15 FROM u WHERE $14::bigint IS NOT NULL \
-                     RETURNING 1) \
-                     SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM n)",
-                ))
-                .arg(Arg::I64(row.workspace_id))
-                .arg(Arg::I64(row.environment_id))
-                .arg(Arg::I64(self.operator().id))
-                .arg(Arg::Json(metadata))
-                .arg(Arg::OptI64(row.initiator_id))
-                .arg(Arg::Time(now));
-                let written: Option<(i64, i64, i64)> = tx.fetch_optional(&sql).await?;
-                let expected_notes = i64::from(row.initiator_id.is_some());
-                match written {
-                    Some((1, 1, n)) if n == expected_notes => {}
-                    Some((0, _, _)) => return Err(ServiceError::Conflict(id)),
-                    other => {
-                        return Err(ServiceError::Store(crate::store::StoreError::Driver(format!(
-                            "reconcile of run {id} wrote {other:?} (update, audit, notification) rows; rolled back"
-                        ))))
-                    }
-                }
-            }
+        if !tx.complete_run(&Transition(()), &write).await? {
+            return Err(ServiceError::Conflict(id));
         }
         Ok(ReconcileOutcome {
             run_id: id,
@@ -334,13 +266,9 @@ impl Service {
         }
         let candidates = self.stale_candidates().await?;
         let mut report = BatchReport { dry_run, ..BatchReport::default() };
-        // Runs are independent and each has its own transaction, so on PostgreSQL several run
-        // at once: their commits share WAL flushes, which a lone run waits for every time.
-        // SQLite has one writer at a time, so there they run one by one. Reported in order.
-        let parallel = match self.store().engine() {
-            Engine::Sqlite => 1,
-            Engine::Postgres => BATCH_PARALLEL,
-        };
+        // Runs are independent and each has its own transaction, so where the engine allows
+        // several writers they run at once (their commits share log flushes). Reported in order.
+        let parallel = self.store().write_parallelism();
         let mut items = futures::stream::iter(candidates)
             .map(|(id, verdict)| self.batch_one(id, verdict, dry_run))
             .buffered(parallel);

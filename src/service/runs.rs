@@ -264,8 +264,7 @@ impl Service {
         let search = queries::search_of(self.store(), self.operator().id, &query, log).await?;
         let mut conn = self.store().acquire().await?;
         loop {
-            let sql =
-                queries::page_sql(self.store().engine(), self.operator().id, &query, search.as_ref(), cursor, batch);
+            let sql = queries::page_sql(self.store(), self.operator().id, &query, search.as_ref(), cursor, batch);
             // The restore links first (the column the page adds for them, read as the rows
             // arrive), so the restores' proof-bundle statement can go before the runs are decoded.
             let (fetched, links) = conn.fetch_page(&sql).await?;

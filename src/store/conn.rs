@@ -205,7 +205,7 @@ impl Conn {
 
     /// Runs a list page's statement ([`queries::page_sql`]) on this connection and fetches
     /// every row without decoding it, but for each run's restore link: the column the page
-    /// adds for it after the run's ([`rows::restore_link_column`]), read as each row arrives,
+    /// adds for it after the run's (`Dialect::restore_link_column`), read as each row arrives,
     /// while the database still sends the rest. The links say which restores to load, not
     /// the proof's reading of them (see [`rows::RunRow::restore_run_id`]).
     ///

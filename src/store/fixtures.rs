@@ -29,7 +29,7 @@ mod strict;
 
 use serde_json::Value;
 
-use super::{Engine, Sql, Store, StoreError, Tx};
+use super::{Sql, Store, StoreError, Tx};
 use check::{check_document, survey, Known, Rows};
 use schema::{json_kind, TABLES};
 pub use strict::parse_strict;
@@ -52,19 +52,6 @@ pub struct LoadReport {
     /// Rows inserted per table, in insert order (every table, zero included).
     pub tables: Vec<(&'static str, usize)>,
 }
-
-/// Bound values per statement (multi-row `INSERT`s and `IN (...)` lookups). PostgreSQL's cost
-/// per value stays flat; SQLite's grows with the values a statement has through sqlx, so its
-/// statements stay short (docs/performance.md, "Why the code looks this way").
-const fn max_binds(engine: Engine) -> usize {
-    match engine {
-        Engine::Sqlite => 256,
-        Engine::Postgres => 30_000,
-    }
-}
-
-/// Tables whose `id` is an identity column on PostgreSQL, resynced after explicit ids.
-const IDENTITY_TABLES: [&str; 2] = ["audit_log", "notifications"];
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -112,13 +99,11 @@ pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadE
         )));
     };
     let (declared, wanted) = survey(doc);
-    let binds = max_binds(tx.engine());
+    let binds = tx.dialect().max_binds();
     let known = Known::lookup(tx, binds, declared, &wanted).await?;
     let rows = check_document(doc, &known).map_err(LoadError::Invalid)?;
     let report = insert(tx, binds, rows).await?;
-    if tx.engine() == Engine::Postgres {
-        resync_identities(tx).await?;
-    }
+    tx.after_explicit_ids().await?;
     Ok(report)
 }
 
@@ -149,18 +134,6 @@ async fn insert(tx: &mut Tx, binds: usize, rows: Rows) -> Result<LoadReport, Sto
         report.tables.push((table.name, count));
     }
     Ok(report)
-}
-
-/// After explicit ids, the next generated id of each identity column follows the largest one.
-async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
-    for table in IDENTITY_TABLES {
-        let sql = format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(COALESCE(MAX(id), 0) + 1, 1), false) \
-             FROM {table}"
-        );
-        tx.execute(&Sql::new(&sql)).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

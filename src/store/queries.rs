@@ -6,7 +6,7 @@ use std::future::Future;
 
 use super::rows::Tolerant;
 use super::rows::{MembershipRow, OperatorRow, RunRow, RUN_COLUMNS, RUN_JOINS};
-use super::{AnyRow, Arg, Conn, Engine, Sql, StatementKind, StatementLog, Store, StoreError, Tx};
+use super::{AnyRow, Arg, Conn, Dialect, Sql, StatementKind, StatementLog, Store, StoreError, Tx};
 use crate::domain::{Grant, Role};
 
 /// Something queries run on: the pool, or an open transaction.
@@ -113,24 +113,6 @@ fn bind_ids(sql: &mut Sql, ids: &[i64]) {
     sql.bind_list(ids.iter().map(|i| Arg::I64(*i)));
 }
 
-/// `i.policy_name` is one of the names `m` found. `indexed` lets SQLite use the name index
-/// (right when starting from the items; wrong inside the per-run test, where SQLite, having
-/// no statistics, would walk every item of a common name for each run). PostgreSQL gets the
-/// names as values and its statistics choose.
-fn name_in(sql: &mut Sql, engine: Engine, m: &SearchMatch, indexed: bool) {
-    match engine {
-        Engine::Sqlite => {
-            sql.push(if indexed { "i.policy_name" } else { "(i.policy_name || '')" });
-            sql.push(" COLLATE NOCASE IN (SELECT p.policy_name FROM restore_items p WHERE p.id IN ");
-            bind_ids(sql, &m.name_keys);
-            sql.push(")");
-        }
-        Engine::Postgres => {
-            sql.push("lower(i.policy_name) IN ").bind_list(m.names.iter().map(|n| Arg::Text(n.clone())));
-        }
-    }
-}
-
 /// Looks up what `terms` match (see [`SearchMatch`]), recording each statement in `log` if set.
 ///
 /// # Errors
@@ -146,7 +128,7 @@ pub async fn resolve_search(
             log.record(StatementKind::Lookup, sql.clone());
         }
     };
-    let engine = store.engine();
+    let dialect = store.dialect();
     // Text is matched here, not by the engines' LOWER/LIKE: SQLite folds only ASCII, and
     // PostgreSQL folds by the database's locale, so `Ünïcödé` would match on one engine and
     // not the other. The candidates are few (the visible environments and workspaces, and
@@ -202,22 +184,7 @@ pub async fn resolve_search(
     // The distinct policy names, by a walk of the name index (one seek per distinct name,
     // not one read per item), each with the id of one item (SQLite) or as the indexed
     // `lower(policy_name)` value (PostgreSQL), then filtered by the terms here.
-    let (walk, picked) = match engine {
-        Engine::Sqlite => (
-            "WITH RECURSIVE n(name) AS (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
-             UNION ALL SELECT (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
-             WHERE policy_name COLLATE NOCASE > n.name) FROM n WHERE n.name IS NOT NULL) ",
-            // As bytes: a name that is not valid UTF-8 still matches by what it does spell.
-            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name), \
-             CAST(n.name AS BLOB)",
-        ),
-        Engine::Postgres => (
-            "WITH RECURSIVE n(name) AS (SELECT MIN(lower(policy_name)) FROM restore_items \
-             UNION ALL SELECT (SELECT MIN(lower(policy_name)) FROM restore_items \
-             WHERE lower(policy_name) > n.name) FROM n WHERE n.name IS NOT NULL) ",
-            "NULL::bigint, convert_to(n.name, 'UTF8')",
-        ),
-    };
+    let (walk, picked) = dialect.name_walk();
     let mut sql = Sql::new(walk);
     sql.push("SELECT ").push(picked).push(" FROM n WHERE n.name IS NOT NULL");
     note(&sql);
@@ -226,22 +193,15 @@ pub async fn resolve_search(
         .await?
         .into_iter()
         .map(|(key, name)| (key, String::from_utf8_lossy(&name).into_owned()))
-        .filter(|(_, name)| matches(name));
-    match engine {
-        Engine::Sqlite => m.name_keys = names.filter_map(|r| r.0).collect(),
-        // PostgreSQL text is UTF-8, so the value is exactly the indexed `lower(policy_name)`.
-        Engine::Postgres => m.names = names.map(|r| r.1).collect(),
-    }
+        .filter(|(_, name)| matches(name))
+        .collect();
+    dialect.keep_names(&mut m, names);
 
     if m.environments.is_empty() && m.workspaces.is_empty() {
         m.from_items = if m.any_name() {
             let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM restore_items i WHERE ");
-            name_in(&mut sql, engine, &m, true);
-            if engine == Engine::Postgres {
-                // In index order, so PostgreSQL reads the name index rather than computing
-                // lower() over the table until enough rows match.
-                sql.push(" ORDER BY lower(i.policy_name)");
-            }
+            dialect.name_in(&mut sql, &m, true);
+            sql.push(dialect.items_in_name_order());
             sql.push(" LIMIT ").bind(Arg::I64(SEARCH_FROM_ITEMS_MAX + 1)).push(") AS t");
             note(&sql);
             let n = store.fetch_optional::<(i64,)>(&sql).await?.map_or(0, |r| r.0);
@@ -274,19 +234,19 @@ fn role_grants_sight(environment: &str) -> String {
 
 /// `EXISTS (…)`: the run's own, in-scope, not deleted restore has an item with a matching name
 /// (never a foreign restore's).
-fn policy_match(sql: &mut Sql, engine: Engine, m: &SearchMatch) {
+fn policy_match(sql: &mut Sql, dialect: &dyn Dialect, m: &SearchMatch) {
     sql.push(
         "EXISTS (SELECT 1 FROM restore_runs r JOIN restore_items i ON i.restore_run_id = r.id \
          WHERE r.operation_run_id = o.id AND r.workspace_id = o.workspace_id \
          AND r.environment_id = o.environment_id AND r.deleted_at IS NULL AND ",
     );
-    name_in(sql, engine, m, false);
+    dialect.name_in(sql, m, false);
     sql.push(")");
 }
 
 /// `FROM … WHERE …` for the runs `operator_id` may see that match `q`, whose search terms
 /// matched `search`.
-fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) {
+fn from_where(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) {
     let from_items = search.filter(|s| s.from_items && !s.nothing());
     if let Some(s) = from_items {
         // Rare terms: the candidate runs are the runs of the few matching items whose own,
@@ -299,7 +259,7 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
              AND s.environment_id = r.environment_id WHERE r.deleted_at IS NULL AND ",
         );
         if s.any_name() {
-            name_in(sql, engine, s, true);
+            dialect.name_in(sql, s, true);
         } else {
             sql.push("1 = 0");
         }
@@ -326,12 +286,9 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
         }
     };
     // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
-    // million. SQLite, without statistics, would walk the type index and test every run's
-    // status; `+o.type` takes that index out of the choice, leaving the partial index of open
-    // runs (0002_perf). PostgreSQL's statistics choose well on their own.
+    // million, which each engine finds its own way (`Dialect::type_column`).
     let open = q.open_only || q.stale_before.is_some();
-    let type_column = if open && engine == Engine::Sqlite { "+o.type" } else { "o.type" };
-    text_in(sql, type_column, q.types.iter().map(String::as_str).collect());
+    text_in(sql, dialect.type_column(open), q.types.iter().map(String::as_str).collect());
     text_in(sql, "o.status", q.statuses.iter().map(|s| s.as_str()).collect());
     text_in(sql, "o.outcome", q.outcomes.iter().map(|o| o.as_str()).collect());
     if !q.ids.is_empty() {
@@ -395,7 +352,7 @@ fn from_where(sql: &mut Sql, engine: Engine, operator_id: i64, q: &RunQuery, sea
         }
         if s.any_name() {
             or(sql);
-            policy_match(sql, engine, s);
+            policy_match(sql, dialect, s);
         }
         sql.push(")");
     }
@@ -423,7 +380,7 @@ pub async fn search_of(
 /// for the page.
 #[must_use]
 pub fn page_sql(
-    engine: Engine,
+    store: &Store,
     operator_id: i64,
     q: &RunQuery,
     search: Option<&SearchMatch>,
@@ -431,8 +388,9 @@ pub fn page_sql(
     limit: u32,
 ) -> Sql {
     let mut sql = Sql::new("SELECT ");
-    sql.push(RUN_COLUMNS).push(", ").push(super::rows::restore_link_column(engine));
-    from_where(&mut sql, engine, operator_id, q, search);
+    let dialect = store.dialect();
+    sql.push(RUN_COLUMNS).push(", ").push(dialect.restore_link_column());
+    from_where(&mut sql, dialect, operator_id, q, search);
     let col = sort_column(q.sort);
     let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
     if let Some(c) = after {
@@ -461,7 +419,7 @@ pub fn page_sql(
 pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
     let search = search_of(store, operator_id, q, None).await?;
     let mut sql = Sql::new("SELECT COUNT(*) AS n");
-    from_where(&mut sql, store.engine(), operator_id, q, search.as_ref());
+    from_where(&mut sql, store.dialect(), operator_id, q, search.as_ref());
     let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
     Ok(row.map_or(0, |r| r.0))
 }
@@ -484,6 +442,19 @@ pub async fn run_by_id<E: Exec>(ex: &mut E, id: i64) -> Result<Option<RunRow>, S
     let mut sql = Sql::new("SELECT ");
     sql.push(RUN_COLUMNS).push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE o.id = ").bind(Arg::I64(id));
     ex.one(&sql).await
+}
+
+/// One run by id with its names, locked inside the transition's transaction against every
+/// other writer until the commit (SQLite's `BEGIN IMMEDIATE` holds the file already;
+/// PostgreSQL locks the row), visible or not (access is the caller's check).
+///
+/// # Errors
+/// Driver errors.
+pub async fn run_for_update(tx: &mut Tx, id: i64) -> Result<Option<RunRow>, StoreError> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(RUN_COLUMNS).push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE o.id = ").bind(Arg::I64(id));
+    sql.push(tx.dialect().lock_run());
+    tx.fetch_optional(&sql).await
 }
 
 /// An operator by handle.

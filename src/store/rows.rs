@@ -266,26 +266,8 @@ impl RunRow {
     }
 }
 
-/// The column a list page adds for each run's restore link, which the page needs before the
-/// rest of its runs (to ask for their proof bundles). PostgreSQL's `jsonb` finds one member
-/// without parsing anything; SQLite parses the text in C (only text that is JSON: its
-/// `json_extract` refuses the rest, and one strange run must not fail the page), so no run's
-/// context is parsed here just to find it (docs/performance.md). It only says which restores to load: the proof rules read the link from the
-/// context itself ([`RunRow::restore_run_id`]), and a page loads any restore where the two
-/// disagree (see `queries::page_bundles`).
-#[must_use]
-pub const fn restore_link_column(engine: crate::store::Engine) -> &'static str {
-    match engine {
-        crate::store::Engine::Postgres => "o.context->>'restore_run_id' AS restore_link",
-        crate::store::Engine::Sqlite => {
-            "CASE WHEN json_valid(o.context) THEN CAST(json_extract(o.context, '$.restore_run_id') AS TEXT) END \
-             AS restore_link"
-        }
-    }
-}
-
 tolerant_row! {
-    /// [`restore_link_column`] of a run.
+    /// The restore link a list page selects for each run (`Dialect::restore_link_column`).
     pub struct RunLink {
         pub link: Option<String> = "restore_link",
     }

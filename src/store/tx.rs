@@ -1,6 +1,11 @@
-//! An open write transaction on either engine.
+//! An open write transaction on either engine, and the one write that completes a run.
 
-use super::{AnyRow, Engine, Sql, StoreError, Tx, TxInner};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::engine::{Dialect, Engine};
+use super::{postgres, sqlite, AnyRow, Arg, Sql, StoreError, Tx, TxInner};
+use crate::service::Transition;
 
 macro_rules! dispatch_tx {
     ($tx:expr, $sql:expr, $method:ident, $query:path) => {
@@ -12,12 +17,42 @@ macro_rules! dispatch_tx {
 }
 
 impl Tx {
-    /// Which engine the transaction runs on (for the few statements whose SQL differs).
-    #[must_use]
-    pub const fn engine(&self) -> Engine {
+    pub(super) const fn engine(&self) -> Engine {
         match self.inner {
             TxInner::Sqlite(_) => Engine::Sqlite,
             TxInner::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQL of the transaction's engine where the two differ.
+    pub(crate) fn dialect(&self) -> &'static dyn Dialect {
+        self.engine().dialect()
+    }
+
+    /// THE write that completes an operation run (the contract's transition, steps 4 and 5):
+    /// the compare-and-swap of its status, counts, context and times, its audit row and its
+    /// notification, in this transaction. Only `service::reconcile` can call it: no other code
+    /// can make the [`Transition`] it asks for. Returns `false` when the run changed since it
+    /// was read (nothing was written).
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`]; the caller rolls back.
+    pub async fn complete_run(&mut self, _key: &Transition, write: &RunCompletion) -> Result<bool, StoreError> {
+        match self.engine() {
+            Engine::Sqlite => sqlite::complete_run(self, write).await,
+            Engine::Postgres => postgres::complete_run(self, write).await,
+        }
+    }
+
+    /// After rows inserted with explicit ids: the engine's generated ids continue after them
+    /// (PostgreSQL's identity sequences; SQLite's rowids need nothing).
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn after_explicit_ids(&mut self) -> Result<(), StoreError> {
+        match self.engine() {
+            Engine::Sqlite => Ok(()),
+            Engine::Postgres => postgres::resync_identities(self).await,
         }
     }
 
@@ -60,14 +95,7 @@ impl Tx {
     pub async fn copy_in(&mut self, statement: &str, data: &[u8]) -> Result<u64, StoreError> {
         match &mut self.inner {
             TxInner::Sqlite(_) => Err(StoreError::Driver("COPY is PostgreSQL's; SQLite has no such statement".into())),
-            TxInner::Postgres(t) => {
-                let mut copy = t.copy_in_raw(statement).await?;
-                if let Err(e) = copy.send(data).await {
-                    copy.abort("proofdesk: sending rows failed").await.ok();
-                    return Err(e.into());
-                }
-                Ok(copy.finish().await?)
-            }
+            TxInner::Postgres(t) => postgres::copy_in(t, statement, data).await,
         }
     }
 
@@ -98,5 +126,50 @@ impl Tx {
             TxInner::Postgres(t) => t.rollback().await?,
         }
         Ok(())
+    }
+}
+
+/// What the transition writes when it completes a run (see [`Tx::complete_run`]): the new
+/// values, what the run must still say for the compare-and-swap to hold, and the audit row and
+/// notification that go with it.
+#[derive(Debug, Clone)]
+pub struct RunCompletion {
+    pub run_id: i64,
+    pub workspace_id: i64,
+    pub environment_id: i64,
+    /// The outcome written with `status = 'completed'`.
+    pub outcome: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The whole new `context` (with its `reconciliation`).
+    pub context: Value,
+    pub summary_counts: Value,
+    /// The status and `updated_at` read when the run was loaded: the write happens only if the
+    /// row still says both.
+    pub expected_status: String,
+    pub expected_updated_at: DateTime<Utc>,
+    /// The operator who reconciled (the audit row's actor).
+    pub actor_id: i64,
+    pub audit_metadata: Value,
+    /// The run's initiator, who is notified (none: no notification).
+    pub notify: Option<i64>,
+    /// The real clock at the write: the audit row's and the notification's `created_at`.
+    pub written_at: DateTime<Utc>,
+}
+
+impl RunCompletion {
+    /// Binds `$1`..`$9` of the engines' UPDATE: outcome, started, completed, updated, context,
+    /// counts, then the compare-and-swap's id, status and `updated_at`.
+    pub(super) fn bind_update(&self, sql: Sql) -> Sql {
+        sql.arg(Arg::Text(self.outcome.clone()))
+            .arg(Arg::OptTime(self.started_at))
+            .arg(Arg::Time(self.completed_at))
+            .arg(Arg::Time(self.updated_at))
+            .arg(Arg::Json(self.context.clone()))
+            .arg(Arg::Json(self.summary_counts.clone()))
+            .arg(Arg::I64(self.run_id))
+            .arg(Arg::Text(self.expected_status.clone()))
+            .arg(Arg::Time(self.expected_updated_at))
     }
 }

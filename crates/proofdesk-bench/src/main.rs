@@ -29,7 +29,6 @@ use clap::{Parser, ValueEnum};
 use proofdesk::domain::Decision;
 use proofdesk::service::{Clock, OpenOptions, RunFilter, Service};
 use proofdesk::store::queries::ScopeRef;
-use proofdesk::store::Engine;
 
 use crate::report::{BenchReport, Figure, Stat, TuiFigures};
 use crate::sampling::err;
@@ -237,10 +236,7 @@ async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
 
     Ok(BenchReport {
         database: store.label().to_owned(),
-        engine: match store.engine() {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres => "postgres",
-        },
+        engine: store.engine().as_str(),
         runs,
         visible_runs: visible,
         operator: service.operator().handle.clone(),

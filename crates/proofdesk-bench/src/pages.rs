@@ -227,7 +227,7 @@ pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure, String> {
     let op = ctx.service.operator().id;
     let query = sql_query(ctx.service, &filter);
     // The row at that depth, by the list's own statement with an OFFSET (setup only, not timed).
-    let mut sql = queries::page_sql(ctx.store.engine(), op, &query, None, None, 1);
+    let mut sql = queries::page_sql(ctx.store, op, &query, None, None, 1);
     sql.push(" OFFSET ").bind(Arg::I64(depth.saturating_sub(1).max(0)));
     let row: Option<RunRow> = ctx.store.fetch_optional(&sql).await.map_err(|e| e.to_string())?;
     let Some(row) = row else {
