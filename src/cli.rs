@@ -328,7 +328,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         None => {
             // Refuse early, before the database is touched, with the usage exit code.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            crate::tui::Theme::resolve(g.theme.as_deref(), no_color).map_err(Failure::usage)?;
+            crate::tui::Theme::resolve(g.theme.as_deref(), no_color).map_err(|e| Failure::usage(e.to_string()))?;
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(Failure::usage(
                     "the console needs a terminal; use `proofdesk runs`, `show`, `assess` or `reconcile` instead",

@@ -52,7 +52,7 @@ use tokio::sync::mpsc;
 
 pub use self::app::App;
 use self::event::Msg;
-pub use self::theme::Theme;
+pub use self::theme::{Theme, ThemeError};
 pub use self::view::render;
 use self::worker::Worker;
 use crate::service::Service;
@@ -98,7 +98,7 @@ pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
 /// terminal is restored before any of them is returned.
 pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::resolve(theme, no_color).map_err(|e| eyre!(e))?;
+    let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(eyre!(
             "the console needs a terminal; use `proofdesk runs`, `show`, `assess` or `reconcile` instead"

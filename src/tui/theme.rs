@@ -7,6 +7,7 @@
 //! `themes/` and are embedded with `include_str!`; `--theme` takes a built-in name or a path.
 //! Unknown keys are errors, so a typo in a custom theme is reported instead of ignored.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -18,22 +19,45 @@ use crate::domain::Decision;
 /// or a log file given by mistake must end in an error, not a read that never ends.
 pub const MAX_THEME_BYTES: u64 = 64 * 1024;
 
+/// Why a theme could not be had. Each reads as the one sentence the console and the CLI print
+/// (exit 2 before the database is touched). A cause (an I/O error, the TOML parser's) is part
+/// of that sentence, so it is kept as a field, not as a `source` a reporter would say twice.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// `--theme` named neither a built-in nor a path.
+    #[error("unknown theme {name:?}: use one of {} or a path to a .toml file", built_in_names())]
+    Unknown { name: String },
+    /// The theme file could not be opened or read.
+    #[error("cannot read theme file {}: {error}", .path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    /// The theme file is over [`MAX_THEME_BYTES`].
+    #[error("theme file {} is too large: at most {} KiB", .path.display(), MAX_THEME_BYTES / 1024)]
+    TooLarge { path: PathBuf },
+    /// The theme file is not UTF-8.
+    #[error("theme file {} is not UTF-8 text", .path.display())]
+    NotUtf8 { path: PathBuf },
+    /// Malformed TOML or an unknown key; `theme` names the theme (its path or built-in name).
+    #[error("theme {theme}: {}", .error.message())]
+    Toml { theme: String, error: toml::de::Error },
+    /// A colour name that is not one (`fg` or `bg` of `role`).
+    #[error("theme role {role}.{which}: unknown colour {colour:?}")]
+    UnknownColour { role: String, which: &'static str, colour: String },
+}
+
 /// A theme file's text, read through `take` so at most [`MAX_THEME_BYTES`] + 1 bytes are read.
 ///
 /// # Errors
-/// An unreadable file, one over the bound, or one that is not UTF-8; one sentence naming it.
-pub fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+/// [`ThemeError::Read`], [`ThemeError::TooLarge`] or [`ThemeError::NotUtf8`], naming the file.
+pub fn read_bounded(path: &Path) -> Result<String, ThemeError> {
     use std::io::Read;
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read theme file {shown}: {e}"))?;
+    let read = |error| ThemeError::Read { path: path.to_owned(), error };
+    let file = std::fs::File::open(path).map_err(read)?;
     let mut bytes = Vec::new();
-    file.take(MAX_THEME_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read theme file {shown}: {e}"))?;
+    file.take(MAX_THEME_BYTES + 1).read_to_end(&mut bytes).map_err(read)?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_THEME_BYTES {
-        return Err(format!("theme file {shown} is too large: at most {} KiB", MAX_THEME_BYTES / 1024));
+        return Err(ThemeError::TooLarge { path: path.to_owned() });
     }
-    String::from_utf8(bytes).map_err(|_| format!("theme file {shown} is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|_| ThemeError::NotUtf8 { path: path.to_owned() })
 }
 
 /// The built-in themes, by name, with their TOML text.
@@ -43,6 +67,11 @@ pub const BUILT_IN: [(&str, &str); 4] = [
     ("high-contrast", include_str!("../../themes/high-contrast.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
+
+/// The built-ins' names, for [`ThemeError::Unknown`].
+fn built_in_names() -> String {
+    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
 
 /// One style as written in a theme file: colours by name (`red`, `light-blue`, `#ff8800`, `208`)
 /// plus modifiers.
@@ -190,16 +219,19 @@ const OUTCOME_WORDS: [&str; 7] =
     ["pending", "succeeded", "partially_succeeded", "blocked", "failed", "cancelled", "not_reconciled"];
 const ITEM_WORDS: [&str; 5] = ["applied", "unchanged", "failed", "skipped", "manual_required"];
 
-fn color(role: &str, which: &str, text: Option<&String>) -> Result<Option<Color>, String> {
-    text.map(|t| Color::from_str(t).map_err(|_| format!("theme role {role}.{which}: unknown colour {t:?}"))).transpose()
+fn color(role: &str, which: &'static str, text: Option<&String>) -> Result<Option<Color>, ThemeError> {
+    text.map(|t| {
+        Color::from_str(t).map_err(|_| ThemeError::UnknownColour { role: role.to_owned(), which, colour: t.clone() })
+    })
+    .transpose()
 }
 
 impl StyleDef {
     /// The ratatui style; `role` names the role in errors.
     ///
     /// # Errors
-    /// An unknown colour name.
-    pub fn to_style(&self, role: &str) -> Result<Style, String> {
+    /// [`ThemeError::UnknownColour`].
+    pub fn to_style(&self, role: &str) -> Result<Style, ThemeError> {
         let mut style = Style::new();
         if let Some(fg) = color(role, "fg", self.fg.as_ref())? {
             style = style.fg(fg);
@@ -226,13 +258,14 @@ impl Theme {
     /// Parses a theme file's text.
     ///
     /// # Errors
-    /// Malformed TOML, an unknown role or an unknown colour, as one sentence.
-    pub fn parse(text: &str, fallback_name: &str) -> Result<Self, String> {
-        let file: ThemeFile = toml::from_str(text).map_err(|e| format!("theme {fallback_name}: {}", e.message()))?;
+    /// [`ThemeError::Toml`] (malformed TOML, an unknown role) or [`ThemeError::UnknownColour`].
+    pub fn parse(text: &str, fallback_name: &str) -> Result<Self, ThemeError> {
+        let file: ThemeFile =
+            toml::from_str(text).map_err(|error| ThemeError::Toml { theme: fallback_name.to_owned(), error })?;
         Self::from_file(&file, fallback_name)
     }
 
-    fn from_file(f: &ThemeFile, fallback_name: &str) -> Result<Self, String> {
+    fn from_file(f: &ThemeFile, fallback_name: &str) -> Result<Self, ThemeError> {
         let s = |d: &StyleDef, role: &str| d.to_style(role);
         let o = &f.outcome;
         let outcome_defs =
@@ -279,12 +312,10 @@ impl Theme {
     /// A built-in theme by name.
     ///
     /// # Errors
-    /// An unknown name, listing the built-ins.
-    pub fn built_in(name: &str) -> Result<Self, String> {
-        let (n, text) = BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-            format!("unknown theme {name:?}: use one of {} or a path to a .toml file", names.join(", "))
-        })?;
+    /// [`ThemeError::Unknown`], listing the built-ins.
+    pub fn built_in(name: &str) -> Result<Self, ThemeError> {
+        let (n, text) =
+            BUILT_IN.iter().find(|(n, _)| *n == name).ok_or_else(|| ThemeError::Unknown { name: name.to_owned() })?;
         Self::parse(text, n)
     }
 
@@ -292,17 +323,17 @@ impl Theme {
     /// selects `mono`; an explicit `--theme` wins over `NO_COLOR`, as no-color.org asks.
     ///
     /// # Errors
-    /// An unknown name, an unreadable file or a bad theme file.
-    pub fn resolve(arg: Option<&str>, no_color: bool) -> Result<Self, String> {
+    /// An unknown name, an unreadable file or a bad theme file (see [`ThemeError`]).
+    pub fn resolve(arg: Option<&str>, no_color: bool) -> Result<Self, ThemeError> {
         match arg {
             None if no_color => Self::built_in("mono"),
             None => Self::built_in("default"),
             Some(a)
                 if a.contains('/')
                     || a.contains('\\')
-                    || std::path::Path::new(a).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) =>
+                    || Path::new(a).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml")) =>
             {
-                let text = read_bounded(std::path::Path::new(a))?;
+                let text = read_bounded(Path::new(a))?;
                 Self::parse(&text, a)
             }
             Some(name) => Self::built_in(name),
@@ -353,21 +384,41 @@ mod tests {
 
     #[test]
     fn bad_themes_are_refused_with_the_role() {
-        assert!(Theme::resolve(Some("neon"), false).expect_err("unknown").contains("unknown theme"));
-        let e = Theme::parse("[gap]\nfg = \"bluish\"", "x").expect_err("bad colour");
+        let e = Theme::resolve(Some("neon"), false).expect_err("unknown").to_string();
+        assert_eq!(
+            e,
+            "unknown theme \"neon\": use one of default, light, high-contrast, mono or a path to a .toml file"
+        );
+        let e = Theme::parse("[gap]\nfg = \"bluish\"", "x").expect_err("bad colour").to_string();
+        assert_eq!(e, "theme role gap.fg: unknown colour \"bluish\"");
         assert!(e.contains("gap.fg"), "{e}");
         assert!(Theme::parse("gapp = {}", "x").is_err(), "unknown roles are errors");
     }
 
     #[test]
+    fn each_refusal_reads_as_the_sentence_it_always_did() {
+        let toml_error = toml::from_str::<ThemeFile>("gapp = {}").expect_err("unknown role");
+        let e = Theme::parse("gapp = {}", "x").expect_err("unknown role").to_string();
+        assert_eq!(e, format!("theme x: {}", toml_error.message()));
+        let missing = Theme::resolve(Some("/no/such/dir/t.toml"), false).expect_err("missing").to_string();
+        let io = std::fs::File::open("/no/such/dir/t.toml").expect_err("missing");
+        assert_eq!(missing, format!("cannot read theme file /no/such/dir/t.toml: {io}"));
+        let dir = tempfile::tempdir().expect("dir");
+        let latin1 = dir.path().join("latin1.toml");
+        std::fs::write(&latin1, b"name = \"caf\xe9\"").expect("write");
+        let e = Theme::resolve(latin1.to_str(), false).expect_err("not UTF-8").to_string();
+        assert_eq!(e, format!("theme file {} is not UTF-8 text", latin1.display()));
+    }
+
+    #[test]
     fn a_theme_path_is_read_with_a_bound() {
-        let e = Theme::resolve(Some("/dev/zero"), false).expect_err("endless file");
-        assert!(e.contains("too large: at most 64 KiB"), "{e}");
+        let e = Theme::resolve(Some("/dev/zero"), false).expect_err("endless file").to_string();
+        assert_eq!(e, "theme file /dev/zero is too large: at most 64 KiB");
         let dir = tempfile::tempdir().expect("dir");
         let big = dir.path().join("big.toml");
         std::fs::write(&big, "# padding\n".repeat(8000)).expect("write");
         let e = Theme::resolve(big.to_str(), false).expect_err("80 KB file");
-        assert!(e.contains("too large"), "{e}");
+        assert!(matches!(e, ThemeError::TooLarge { .. }), "{e}");
         let small = dir.path().join("small.toml");
         std::fs::write(&small, BUILT_IN[0].1).expect("write");
         assert!(Theme::resolve(small.to_str(), false).is_ok(), "a theme file under the bound reads");

@@ -73,7 +73,7 @@ pub async fn figures(
     url: &str,
     runs: i64,
 ) -> Result<(Vec<Figure>, TuiFigures), String> {
-    let theme = Theme::resolve(None, false)?;
+    let theme = Theme::resolve(None, false).map_err(|e| e.to_string())?;
     let page = console_page(ctx)?;
     let mut figures = Vec::new();
     if KEYS[..6].iter().any(|k| opts.wants(k)) {
