@@ -10,15 +10,44 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Decision, OpStatus, Outcome};
-use crate::present::parse_instant;
-use crate::service::{RunFilter, ScopeRef};
+use crate::domain::{Decision, OpStatus, Outcome, UnknownValue};
+use crate::present::{parse_instant, TimeError};
+use crate::service::{FilterTooBig, RunFilter, ScopeRef};
 
 /// The filter text of the default view.
 pub const DEFAULT_TEXT: &str = "type:restore.execute";
 
 /// The field names, for help and errors.
 pub const FIELDS: &str = "status, outcome, decision, type, ws, env, since, until, id, stale, gap";
+
+/// Why the bar refused its text: one sentence naming the bad token, shown under the bar while
+/// the previous filter stays active. A cause (an unknown word, a bad time) is part of that
+/// sentence, so it is a field, not a `source` a reporter would say twice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("unclosed quote")]
+    UnclosedQuote,
+    /// `field:` with nothing (or only commas) after it.
+    #[error("{field}: needs a value, e.g. {field}:…")]
+    NoValue { field: String },
+    /// A word outside a closed vocabulary; `one_of` lists the vocabulary.
+    #[error("{field}: {unknown} (one of {})", .one_of.join(", "))]
+    NotInVocabulary { field: &'static str, unknown: UnknownValue, one_of: Vec<&'static str> },
+    /// `since:` or `until:` that is not a time.
+    #[error("{field}: {error}")]
+    Time { field: &'static str, error: TimeError },
+    /// `id:` that is not a number.
+    #[error("id: {0:?} is not a run id")]
+    NotRunId(String),
+    /// `stale:…` or `gap:…`: those are bare words.
+    #[error("{0} takes no value: write just `{0}`")]
+    TakesNoValue(String),
+    #[error("unknown field {0:?}: use {FIELDS}, or quote the text to search for it")]
+    UnknownField(String),
+    /// More or longer values than a person types.
+    #[error(transparent)]
+    TooBig(#[from] FilterTooBig),
+}
 
 /// One token: `field:value` or a bare word/phrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +61,8 @@ pub enum Token {
 /// Splits on spaces outside double quotes; quotes group (`env:"Contoso Prod"`, `"a b"`).
 ///
 /// # Errors
-/// An unclosed quote.
-pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+/// [`FilterError::UnclosedQuote`].
+pub fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
     let mut tokens = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -62,7 +91,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
             }
         }
         if quoted {
-            return Err("unclosed quote".to_owned());
+            return Err(FilterError::UnclosedQuote);
         }
         tokens.push(match field {
             Some(f) => Token::Field(f.to_lowercase(), raw),
@@ -72,27 +101,28 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
     }
 }
 
-fn values(field: &str, value: &str) -> Result<Vec<String>, String> {
+fn values(field: &str, value: &str) -> Result<Vec<String>, FilterError> {
     let v: Vec<String> = value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
     if v.is_empty() {
-        return Err(format!("{field}: needs a value, e.g. {field}:…"));
+        return Err(FilterError::NoValue { field: field.to_owned() });
     }
     Ok(v)
 }
 
 fn vocab<T: Copy>(
-    field: &str,
+    field: &'static str,
     value: &str,
     all: &[T],
-    parse: impl Fn(&str) -> Result<T, crate::domain::UnknownValue>,
+    parse: impl Fn(&str) -> Result<T, UnknownValue>,
     text: impl Fn(T) -> &'static str,
-) -> Result<Vec<T>, String> {
+) -> Result<Vec<T>, FilterError> {
     values(field, value)?
         .iter()
         .map(|v| {
-            parse(v).map_err(|e| {
-                let words: Vec<&str> = all.iter().map(|a| text(*a)).collect();
-                format!("{field}: {e} (one of {})", words.join(", "))
+            parse(v).map_err(|unknown| FilterError::NotInVocabulary {
+                field,
+                unknown,
+                one_of: all.iter().map(|a| text(*a)).collect(),
             })
         })
         .collect()
@@ -101,8 +131,8 @@ fn vocab<T: Copy>(
 /// Compiles filter text into a filter; `base` supplies the sort, which the bar does not set.
 ///
 /// # Errors
-/// One sentence naming the bad token; the caller keeps its previous filter.
-pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilter, String> {
+/// A [`FilterError`] naming the bad token; the caller keeps its previous filter.
+pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilter, FilterError> {
     let mut f = RunFilter::default();
     f.query.sort = base.query.sort;
     f.query.ascending = base.query.ascending;
@@ -142,29 +172,28 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
                 "env" | "environment" => {
                     f.query.environments.extend(values(&name, &value)?.iter().map(|v| ScopeRef::parse(v)));
                 }
-                "since" => f.query.since = Some(parse_instant(&value, now).map_err(|e| format!("since: {e}"))?),
-                "until" => f.query.until = Some(parse_instant(&value, now).map_err(|e| format!("until: {e}"))?),
+                "since" => f.query.since = Some(instant("since", &value, now)?),
+                "until" => f.query.until = Some(instant("until", &value, now)?),
                 "id" => {
                     for v in values("id", &value)? {
-                        let id = v
-                            .trim_start_matches('#')
-                            .parse::<i64>()
-                            .map_err(|_| format!("id: {v:?} is not a run id"))?;
-                        f.query.ids.push(id);
+                        let id = v.trim_start_matches('#').parse::<i64>();
+                        f.query.ids.push(id.map_err(|_| FilterError::NotRunId(v))?);
                     }
                 }
-                "stale" | "gap" => return Err(format!("{name} takes no value: write just `{name}`")),
-                other => {
-                    return Err(format!("unknown field {other:?}: use {FIELDS}, or quote the text to search for it"));
-                }
+                "stale" | "gap" => return Err(FilterError::TakesNoValue(name)),
+                _ => return Err(FilterError::UnknownField(name)),
             },
         }
     }
     if any_type {
         f.query.types.clear();
     }
-    f.check().map_err(|e| e.to_string())?;
+    f.check()?;
     Ok(f)
+}
+
+fn instant(field: &'static str, value: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FilterError> {
+    parse_instant(value, now).map_err(|error| FilterError::Time { field, error })
 }
 
 /// The active filters as short labels for the bar (`[status:running]`, `[search "x"]`…).
@@ -227,7 +256,7 @@ mod tests {
 
     #[test]
     fn bad_text_is_one_clear_sentence() {
-        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err(t);
+        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err(t).to_string();
         assert!(e("status:runing").contains("unknown status \"runing\""));
         assert!(e("decision:great").contains("one of not_reconciled"));
         assert!(e("colour:red").contains("unknown field \"colour\""));
@@ -241,8 +270,27 @@ mod tests {
     }
 
     #[test]
+    fn each_refusal_reads_as_the_sentence_it_always_did() {
+        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err(t).to_string();
+        assert_eq!(e("a \"b"), "unclosed quote");
+        assert_eq!(e("env:,"), "env: needs a value, e.g. env:…");
+        assert_eq!(
+            e("outcome:ok"),
+            "outcome: unknown outcome \"ok\" (one of pending, succeeded, partially_succeeded, blocked, failed, \
+             cancelled)"
+        );
+        assert_eq!(e("since:soon"), format!("since: {}", parse_instant("soon", now()).expect_err("not a time")));
+        assert_eq!(e("id:1,x1"), "id: \"x1\" is not a run id");
+        assert_eq!(e("gap:yes"), "gap takes no value: write just `gap`");
+        assert_eq!(
+            e("Colour:red"),
+            format!("unknown field \"colour\": use {FIELDS}, or quote the text to search for it")
+        );
+    }
+
+    #[test]
     fn long_or_many_values_are_refused_by_the_bar() {
-        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err("refused");
+        let e = |t: &str| parse(t, &RunFilter::default(), now()).expect_err("refused").to_string();
         let long = "a".repeat(crate::service::runs::MAX_VALUE_CHARS + 1);
         assert!(e(&long).contains("search: a value of 257 characters is too long"), "{}", e(&long));
         assert!(e(&format!("env:{long}")).starts_with("environment:"));

@@ -31,7 +31,7 @@ use crate::tui::view::common::{safe, trunc};
 pub struct FilterEdit {
     pub input: Input,
     /// Why the last Enter was refused (the previous filter stays active).
-    pub error: Option<String>,
+    pub error: Option<filter::FilterError>,
 }
 
 /// What the list is drawn with besides its own state.
@@ -102,11 +102,11 @@ impl ListState {
         ]);
         frame.render_widget(Paragraph::new(line), title);
 
-        let error = view.filter_edit.and_then(|f| f.error.as_deref());
+        let error = view.filter_edit.and_then(|f| f.error.as_ref());
         let areas = ListAreas::new(body, error.is_some());
         self.filter_bar(frame, areas.bar, view.filter_edit, theme);
         if let Some(e) = error {
-            let text = format!(" ✘ {} — the previous filter stays active", clean(e));
+            let text = format!(" ✘ {} — the previous filter stays active", clean(&e.to_string()));
             let err = areas.error;
             frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
         }

@@ -221,7 +221,7 @@ impl Driven {
         }
         let t = Instant::now();
         let mut queue: VecDeque<Command> = without_count(self.app.update(key(KeyCode::Enter))).into();
-        if let Some(e) = self.app.filter_edit.as_ref().and_then(|f| f.error.as_deref()) {
+        if let Some(e) = self.app.filter_edit.as_ref().and_then(|f| f.error.as_ref()) {
             return Err(format!("filter {text:?} refused: {e}"));
         }
         loop {
