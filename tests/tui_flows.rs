@@ -459,7 +459,7 @@ async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
     let db = Db::with(&[synthetic(1050)]).await;
     let svc = db.service("alice", false).await;
     let mut app = start(&svc, WIDE).await;
-    assert_eq!(app.list.count, Some(Ok(1050)));
+    assert!(matches!(app.list.count, Some(Ok(1050))), "{:?}", app.list.count);
     assert!(app.list.cached_pages() <= 1, "only the first page is fetched at first");
     for _ in 0..20 {
         press(&mut app, &svc, [key('G')]).await;

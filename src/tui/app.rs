@@ -312,7 +312,6 @@ impl App {
                 self.heard(result.as_ref().err());
                 let height = self.list_height();
                 let failed = result.is_err();
-                let result = result.map_err(|e| e.to_string());
                 if !self.list.apply_pages(generation, (first, count), result, height, self.mono) {
                     return Vec::new();
                 }
@@ -329,7 +328,7 @@ impl App {
             }
             Reply::Count { generation, seq, result } => {
                 self.heard(result.as_ref().err());
-                self.dirty |= self.list.apply_count(generation, seq, result.map_err(|e| e.to_string()));
+                self.dirty |= self.list.apply_count(generation, seq, result);
                 Vec::new()
             }
             Reply::Detail { seq, id, raw, result } => {

@@ -151,7 +151,7 @@ async fn start_console<F: Future<Output = Result<Service, ServiceError>>>(
             }
         }
         let Some(cmd) = queue.pop_front() else {
-            let why = app.list.error.clone().unwrap_or_else(|| "no rows".to_owned());
+            let why = app.list.error.as_ref().map_or_else(|| "no rows".to_owned(), ToString::to_string);
             return Err(format!("start: no first page ({why})"));
         };
         let reply = worker::execute(&service, cmd).await;

@@ -232,7 +232,12 @@ impl Driven {
                 }
             }
             let Some(cmd) = queue.pop_front() else {
-                let why = self.app.list.error.clone().unwrap_or_else(|| "no page was asked for".to_owned());
+                let why = self
+                    .app
+                    .list
+                    .error
+                    .as_ref()
+                    .map_or_else(|| "no page was asked for".to_owned(), ToString::to_string);
                 return Err(format!("filter {text:?}: no first page ({why})"));
             };
             let reply = worker::execute(service, cmd).await;

@@ -110,7 +110,7 @@ pub(super) fn render(
     let (known, more) = list.known_rows();
     if known == 0 {
         let text = if let Some(e) = &list.error {
-            Line::styled(format!(" could not load runs: {}", clean(e)), theme.error)
+            Line::styled(format!(" could not load runs: {}", clean(&e.to_string())), theme.error)
         } else if list.first_loaded() && !more {
             Line::styled(" No runs match these filters. Press / to change them or x to clear them.", theme.muted)
         } else {

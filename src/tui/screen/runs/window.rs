@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::service::{Page, RunFilter, RunView};
+use crate::service::{Page, RunFilter, RunView, ServiceError};
 use crate::tui::worker::{Command, Start};
 
 /// Rows per page fetched.
@@ -33,7 +33,11 @@ pub struct ListState {
     /// The final page and its length, once seen.
     last: Option<(usize, usize)>,
     inflight: BTreeSet<usize>,
-    pub count: Option<Result<i64, String>>,
+    /// The match count, or why it failed (drawn as "count failed"). Errors here are the
+    /// service's own [`ServiceError`], as the worker's reply carried it across the task
+    /// boundary: the list is their last holder and only draws them, so they need no `Clone`
+    /// and are not flattened into text before they are drawn.
+    pub count: Option<Result<i64, ServiceError>>,
     count_seq: u64,
     /// A count is being computed (live refresh does not pile another on top).
     pub counting: bool,
@@ -41,7 +45,7 @@ pub struct ListState {
     pub offset: usize,
     pub selected_id: Option<i64>,
     /// The last load error, shown until the next successful load.
-    pub error: Option<String>,
+    pub error: Option<ServiceError>,
     pub loaded_at: Option<Instant>,
 }
 
@@ -208,7 +212,7 @@ impl ListState {
     }
 
     /// Takes a count answer (dropped when it answers an older question).
-    pub fn apply_count(&mut self, generation: u64, seq: u64, result: Result<i64, String>) -> bool {
+    pub fn apply_count(&mut self, generation: u64, seq: u64, result: Result<i64, ServiceError>) -> bool {
         if generation != self.generation || seq != self.count_seq {
             return false;
         }
@@ -222,7 +226,7 @@ impl ListState {
         &mut self,
         generation: u64,
         (first, count): (usize, usize),
-        result: Result<Vec<Page>, String>,
+        result: Result<Vec<Page>, ServiceError>,
         height: usize,
         now: Instant,
     ) -> bool {
