@@ -169,5 +169,5 @@ async fn event_loop(
             worker.spawn(c);
         }
     }
-    app.crashed.take().map_or(Ok(()), |m| Err(eyre!(m)))
+    app.crashed.take().map_or(Ok(()), |panicked| Err(panicked.into()))
 }

@@ -31,7 +31,7 @@ use super::screen::help::Help;
 use super::screen::notice::{handle_popup_key, Notice};
 use super::screen::runs::{FilterEdit, ListState};
 use super::screen::Handled;
-use super::worker::Command;
+use super::worker::{Command, Panicked};
 use crate::service::{RunView, Service, ServiceError};
 
 /// How often what is on screen is reloaded while nothing is typed.
@@ -67,8 +67,8 @@ pub struct App {
     last_refresh: Instant,
     dirty: bool,
     quit: bool,
-    /// Set when a worker task died: the console stops with this message.
-    pub crashed: Option<String>,
+    /// Set when a worker task died: the console stops with this error.
+    pub crashed: Option<Panicked>,
     /// Set while the database cannot be reached: the banner, and the retry schedule that
     /// replaces the live refresh meanwhile.
     pub outage: Option<Outage>,
@@ -349,8 +349,8 @@ impl App {
                 Vec::new()
             }
             Reply::Reconciled { seq, id: _, result } => self.on_reconciled(seq, *result),
-            Reply::Crashed(message) => {
-                self.crashed = Some(message);
+            Reply::Crashed(panicked) => {
+                self.crashed = Some(panicked);
                 self.quit = true;
                 Vec::new()
             }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::service::{Page, ReconcileOutcome, RunDetail, ServiceError};
+use crate::tui::worker::Panicked;
 
 /// One input to the app.
 #[derive(Debug)]
@@ -31,5 +32,5 @@ pub enum Reply {
     /// What a reconciliation did.
     Reconciled { seq: u64, id: i64, result: Box<Result<ReconcileOutcome, ServiceError>> },
     /// A worker task died (a bug): the console stops with this message.
-    Crashed(String),
+    Crashed(Panicked),
 }

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 
 use super::app::App;
 use super::event::{Msg, Reply};
@@ -41,6 +41,13 @@ impl Start {
         self.0.next == other.0.next
     }
 }
+
+/// A worker task that panicked (a bug): the console stops and reports it. It keeps tokio's
+/// [`JoinError`] (which task, and the panic's message) rather than a sentence made from it;
+/// the sentence is its Display, which names the cause, so the cause is not also a `source`.
+#[derive(Debug, thiserror::Error)]
+#[error("a background task panicked: {0}")]
+pub struct Panicked(JoinError);
 
 /// A request to the service.
 #[derive(Debug, Clone)]
@@ -126,7 +133,7 @@ impl Worker {
         let watch = tokio::spawn(async move {
             let msg = match job.await {
                 Ok(msg) => msg,
-                Err(e) if e.is_panic() => Msg::Reply(Reply::Crashed(format!("a background task panicked: {e}"))),
+                Err(e) if e.is_panic() => Msg::Reply(Reply::Crashed(Panicked(e))),
                 Err(_) => return,
             };
             // The UI may be gone already (quitting): nothing to tell then.
@@ -163,5 +170,19 @@ pub async fn settle(app: &mut App, service: &Service, cmds: Vec<Command>) {
         }
         let msg = execute(service, cmd).await;
         queue.extend(app.update(msg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicked_task_reads_as_the_sentence_it_always_did() {
+        let job = tokio::spawn(async { std::panic::panic_any("boom") });
+        let e = job.await.expect_err("the task panicked");
+        let sentence = format!("a background task panicked: {e}");
+        assert!(sentence.contains("boom"), "{sentence}");
+        assert_eq!(Panicked(e).to_string(), sentence);
     }
 }
