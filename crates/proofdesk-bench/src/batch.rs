@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use color_eyre::eyre::{eyre, Report, Result};
 use proofdesk::demo as seed;
 use proofdesk::domain::RESTORE_EXECUTE;
 use proofdesk::service::{Clock, RunFilter, Service};
@@ -85,15 +86,15 @@ fn stale_fixture(n: u64, now: DateTime<Utc>) -> Value {
 /// a second service with its own pool (as a console in another process has) loads the
 /// default first page over and over while the batch writes; the reference is the same load
 /// with nothing writing, just before.
-pub async fn figures(opts: &BenchOptions, main_url: &str) -> Result<Vec<Figure>, String> {
+pub async fn figures(opts: &BenchOptions, main_url: &str) -> Result<Vec<Figure>> {
     let (store, url) = fresh_stale_store(main_url, opts.stale_db.as_deref(), opts.stale_runs).await?;
     let label = store.label().to_owned();
     let now = Clock::system().now();
-    seed::seed_demo(&store, now, 0).await.map_err(|e| format!("stale database: {e}"))?;
-    fixtures::load_value(&store, &stale_fixture(opts.stale_runs, now)).await.map_err(|e| format!("stale runs: {e}"))?;
+    seed::seed_demo(&store, now, 0).await.map_err(|e| eyre!("stale database: {e}"))?;
+    fixtures::load_value(&store, &stale_fixture(opts.stale_runs, now)).await.map_err(|e| eyre!("stale runs: {e}"))?;
     let writer = proofdesk::service::OpenOptions { read_only: false, ..opts.session(None) };
     let service = Service::with_store(store.clone(), writer).await.map_err(err("stale database"))?;
-    let console_store = Store::open(&url, Create::Never).await.map_err(|e| e.to_string())?;
+    let console_store = Store::open(&url, Create::Never).await?;
     let console =
         Service::with_store(console_store, opts.session(None)).await.map_err(err("console on the stale database"))?;
     let filter = RunFilter::restore_execute();
@@ -120,14 +121,14 @@ pub async fn figures(opts: &BenchOptions, main_url: &str) -> Result<Vec<Figure>,
                 busy.push(ms(t.elapsed()));
                 tokio::time::sleep(CONSOLE_PAUSE).await;
             }
-            Ok::<_, String>(busy)
+            Ok::<_, Report>(busy)
         })
     };
     let started = Instant::now();
     let report = service.reconcile_stale(false).await.map_err(err("reconcile --stale"));
     let secs = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
-    let busy = watcher.await.map_err(|e| format!("console during the batch: {e}"))??;
+    let busy = watcher.await.map_err(|e| eyre!("console during the batch: {e}"))??;
     let report = report?;
     service.close().await;
     console.close().await;

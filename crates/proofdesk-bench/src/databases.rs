@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use color_eyre::eyre::{bail, eyre, Result};
 use proofdesk::demo as seed;
 use proofdesk::service::Clock;
 use proofdesk::store::{redact_passwords, Create, Sql, Store};
@@ -33,13 +34,13 @@ pub fn default_url(runs: u64) -> String {
     format!("sqlite:{}", bench_dir().join(format!("runs-{runs}.sqlite")).display())
 }
 
-pub fn remove_sqlite(path: &Path) -> Result<(), String> {
+pub fn remove_sqlite(path: &Path) -> Result<()> {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let p = PathBuf::from(p);
         if p.exists() {
-            std::fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+            std::fs::remove_file(&p).map_err(|e| eyre!("cannot remove {}: {e}", p.display()))?;
         }
     }
     Ok(())
@@ -50,41 +51,40 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
 }
 
-pub async fn count(store: &Store, text: &str) -> Result<i64, String> {
-    let row: Option<(i64,)> = store.fetch_optional(&Sql::new(text)).await.map_err(|e| e.to_string())?;
+pub async fn count(store: &Store, text: &str) -> Result<i64> {
+    let row: Option<(i64,)> = store.fetch_optional(&Sql::new(text)).await?;
     Ok(row.map_or(0, |r| r.0))
 }
 
-fn scenario_runs() -> Result<i64, String> {
-    let doc = seed::scenarios_at(Clock::system().now()).map_err(|e| e.to_string())?;
+fn scenario_runs() -> Result<i64> {
+    let doc = seed::scenarios_at(Clock::system().now())?;
     Ok(doc.get("operation_runs").and_then(Value::as_array).map_or(0, |a| i64::try_from(a.len()).unwrap_or(0)))
 }
 
 /// The shipped `proofdesk` binary, next to this one (`target/release/proofdesk` beside
 /// `target/release/proofdesk-bench`): the bench seeds through it, as an operator would.
-fn product_binary() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+fn product_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| eyre!("cannot find this executable: {e}"))?;
     let product = exe.with_file_name(format!("proofdesk{}", std::env::consts::EXE_SUFFIX));
-    if product.is_file() {
-        Ok(product)
-    } else {
-        Err(format!(
+    if !product.is_file() {
+        bail!(
             "{} is missing (the bench seeds through it): build it with `cargo build --release --workspace`",
             product.display()
-        ))
+        );
     }
+    Ok(product)
 }
 
 /// Opens (building when needed) the database to measure; returns the store and the seeding
 /// time when it was built now.
-pub async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option<Duration>), String> {
+pub async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option<Duration>)> {
     let default = opts.db.is_none();
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| eyre!("cannot create {}: {e}", dir.display()))?;
         }
     }
-    let mut store = Store::open(url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    let mut store = Store::open(url, Create::IfMissing).await?;
     let expected = i64::try_from(opts.runs).unwrap_or(i64::MAX).saturating_add(scenario_runs()?);
     let held = count(&store, "SELECT COUNT(*) FROM operation_runs").await?;
     if held > 0 && (held == expected || !default) {
@@ -96,7 +96,7 @@ pub async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option
         if let Some(path) = sqlite_file(url) {
             remove_sqlite(&path)?;
         }
-        store = Store::open(url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+        store = Store::open(url, Create::IfMissing).await?;
     }
     // Seeded by `proofdesk db seed-demo` in a child process, as an operator would run it: its
     // time is the command's, and its memory stays out of this process's peak-memory figure.
@@ -107,20 +107,16 @@ pub async fn main_store(opts: &BenchOptions, url: &str) -> Result<(Store, Option
         .args(["db", "seed-demo", "--runs", &opts.runs.to_string()])
         .output()
         .await
-        .map_err(|e| format!("seeding: cannot run {} db seed-demo: {e}", product.display()))?;
+        .map_err(|e| eyre!("seeding: cannot run {} db seed-demo: {e}", product.display()))?;
     let took = started.elapsed();
     if !out.status.success() {
-        return Err(format!("seeding: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        bail!("seeding: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok((store, Some(took)))
 }
 
 /// The database the batch figure writes to, rebuilt empty, and its URL.
-pub async fn fresh_stale_store(
-    main_url: &str,
-    stale_url: Option<&str>,
-    stale_runs: u64,
-) -> Result<(Store, String), String> {
+pub async fn fresh_stale_store(main_url: &str, stale_url: Option<&str>, stale_runs: u64) -> Result<(Store, String)> {
     let url = match stale_url {
         Some(u) => u.to_owned(),
         None => derive_stale_url(main_url, stale_runs),
@@ -130,7 +126,7 @@ pub async fn fresh_stale_store(
     } else {
         recreate_pg_database(main_url, &url).await?;
     }
-    let store = Store::open(&url, Create::IfMissing).await.map_err(|e| e.to_string())?;
+    let store = Store::open(&url, Create::IfMissing).await?;
     Ok((store, url))
 }
 
@@ -155,20 +151,20 @@ fn split_pg_url(url: &str) -> (&str, &str, &str) {
 }
 
 /// Drops and creates the PostgreSQL database named by `url`, connected through `main_url`.
-async fn recreate_pg_database(main_url: &str, url: &str) -> Result<(), String> {
+async fn recreate_pg_database(main_url: &str, url: &str) -> Result<()> {
     let (_, name, _) = split_pg_url(url);
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("stale database name {name:?}: use letters, digits and _ only (or --stale-db)"));
+        bail!("stale database name {name:?}: use letters, digits and _ only (or --stale-db)");
     }
-    let opts = PgConnectOptions::from_str(main_url).map_err(|e| e.to_string())?;
+    let opts = PgConnectOptions::from_str(main_url)?;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect_with(opts)
         .await
-        .map_err(|e| redact_passwords(&e.to_string()))?;
+        .map_err(|e| eyre!(redact_passwords(&e.to_string())))?;
     // identifiers only: a database name cannot be bound; it was checked to be [A-Za-z0-9_]+.
     for text in [format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"), format!("CREATE DATABASE \"{name}\"")] {
-        sqlx::query(&text).execute(&pool).await.map_err(|e| format!("{text}: {e}"))?;
+        sqlx::query(&text).execute(&pool).await.map_err(|e| eyre!("{text}: {e}"))?;
     }
     pool.close().await;
     Ok(())

@@ -26,6 +26,7 @@ use std::process::ExitCode;
 
 use chrono::SecondsFormat;
 use clap::{Parser, ValueEnum};
+use color_eyre::eyre::Result;
 use proofdesk::domain::Decision;
 use proofdesk::service::{Clock, OpenOptions, RunFilter, Service};
 use proofdesk::store::queries::ScopeRef;
@@ -177,8 +178,8 @@ fn first_page_cases() -> Vec<(&'static str, String, RunFilter, bool)> {
 /// Builds or reuses the database, measures every figure, and returns the report.
 ///
 /// # Errors
-/// A sentence saying what could not be done (open, seed, a query that failed).
-async fn run(opts: BenchOptions) -> Result<BenchReport, String> {
+/// A report whose message says what could not be done (open, seed, a query that failed).
+async fn run(opts: BenchOptions) -> Result<BenchReport> {
     let load_before = report::loadavg();
     let started_at = Clock::system().now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let url = opts.db.clone().unwrap_or_else(|| databases::default_url(opts.runs));
@@ -273,8 +274,9 @@ fn main() -> ExitCode {
             report::print(&report, args.format == Format::Json);
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            let _ = writeln!(std::io::stderr(), "proofdesk-bench: {message}");
+        // One sentence, made where it failed (the cause is in it): `{}` prints just that.
+        Err(report) => {
+            let _ = writeln!(std::io::stderr(), "proofdesk-bench: {report}");
             ExitCode::from(1)
         }
     }

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use color_eyre::eyre::{bail, eyre, Result};
 use proofdesk::service::{OpenOptions, RunFilter, Service};
 use proofdesk::store::queries::{self, Cursor, RunQuery};
 use proofdesk::store::rows::RunRow;
@@ -47,7 +48,7 @@ pub enum Ask {
 
 impl Ctx<'_> {
     /// The session a page is listed in: the bench's own, or a new one on the same pool.
-    async fn session(&self, ask: Ask) -> Result<Service, String> {
+    async fn session(&self, ask: Ask) -> Result<Service> {
         match ask {
             Ask::Again => Ok(self.service.clone()),
             Ask::First => Service::with_store(self.store.clone(), self.options.clone()).await.map_err(err("session")),
@@ -68,11 +69,11 @@ fn sql_query(service: &Service, filter: &RunFilter) -> RunQuery {
 /// and its bundles, fetching every row without decoding it; returns how many runs the list
 /// statements fetched. The service's own pool, so both sides use the same connections (on
 /// SQLite: the same page caches and the same worker threads).
-async fn raw_statements(store: &Store, statements: &[Statement]) -> Result<usize, String> {
-    let mut conn = store.acquire().await.map_err(|e| format!("raw acquire: {e}"))?;
+async fn raw_statements(store: &Store, statements: &[Statement]) -> Result<usize> {
+    let mut conn = store.acquire().await.map_err(|e| eyre!("raw acquire: {e}"))?;
     let mut runs = 0;
     for s in statements {
-        let n = conn.fetch_rows(&s.sql).await.map_err(|e| format!("raw query: {e}"))?.len();
+        let n = conn.fetch_rows(&s.sql).await.map_err(|e| eyre!("raw query: {e}"))?.len();
         if s.kind == StatementKind::List {
             runs += n;
         }
@@ -81,21 +82,17 @@ async fn raw_statements(store: &Store, statements: &[Statement]) -> Result<usize
 }
 
 /// Search look-ups run on the pool, one connection each, as the service runs them.
-async fn raw_lookups(store: &Store, lookups: &[Statement]) -> Result<(), String> {
+async fn raw_lookups(store: &Store, lookups: &[Statement]) -> Result<()> {
     for s in lookups {
-        let mut conn = store.acquire().await.map_err(|e| format!("raw acquire: {e}"))?;
-        conn.fetch_rows(&s.sql).await.map_err(|e| format!("raw query: {e}"))?;
+        let mut conn = store.acquire().await.map_err(|e| eyre!("raw acquire: {e}"))?;
+        conn.fetch_rows(&s.sql).await.map_err(|e| eyre!("raw query: {e}"))?;
     }
     Ok(())
 }
 
 /// The statements one list of `filter` runs in `session`, as the hook records them: the
 /// search look-ups, and the list and proof-bundle statements.
-async fn recorded(
-    session: &Service,
-    filter: &RunFilter,
-    name: &str,
-) -> Result<(Vec<Statement>, Vec<Statement>), String> {
+async fn recorded(session: &Service, filter: &RunFilter, name: &str) -> Result<(Vec<Statement>, Vec<Statement>)> {
     let log = StatementLog::default();
     session.observed(&log).list(filter, None, FIRST_PAGE).await.map_err(err(name))?;
     Ok(log.take().into_iter().partition(|s| s.kind == StatementKind::Lookup))
@@ -121,7 +118,7 @@ pub async fn first_page(
     filter: RunFilter,
     search: bool,
     ask: Ask,
-) -> Result<Figure, String> {
+) -> Result<Figure> {
     let verdict_filter = !filter.decisions.is_empty() || filter.gap;
     if ask == Ask::Again {
         ctx.service.list(&filter, None, FIRST_PAGE).await.map_err(err(name))?;
@@ -216,7 +213,7 @@ pub async fn first_page(
     })
 }
 
-pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure, String> {
+pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure> {
     let filter = RunFilter::restore_execute();
     #[expect(
         clippy::cast_possible_truncation,
@@ -229,9 +226,9 @@ pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure, String> {
     // The row at that depth, by the list's own statement with an OFFSET (setup only, not timed).
     let mut sql = queries::page_sql(ctx.store, op, &query, None, None, 1);
     sql.push(" OFFSET ").bind(Arg::I64(depth.saturating_sub(1).max(0)));
-    let row: Option<RunRow> = ctx.store.fetch_optional(&sql).await.map_err(|e| e.to_string())?;
+    let row: Option<RunRow> = ctx.store.fetch_optional(&sql).await?;
     let Some(row) = row else {
-        return Err(format!("no row at depth {depth} of {visible}"));
+        bail!("no row at depth {depth} of {visible}");
     };
     let cursor: Cursor = queries::cursor_after(&row, query.sort);
     let (mut deep, mut first) = (Vec::new(), Vec::new());
@@ -264,7 +261,7 @@ pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure, String> {
     })
 }
 
-pub async fn count_figure(ctx: &Ctx<'_>) -> Result<(Figure, i64), String> {
+pub async fn count_figure(ctx: &Ctx<'_>) -> Result<(Figure, i64)> {
     let filter = RunFilter::restore_execute();
     let mut times = Vec::new();
     let mut n = 0;
@@ -307,7 +304,7 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-pub async fn scroll_figure(ctx: &Ctx<'_>) -> Result<Figure, String> {
+pub async fn scroll_figure(ctx: &Ctx<'_>) -> Result<Figure> {
     let filter = RunFilter::restore_execute();
     let reset = reset_peak();
     let before = memory_mb();

@@ -3,12 +3,14 @@
 
 use std::time::{Duration, Instant};
 
+use color_eyre::eyre::{eyre, Report};
 use proofdesk::service::ServiceError;
 
 use crate::report::Stat;
 
-pub fn err(context: &str) -> impl Fn(ServiceError) -> String + '_ {
-    move |e| format!("{context}: {e}")
+/// A service failure as the bench reports it: `context: what the service said`, one sentence.
+pub fn err(context: &str) -> impl Fn(ServiceError) -> Report + '_ {
+    move |e| eyre!("{context}: {e}")
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -110,5 +112,13 @@ mod tests {
         assert!((v.median - r.median - 1.2).abs() < 1e-9, "the medians apart read 1.2 ms: {v:?} {r:?}");
         assert!((d.median - 0.2).abs() < 1e-9, "{d:?}");
         assert_eq!(d.n, 10);
+    }
+
+    #[test]
+    fn a_failure_prints_as_the_sentence_made_where_it_happened() {
+        let report = err("deep page")(ServiceError::NotFound(7));
+        assert_eq!(format!("proofdesk-bench: {report}"), "proofdesk-bench: deep page: operation run 7 not found");
+        let store: Report = proofdesk::store::StoreError::Busy.into();
+        assert_eq!(store.to_string(), proofdesk::store::StoreError::Busy.to_string(), "`?` keeps the error's words");
     }
 }

@@ -25,6 +25,7 @@ mod scrolling;
 
 use std::time::Instant;
 
+use color_eyre::eyre::{eyre, Result};
 use proofdesk::tui::worker::Command;
 use proofdesk::tui::{App, Theme};
 
@@ -56,24 +57,19 @@ pub const KEYS: [&str; 9] = [
 
 /// The rows per page the console asks the service for, read from the loads a starting
 /// console asks for (the references list pages of the same size).
-fn console_page(ctx: &Ctx<'_>) -> Result<u32, String> {
+fn console_page(ctx: &Ctx<'_>) -> Result<u32> {
     let (_, cmds) = App::new(ctx.service.clone(), SIZE, Instant::now());
     cmds.iter()
         .find_map(|c| match c {
             Command::LoadPages { limit, .. } => Some(*limit),
             _ => None,
         })
-        .ok_or_else(|| "a starting console asked for no page".to_owned())
+        .ok_or_else(|| eyre!("a starting console asked for no page"))
 }
 
 /// Every terminal-UI figure `opts` asks for, and their summary.
-pub async fn figures(
-    ctx: &Ctx<'_>,
-    opts: &BenchOptions,
-    url: &str,
-    runs: i64,
-) -> Result<(Vec<Figure>, TuiFigures), String> {
-    let theme = Theme::resolve(None, false).map_err(|e| e.to_string())?;
+pub async fn figures(ctx: &Ctx<'_>, opts: &BenchOptions, url: &str, runs: i64) -> Result<(Vec<Figure>, TuiFigures)> {
+    let theme = Theme::resolve(None, false)?;
     let page = console_page(ctx)?;
     let mut figures = Vec::new();
     if KEYS[..6].iter().any(|k| opts.wants(k)) {

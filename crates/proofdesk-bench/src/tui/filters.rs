@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Instant;
 
+use color_eyre::eyre::{bail, eyre, Report, Result};
 use proofdesk::service::{RunFilter, Service, ServiceError};
 use proofdesk::tui::worker::{self, Command};
 use proofdesk::tui::{filter, App, Theme};
@@ -56,18 +57,18 @@ async fn filter_rounds(
     theme: &Theme,
     filters: &[&str],
     (samples, page): (usize, u32),
-) -> Result<FilterRounds, String> {
+) -> Result<FilterRounds> {
     let mut out = FilterRounds { per: vec![(Vec::new(), Vec::new()); filters.len()], typing: Vec::new() };
     let mut sampling = Sampling::new(samples.max(filters.len()));
     let mut i = 0;
     while let Some(timed) = sampling.next() {
         let which = i % filters.len();
         let text = format!("{} {}", filter::DEFAULT_TEXT, filters[which]).trim().to_owned();
-        let f = filter::parse(&text, &d.app.list.filter, service.now()).map_err(|e| format!("{text:?}: {e}"))?;
+        let f = filter::parse(&text, &d.app.list.filter, service.now()).map_err(|e| eyre!("{text:?}: {e}"))?;
         let reference = async {
             let t = Instant::now();
             service.list(&f, None, page).await.map_err(err("filter reference"))?;
-            Ok::<_, String>(ms(t.elapsed()))
+            Ok::<_, Report>(ms(t.elapsed()))
         };
         // Each first every other round, so that caches warmed by one favour neither.
         let ((elapsed, keys), r) = if i % 2 == 0 {
@@ -88,7 +89,7 @@ async fn filter_rounds(
 
 /// From the `Enter` of a typed filter to the frame of its first page: filters the SQL
 /// answers, and a filter on the verdict (which the service applies after assessing each run).
-pub async fn filter_figures(ctx: &Ctx<'_>, theme: &Theme, runs: i64, page: u32) -> Result<Vec<Figure>, String> {
+pub async fn filter_figures(ctx: &Ctx<'_>, theme: &Theme, runs: i64, page: u32) -> Result<Vec<Figure>> {
     let service = ctx.service;
     let mut d = Driven::open(service, theme, None, false).await?;
     let sql = filter_rounds(&mut d, service, theme, &FILTERS, (ctx.samples, page)).await?;
@@ -135,7 +136,7 @@ async fn start_console<F: Future<Output = Result<Service, ServiceError>>>(
     open: &impl Fn() -> F,
     theme: &Theme,
     frames: &mut usize,
-) -> Result<f64, String> {
+) -> Result<f64> {
     let t = Instant::now();
     let service = open().await.map_err(err("open"))?;
     let (mut app, cmds) = App::new(service.clone(), SIZE, Instant::now());
@@ -152,7 +153,7 @@ async fn start_console<F: Future<Output = Result<Service, ServiceError>>>(
         }
         let Some(cmd) = queue.pop_front() else {
             let why = app.list.error.as_ref().map_or_else(|| "no rows".to_owned(), ToString::to_string);
-            return Err(format!("start: no first page ({why})"));
+            bail!("start: no first page ({why})");
         };
         let reply = worker::execute(&service, cmd).await;
         queue.extend(without_count(app.update(reply)));
@@ -166,7 +167,7 @@ async fn start_console<F: Future<Output = Result<Service, ServiceError>>>(
 async fn start_reference<F: Future<Output = Result<Service, ServiceError>>>(
     open: &impl Fn() -> F,
     page: u32,
-) -> Result<f64, String> {
+) -> Result<f64> {
     let t = Instant::now();
     let service = open().await.map_err(err("open"))?;
     let f = filter::parse(filter::DEFAULT_TEXT, &RunFilter::default(), service.now()).unwrap_or_default();
@@ -183,7 +184,7 @@ pub async fn start_figure(
     (url, runs): (&str, i64),
     theme: &Theme,
     page: u32,
-) -> Result<Figure, String> {
+) -> Result<Figure> {
     let open = || Service::open(opts.session(Some(url.to_owned())));
     let (mut times, mut refs) = (Vec::new(), Vec::new());
     let mut frames = 0;

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use color_eyre::eyre::{bail, eyre, Result};
 use proofdesk::service::Service;
 use proofdesk::tui::event::Msg;
 use proofdesk::tui::worker::{self, Command};
@@ -72,19 +73,19 @@ pub type Console = Screen<BufWriter<LineWriter<Tty>>>;
 type Plain = Screen<LineWriter<Tty>>;
 
 impl<W: Write> Screen<W> {
-    fn new(wrap: impl FnOnce(Tty) -> W) -> Result<Self, String> {
+    fn new(wrap: impl FnOnce(Tty) -> W) -> Result<Self> {
         let tty = Tty::default();
         let viewport = Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1));
         let term = Terminal::with_options(CrosstermBackend::new(wrap(tty.clone())), TerminalOptions { viewport })
-            .map_err(|e| format!("terminal: {e}"))?;
+            .map_err(|e| eyre!("terminal: {e}"))?;
         Ok(Self { term, tty })
     }
 
     /// One `terminal.draw` of the console, timed.
-    pub fn draw(&mut self, app: &App, theme: &Theme) -> Result<Drawn, String> {
+    pub fn draw(&mut self, app: &App, theme: &Theme) -> Result<Drawn> {
         let (b0, w0) = self.tty.now();
         let t = Instant::now();
-        self.term.draw(|frame| render(frame, app, theme)).map_err(|e| format!("draw: {e}"))?;
+        self.term.draw(|frame| render(frame, app, theme)).map_err(|e| eyre!("draw: {e}"))?;
         let d = ms(t.elapsed());
         let (b1, w1) = self.tty.now();
         Ok(Drawn { ms: d, bytes: b1 - b0, writes: w1 - w0 })
@@ -102,11 +103,11 @@ fn console_writer<W: Write>(inner: W) -> BufWriter<W> {
     BufWriter::with_capacity(FRAME_BUFFER, inner)
 }
 
-pub fn console() -> Result<Console, String> {
+pub fn console() -> Result<Console> {
     Screen::new(|t| console_writer(LineWriter::with_capacity(STDOUT_BUFFER, t)))
 }
 
-fn plain() -> Result<Plain, String> {
+fn plain() -> Result<Plain> {
     Screen::new(|t| LineWriter::with_capacity(STDOUT_BUFFER, t))
 }
 
@@ -146,12 +147,7 @@ pub struct Pressed {
 impl Driven {
     /// The console as it starts (default view), with `filter` typed after the default text and
     /// applied; every frame on the way drawn, the first page loaded.
-    pub async fn open(
-        service: &Service,
-        theme: &Theme,
-        filter: Option<&str>,
-        with_plain: bool,
-    ) -> Result<Self, String> {
+    pub async fn open(service: &Service, theme: &Theme, filter: Option<&str>, with_plain: bool) -> Result<Self> {
         let (mut app, cmds) = App::new(service.clone(), SIZE, Instant::now());
         worker::settle(&mut app, service, without_count(cmds)).await;
         let mut d = Self { app, screen: console()?, plain: if with_plain { Some(plain()?) } else { None } };
@@ -164,7 +160,7 @@ impl Driven {
     }
 
     /// Draws the console (and the plain reference, untimed beside it).
-    pub fn draw(&mut self, theme: &Theme) -> Result<(Drawn, Option<Drawn>), String> {
+    pub fn draw(&mut self, theme: &Theme) -> Result<(Drawn, Option<Drawn>)> {
         let _ = self.app.take_dirty();
         let frame = self.screen.draw(&self.app, theme)?;
         let plain = match self.plain.as_mut() {
@@ -182,7 +178,7 @@ impl Driven {
     }
 
     /// One key as the console takes it: update, the commands it asks for settled, the frame.
-    pub async fn press(&mut self, service: &Service, theme: &Theme, msg: Msg) -> Result<Pressed, String> {
+    pub async fn press(&mut self, service: &Service, theme: &Theme, msg: Msg) -> Result<Pressed> {
         let t = Instant::now();
         let cmds = without_count(self.app.update(msg));
         let loaded = !cmds.is_empty();
@@ -200,19 +196,14 @@ impl Driven {
     /// Types `/`, clears the bar (`^u`), types `text` (a frame per key), then `Enter`: returns the
     /// time from `Enter` to the frame that shows the new first page, and the typing frames' times.
     /// Between the two the console draws the "loading" frame, as its loop does.
-    pub async fn change_filter(
-        &mut self,
-        service: &Service,
-        theme: &Theme,
-        text: &str,
-    ) -> Result<(f64, Vec<f64>), String> {
+    pub async fn change_filter(&mut self, service: &Service, theme: &Theme, text: &str) -> Result<(f64, Vec<f64>)> {
         let mut typing = Vec::new();
         let keys = [key(KeyCode::Char('/')), ctrl('u')].into_iter().chain(text.chars().map(|c| key(KeyCode::Char(c))));
         for k in keys {
             let t = Instant::now();
             let cmds = self.app.update(k);
             if !cmds.is_empty() {
-                return Err(format!("typing the filter {text:?} asked the worker for something"));
+                bail!("typing the filter {text:?} asked the worker for something");
             }
             if self.app.take_dirty() {
                 self.screen.draw(&self.app, theme)?;
@@ -222,7 +213,7 @@ impl Driven {
         let t = Instant::now();
         let mut queue: VecDeque<Command> = without_count(self.app.update(key(KeyCode::Enter))).into();
         if let Some(e) = self.app.filter_edit.as_ref().and_then(|f| f.error.as_ref()) {
-            return Err(format!("filter {text:?} refused: {e}"));
+            bail!("filter {text:?} refused: {e}");
         }
         loop {
             if self.app.take_dirty() {
@@ -238,7 +229,7 @@ impl Driven {
                     .error
                     .as_ref()
                     .map_or_else(|| "no page was asked for".to_owned(), ToString::to_string);
-                return Err(format!("filter {text:?}: no first page ({why})"));
+                bail!("filter {text:?}: no first page ({why})");
             };
             let reply = worker::execute(service, cmd).await;
             queue.extend(without_count(self.app.update(reply)));

@@ -1,5 +1,6 @@
 //! Frame time, navigation latency, bytes and write calls per frame, down the large list.
 
+use color_eyre::eyre::Result;
 use proofdesk::tui::Theme;
 use ratatui::crossterm::event::KeyCode;
 
@@ -28,7 +29,7 @@ impl Keys {
 }
 
 /// Frame time, navigation latency, bytes and write calls per frame.
-pub async fn figures(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure>, String> {
+pub async fn figures(ctx: &Ctx<'_>, theme: &Theme, runs: i64) -> Result<Vec<Figure>> {
     let service = ctx.service;
     let keys = (ctx.samples * KEYS_PER_SAMPLE).clamp(100, 800);
     let mut big = Driven::open(service, theme, None, true).await?;
