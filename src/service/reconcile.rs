@@ -16,7 +16,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{RunFilter, Service, ServiceError};
-use crate::domain::{assess, Decision, Denied, Outcome, ProofBundle, ReconciledAudit, ReconciliationContext, Verdict};
+use crate::domain::{
+    assess, DataError, Decision, Denied, Outcome, ProofBundle, ReconciledAudit, ReconciliationContext, Verdict,
+};
 use crate::store::queries::{self, Cursor};
 use crate::store::{RunCompletion, Tx};
 
@@ -228,7 +230,7 @@ impl Service {
 
     /// Every stale, non-terminal, visible `restore.execute` run the operator may reconcile,
     /// oldest update first, with the verdict the list read for it.
-    async fn stale_candidates(&self) -> Result<Vec<(i64, Result<Verdict, String>)>, ServiceError> {
+    async fn stale_candidates(&self) -> Result<Vec<(i64, Result<Verdict, DataError>)>, ServiceError> {
         let mut filter = RunFilter::restore_execute();
         filter.stale = true;
         let mut found = Vec::new();
@@ -237,10 +239,7 @@ impl Service {
             let page = self.list(&filter, after, super::MAX_PAGE).await?;
             for run in page.rows {
                 if self.may_reconcile(&run).is_ok() {
-                    found.push((
-                        run.id,
-                        run.verdict.map_err(|error| ServiceError::Unreadable { run: run.id, error }.to_string()),
-                    ));
+                    found.push((run.id, run.verdict));
                 }
             }
             match page.next {
@@ -278,7 +277,7 @@ impl Service {
         Ok(report)
     }
 
-    async fn batch_one(&self, id: i64, listed: Result<Verdict, String>, dry_run: bool) -> BatchItem {
+    async fn batch_one(&self, id: i64, listed: Result<Verdict, DataError>, dry_run: bool) -> BatchItem {
         let line = |result, v: Option<&Verdict>, error: Option<String>| BatchItem {
             operation_run_id: id,
             result,
@@ -288,7 +287,9 @@ impl Service {
         };
         let verdict = match listed {
             Ok(v) => v,
-            Err(e) => return line(BatchResult::Error, None, Some(e)),
+            Err(error) => {
+                return line(BatchResult::Error, None, Some(ServiceError::Unreadable { run: id, error }.to_string()))
+            }
         };
         if !verdict.is_final() {
             return line(BatchResult::NotReconciled, Some(&verdict), None);
