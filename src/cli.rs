@@ -2,6 +2,7 @@
 //! failure to one clear stderr line and the contract's exit code. Rendering of text and JSON
 //! output lives in `cli/output.rs`.
 
+mod filter;
 mod output;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -11,9 +12,9 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{Decision, OpStatus, Outcome};
-use crate::present::{check_instant, parse_duration, parse_instant, TimeError};
+use crate::present::{check_instant, parse_duration, TimeError};
 use crate::sanitize::clean;
-use crate::service::{self, Clock, OpenOptions, RunFilter, ScopeRef, Service, ServiceError};
+use crate::service::{self, Clock, OpenOptions, Service, ServiceError};
 
 /// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
 pub const EXIT_NOT_RECONCILED: u8 = 6;
@@ -86,7 +87,7 @@ macro_rules! closed_values {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List visible operation runs, newest first
-    Runs(RunsArgs),
+    Runs(Box<RunsArgs>),
     /// One run: operation, proof bundle, items, evidence, audit trail
     Show {
         id: i64,
@@ -109,6 +110,20 @@ pub enum Command {
     Db(DbCommand),
 }
 
+/// The filters that are a bare flag (a bare word in the filter language).
+#[derive(Debug, Args)]
+pub struct FlagFilters {
+    /// Only stale, non-terminal runs
+    #[arg(long)]
+    pub stale: bool,
+    /// Only runs with a proof gap, or drift
+    #[arg(long)]
+    pub gap: bool,
+    /// Only completed restore.execute runs whose recorded success the proof no longer supports
+    #[arg(long)]
+    pub drift: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct RunsArgs {
     /// Operation type (repeatable; `any` for every type; default restore.execute)
@@ -129,12 +144,15 @@ pub struct RunsArgs {
     /// Environment id or name
     #[arg(long = "environment")]
     pub environments: Vec<String>,
-    /// Only stale, non-terminal runs
-    #[arg(long)]
-    pub stale: bool,
-    /// Only runs with a proof gap, or drift
-    #[arg(long)]
-    pub gap: bool,
+    #[command(flatten)]
+    pub flags: FlagFilters,
+    /// Filters in the console's filter-bar language, e.g. 'status:running env:"Contoso Prod" stale gap'
+    /// (the flags above add to it)
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Print only the number of matching runs (every page, not --limit)
+    #[arg(long, conflicts_with = "format")]
+    pub count: bool,
     /// Created at or after: RFC 3339 (2026-11-20T12:00:00Z), a date (2026-11-20, midnight UTC),
     /// or a duration back from now (24h, 7d, -24h; units s m h d w, at most 36500d);
     /// `--since -24h` and `--since=-24h` both work
@@ -426,34 +444,12 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
     result
 }
 
-fn filter_from(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter, Failure> {
-    let mut f = RunFilter::default();
-    let any = args.types.iter().any(|t| t == "any");
-    f.query.types = if args.types.is_empty() {
-        vec![crate::domain::RESTORE_EXECUTE.to_owned()]
-    } else if any {
-        Vec::new()
-    } else {
-        args.types.clone()
-    };
-    f.query.statuses.clone_from(&args.statuses);
-    f.query.outcomes.clone_from(&args.outcomes);
-    f.query.workspaces = args.workspaces.iter().map(|w| ScopeRef::parse(w)).collect();
-    f.query.environments = args.environments.iter().map(|e| ScopeRef::parse(e)).collect();
-    f.query.search = args.search.iter().filter(|s| !s.trim().is_empty()).cloned().collect();
-    f.query.since =
-        args.since.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(|e| Failure::usage(e.to_string()))?;
-    f.query.until =
-        args.until.as_deref().map(|s| parse_instant(s, now)).transpose().map_err(|e| Failure::usage(e.to_string()))?;
-    f.decisions.clone_from(&args.decisions);
-    f.stale = args.stale;
-    f.gap = args.gap;
-    f.check().map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(f)
-}
-
 async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
-    let filter = filter_from(args, service.now())?;
+    let filter = filter::from_args(args, service.now())?;
+    if args.count {
+        let n = service.count_matching(&filter).await?;
+        return writeln!(std::io::stdout().lock(), "{n}").map(|()| 0).map_err(Failure::from);
+    }
     let mut remaining = args.limit;
     let mut after = None;
     let mut rows = Vec::new();

@@ -8,6 +8,7 @@
 mod admin;
 pub mod clock;
 mod filter;
+pub mod filter_text;
 pub mod reconcile;
 pub mod runs;
 

@@ -29,7 +29,8 @@
 pub mod action;
 pub mod app;
 pub mod event;
-pub mod filter;
+/// The filter bar's language lives in the service, which the command line's `--filter` shares.
+pub use crate::service::filter_text as filter;
 pub mod keymap;
 pub mod layout;
 pub mod screen;

@@ -102,6 +102,32 @@ fn runs_lists_filters_and_formats() {
         assert_eq!(count(&["--since", "2026-11-21"]), 0);
         assert_eq!(count(&["--until", "2026-11-21"]), 1);
 
+        // The console's filter language, and the count of what it matches.
+        assert_eq!(count(&["--filter", "status:running stale"]), 1);
+        assert_eq!(count(&["--filter", "status:completed"]), 0);
+        assert_eq!(count(&["--filter", r#"env:"Contoso Prod" "iOS Compl""#]), 1);
+        assert_eq!(count(&["--filter", "type:backup.capture"]), 0, "the text names its own types");
+        assert_eq!(count(&["--filter", "type:any status:running"]), 1);
+        assert_eq!(count(&["--filter", "status:running", "--status", "completed"]), 1, "flags add values: any of");
+        assert_eq!(count(&["--filter", "decision:succeeded", "--decision", "partially_succeeded"]), 1);
+        let n = |extra: &[&str]| stdout(&run(args(&[extra, &["--count"]].concat()))).trim().to_owned();
+        assert_eq!(n(&[]), "1", "[{}]", db.label);
+        assert_eq!(
+            n(&["--filter", "status:running stale decision:partially_succeeded"]),
+            "1",
+            "[{}] a verdict filter counts exactly",
+            db.label
+        );
+        assert_eq!(n(&["--filter", "status:running stale gap"]), "0", "[{}] mixed outcomes are no gap", db.label);
+        assert_eq!(n(&["--filter", "decision:succeeded"]), "0", "[{}]", db.label);
+        assert_eq!(n(&["--status", "completed"]), "0", "[{}]", db.label);
+        let bad = run(args(&["--filter", "status:runing"]));
+        assert_eq!(code(&bad), 2, "[{}] a bad filter is bad input", db.label);
+        assert_eq!(stderr(&bad).trim().lines().count(), 1, "[{}] one line: {}", db.label, stderr(&bad));
+        assert!(stderr(&bad).contains("--filter: status: unknown status"), "[{}] {}", db.label, stderr(&bad));
+        let both = run(args(&["--count", "--format", "json"]));
+        assert_eq!(code(&both), 2, "[{}] --count prints a number, not a format", db.label);
+
         let nd = run(args(&["--format", "ndjson"]));
         assert_eq!(stdout(&nd).lines().count(), 1);
         let table = stdout(&run(args(&[])));
@@ -124,6 +150,44 @@ fn the_gap_filter_finds_proof_gaps_and_drift() {
         db.load(&case("19-proof-complete.json"));
         let out = db.run(&["--as", "alice", "--now", NOW, "runs", "--gap", "--format", "json"]);
         assert_eq!(json(&out), json!([]), "[{}] complete proof has no gap", db.label);
+    }
+}
+
+#[test]
+fn the_drift_filter_finds_recorded_successes_the_proof_no_longer_supports() {
+    for db in TestDb::all() {
+        db.load(&case("02-already-terminal-drift.json"));
+        let n = |extra: &[&str]| {
+            let mut v = vec!["--as", "alice", "--now", NOW, "runs", "--format", "json"];
+            v.extend_from_slice(extra);
+            let out = db.run(&v);
+            assert_eq!(code(&out), 0, "[{}] {extra:?}: {}", db.label, stderr(&out));
+            json(&out).as_array().cloned().unwrap_or_default()
+        };
+        let drifting = n(&["--drift"]);
+        assert_eq!(drifting.len(), 1, "[{}] the overclaimed success drifts", db.label);
+        assert_eq!(drifting[0]["drift"], json!(true));
+        assert_eq!(n(&["--drift", "--status", "running"]).len(), 0, "[{}] only completed runs drift", db.label);
+        assert_eq!(n(&["--drift", "--outcome", "failed"]).len(), 0, "[{}] only recorded successes drift", db.label);
+        assert_eq!(n(&["--drift", "--stale"]).len(), 0, "[{}] a stale run is open, never drifting", db.label);
+        assert_eq!(n(&["--drift", "--type", "backup.capture"]).len(), 0, "[{}] only restores drift", db.label);
+        assert_eq!(n(&["--drift", "--status", "completed", "--type", "any"]).len(), 1, "[{}]", db.label);
+    }
+    // The complete proof of case 19, recorded as a success: nothing drifts.
+    let dir = tempfile::tempdir().expect("dir");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case("19-proof-complete.json")).expect("read")).expect("json");
+    doc["operation_runs"][0]["status"] = json!("completed");
+    doc["operation_runs"][0]["outcome"] = json!("succeeded");
+    doc["operation_runs"][0]["completed_at"] = json!("2026-11-20T10:00:00Z");
+    let file = dir.path().join("supported.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    for db in TestDb::all() {
+        db.load(&file);
+        let all = db.run(&["--as", "alice", "--now", NOW, "runs", "--status", "completed", "--format", "json"]);
+        assert_eq!(json(&all).as_array().map_or(0, Vec::len), 1, "[{}] the completed run is listed", db.label);
+        let out = db.run(&["--as", "alice", "--now", NOW, "runs", "--drift", "--format", "json"]);
+        assert_eq!(json(&out), json!([]), "[{}] a success the proof supports does not drift", db.label);
     }
 }
 

@@ -3,7 +3,7 @@
 //! build it; `check` bounds what a person can type.
 
 use crate::domain::ScopeRef;
-use crate::domain::{Decision, RunQuery, RESTORE_EXECUTE};
+use crate::domain::{Decision, OpStatus, Outcome, RunQuery, RESTORE_EXECUTE};
 
 /// The most values one filter field may hold (`--search` repeated, `status:a,b,…`).
 pub const MAX_VALUES: usize = 32;
@@ -28,6 +28,9 @@ pub struct RunFilter {
     pub decisions: Vec<Decision>,
     /// Only runs with a proof gap (or drift).
     pub gap: bool,
+    /// Only completed `restore.execute` runs whose recorded success the proof no longer
+    /// supports (the verdict's `drift`).
+    pub drift: bool,
     /// `--stale`: not completed and not updated within `stale_after`.
     pub stale: bool,
 }
@@ -75,6 +78,42 @@ impl RunFilter {
     }
 
     pub(super) fn needs_verdict(&self) -> bool {
-        !self.decisions.is_empty() || self.gap
+        !self.decisions.is_empty() || self.gap || self.drift
+    }
+
+    /// The SQL-side query this filter narrows to as of `stale_before` (when `stale`), or
+    /// `None` when no run can match: `drift` needs a completed run that recorded success, and a
+    /// decision other than `not_reconciled` an open one (rules 1-2 make every completed run's
+    /// verdict `not_reconciled`).
+    pub(super) fn sql_query(&self, stale_before: Option<chrono::DateTime<chrono::Utc>>) -> Option<RunQuery> {
+        let mut query = self.query.clone();
+        if self.stale {
+            query.stale_before = stale_before;
+        }
+        if !self.decisions.is_empty() && !self.decisions.contains(&Decision::NotReconciled) {
+            query.open_only = true;
+        }
+        if self.drift {
+            let possible = narrow(&mut query.statuses, OpStatus::Completed)
+                && narrow(&mut query.outcomes, Outcome::Succeeded)
+                && !query.open_only
+                && query.stale_before.is_none()
+                && (query.types.is_empty() || query.types.iter().any(|t| t == RESTORE_EXECUTE));
+            if !possible {
+                return None;
+            }
+            query.types = vec![RESTORE_EXECUTE.to_owned()];
+        }
+        Some(query)
+    }
+}
+
+/// Narrows "any of `values`" (none: any) to `only`; false when `values` excludes it.
+fn narrow<T: PartialEq>(values: &mut Vec<T>, only: T) -> bool {
+    if values.is_empty() || values.contains(&only) {
+        *values = vec![only];
+        true
+    } else {
+        false
     }
 }

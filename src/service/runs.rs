@@ -9,7 +9,7 @@ use super::{Service, ServiceError};
 use crate::domain::link_of;
 use crate::domain::Cursor;
 use crate::domain::DataError;
-use crate::domain::{assess, Decision, Denied, JsonText, ProofBundle, Verdict};
+use crate::domain::{assess, Denied, JsonText, ProofBundle, Verdict};
 use crate::domain::{mask_payload, mask_str};
 use crate::store::queries;
 use crate::store::rows::RunRow;
@@ -236,7 +236,7 @@ pub fn next_sql_page(seen: usize, kept: usize, wanted: usize) -> u32 {
 impl Service {
     /// One page of visible runs matching `filter`, strictly after `after`.
     ///
-    /// Filters on the verdict (`decisions`, `gap`) are applied after assessing each SQL page,
+    /// Filters on the verdict (`decisions`, `gap`, `drift`) are applied after assessing each SQL page,
     /// reading further pages (see [`first_sql_page`]) until `limit` rows match or the list ends.
     /// A session made with [`Service::observed`] records each statement it runs.
     ///
@@ -245,15 +245,9 @@ impl Service {
     pub async fn list(&self, filter: &RunFilter, after: Option<Cursor>, limit: u32) -> Result<Page, ServiceError> {
         let limit = limit.clamp(1, MAX_PAGE);
         filter.check().map_err(|e| ServiceError::Usage(e.to_string()))?;
-        let mut query = filter.query.clone();
-        if filter.stale {
-            query.stale_before = Some(stale_before(self.now(), self.stale_after));
-        }
-        // A completed run's verdict is always `not_reconciled` (rules 1-2): a filter on other
-        // decisions only ever matches open runs, so the SQL walks those alone.
-        if !filter.decisions.is_empty() && !filter.decisions.contains(&Decision::NotReconciled) {
-            query.open_only = true;
-        }
+        let Some(query) = filter.sql_query(Some(stale_before(self.now(), self.stale_after))) else {
+            return Ok(Page { rows: Vec::new(), next: None });
+        };
         let mut batch = first_sql_page(filter, limit, self.verdict_density(filter));
         let mut cursor = after;
         let mut rows = Vec::new();
@@ -338,17 +332,37 @@ impl Service {
         memory.insert(filter.clone(), density);
     }
 
-    /// How many visible runs match the SQL-side filters of `filter` (verdict filters ignored).
+    /// How many visible runs match the SQL-side filters of `filter` (verdict filters only as
+    /// far as they narrow the SQL: `drift` to completed successes, a decision to open runs).
     ///
     /// # Errors
     /// Database errors.
     pub async fn count(&self, filter: &RunFilter) -> Result<i64, ServiceError> {
         filter.check().map_err(|e| ServiceError::Usage(e.to_string()))?;
-        let mut query = filter.query.clone();
-        if filter.stale {
-            query.stale_before = Some(stale_before(self.now(), self.stale_after));
-        }
+        let Some(query) = filter.sql_query(Some(stale_before(self.now(), self.stale_after))) else {
+            return Ok(0);
+        };
         Ok(queries::count_runs(self.store(), self.operator().id, &query).await?)
+    }
+
+    /// How many visible runs match `filter`, exactly: the SQL count when no verdict filter is
+    /// set, otherwise every candidate assessed (a walk of the whole list, in pages).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn count_matching(&self, filter: &RunFilter) -> Result<u64, ServiceError> {
+        if !filter.needs_verdict() {
+            return Ok(u64::try_from(self.count(filter).await?).unwrap_or(0));
+        }
+        let (mut n, mut after) = (0, None);
+        loop {
+            let page = self.list(filter, after, MAX_PAGE).await?;
+            n += page.rows.len() as u64;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(n),
+            }
+        }
     }
 
     /// One visible run with its verdict now.
@@ -527,7 +541,9 @@ fn matches_verdict(filter: &RunFilter, verdict: &Result<Verdict, DataError>) -> 
         return true;
     }
     let Ok(v) = verdict else { return false };
-    (filter.decisions.is_empty() || filter.decisions.contains(&v.decision)) && (!filter.gap || v.has_gap())
+    (filter.decisions.is_empty() || filter.decisions.contains(&v.decision))
+        && (!filter.gap || v.has_gap())
+        && (!filter.drift || v.drift)
 }
 
 #[cfg(test)]

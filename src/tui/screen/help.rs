@@ -37,7 +37,9 @@ fn section(scope: Scope, hide: &[Action], width: usize, theme: &Theme) -> Vec<Li
 fn language(width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let text = format!(
         "Fields: {FIELDS}. Values may be lists (status:queued,running); quote spaces (env:\"Contoso Prod\"); \
-         since/until take 2026-11-20, RFC 3339 or -24h; other words search policy names, run ids and tenants."
+         since/until take 2026-11-20, RFC 3339 or -24h; gap: a missing or unusable piece of proof, or drift; \
+         drift: a completed run whose recorded success the proof no longer supports; other words search policy \
+         names, run ids and tenants."
     );
     wrap(&text, width.saturating_sub(3)).into_iter().map(|l| Line::styled(format!("   {l}"), theme.muted)).collect()
 }

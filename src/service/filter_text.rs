@@ -1,7 +1,8 @@
-//! The filter bar's small language, compiled into a [`RunFilter`].
+//! The filter language of the console's filter bar and of `proofdesk runs --filter`, compiled
+//! into a [`RunFilter`].
 //!
 //! `status:running outcome:pending decision:partially_succeeded env:"Contoso Prod" ws:Contoso
-//! type:any stale gap since:-24h until:2026-11-20 id:1000 baseline "Win11 Security"`.
+//! type:any stale gap drift since:-24h until:2026-11-20 id:1000 baseline "Win11 Security"`.
 //! Fields take one value or a comma list (`status:queued,running`: any of them); repeating a
 //! field also means "any of". Closed vocabularies are checked here so a typo is an error in the
 //! bar, not an empty list. Bare words (and quoted phrases) are search terms. Every value ends up
@@ -18,7 +19,7 @@ use crate::service::{FilterTooBig, RunFilter, ScopeRef};
 pub const DEFAULT_TEXT: &str = "type:restore.execute";
 
 /// The field names, for help and errors.
-pub const FIELDS: &str = "status, outcome, decision, type, ws, env, since, until, id, stale, gap";
+pub const FIELDS: &str = "status, outcome, decision, type, ws, env, since, until, id, stale, gap, drift";
 
 /// Why the bar refused its text: one sentence naming the bad token, shown under the bar while
 /// the previous filter stays active. A cause (an unknown word, a bad time) is part of that
@@ -39,7 +40,7 @@ pub enum FilterError {
     /// `id:` that is not a number.
     #[error("id: {0:?} is not a run id")]
     NotRunId(String),
-    /// `stale:…` or `gap:…`: those are bare words.
+    /// `stale:…`, `gap:…` or `drift:…`: those are bare words.
     #[error("{0} takes no value: write just `{0}`")]
     TakesNoValue(String),
     #[error("unknown field {0:?}: use {FIELDS}, or quote the text to search for it")]
@@ -142,6 +143,7 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
             Token::Word(w) => match w.to_lowercase().as_str() {
                 "stale" => f.stale = true,
                 "gap" => f.gap = true,
+                "drift" => f.drift = true,
                 _ if w.trim().is_empty() => {}
                 _ => f.query.search.push(w),
             },
@@ -180,7 +182,7 @@ pub fn parse(text: &str, base: &RunFilter, now: DateTime<Utc>) -> Result<RunFilt
                         f.query.ids.push(id.map_err(|_| FilterError::NotRunId(v))?);
                     }
                 }
-                "stale" | "gap" => return Err(FilterError::TakesNoValue(name)),
+                "stale" | "gap" | "drift" => return Err(FilterError::TakesNoValue(name)),
                 _ => return Err(FilterError::UnknownField(name)),
             },
         }
@@ -205,7 +207,7 @@ pub fn chips(text: &str) -> Vec<String> {
         .map(|t| match t {
             Token::Field(f, v) if v.contains(' ') => format!("{f}:\"{v}\""),
             Token::Field(f, v) => format!("{f}:{v}"),
-            Token::Word(w) if matches!(w.to_lowercase().as_str(), "stale" | "gap") => w.to_lowercase(),
+            Token::Word(w) if matches!(w.to_lowercase().as_str(), "stale" | "gap" | "drift") => w.to_lowercase(),
             Token::Word(w) | Token::Quoted(w) => format!("\"{w}\""),
         })
         .collect()
