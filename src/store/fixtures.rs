@@ -24,6 +24,7 @@
 //! store one in text or jsonb, SQLite would cut C strings at it).
 
 mod check;
+mod error;
 mod schema;
 mod strict;
 
@@ -31,6 +32,7 @@ use serde_json::Value;
 
 use super::{Engine, Sql, Store, StoreError, Tx};
 use check::{check_document, survey, Known, Rows};
+pub use error::FixtureError;
 use schema::{json_kind, TABLES};
 pub use strict::parse_strict;
 
@@ -76,7 +78,7 @@ const IDENTITY_TABLES: [&str; 2] = ["audit_log", "notifications"];
 /// [`LoadError::Invalid`] with the path of the first bad value (nothing is written), or a
 /// store failure (the transaction is rolled back).
 pub async fn load(store: &Store, json_text: &str) -> Result<LoadReport, LoadError> {
-    let doc = parse_strict(json_text).map_err(LoadError::Invalid)?;
+    let doc = parse_strict(json_text)?;
     load_value(store, &doc).await
 }
 
@@ -166,8 +168,6 @@ async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::schema::{Kind, Table, TABLES};
-    use super::strict::malformed;
-    use serde_json::Value;
 
     #[test]
     fn every_reference_names_a_table_inserted_before_its_own() {
@@ -179,11 +179,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn malformed_json_names_line_and_column() {
-        let e = serde_json::from_str::<Value>("{\n  \"workspaces\": [\n").expect_err("malformed");
-        assert!(malformed(&e).starts_with("malformed JSON at line 3 column 0: EOF"), "{}", malformed(&e));
     }
 }
