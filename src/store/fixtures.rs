@@ -7,9 +7,14 @@
 //! `operation_runs[3].status: unknown status "runing"`. Only a clean document is inserted, in
 //! one transaction, table by table in foreign-key order.
 //!
-//! The tables are described once, as data (`schema`): each column with its kind and whether
-//! it is required, nullable or defaulted. One checker (`check`) reads every table through it;
-//! `strict` parses the text refusing repeated keys.
+//! Each table's row is a type (`rows`), one `#[derive(Deserialize)]` struct with
+//! `deny_unknown_fields` whose fields are typed columns (`columns`): the core's vocabularies,
+//! RFC 3339 times, counts, JSON objects, each required, nullable or defaulted, with the
+//! loader's own messages. A row is read from the parsed document through serde_path_to_error
+//! (`de`), so a bad value comes back with its path, down into nested arrays and objects.
+//! What ties rows together, their references, keys and unique columns, is described per
+//! table in `schema` and checked by `check` in document order; `strict` parses the text
+//! refusing repeated keys; `error` holds [`FixtureError`], the "PATH: problem" of a refusal.
 //!
 //! References are the contract's hard references (domain.md, "References"): each must name a
 //! row in the file or the database, and an operation's or a restore's `environment_id` must be
@@ -24,7 +29,10 @@
 //! store one in text or jsonb, SQLite would cut C strings at it).
 
 mod check;
+mod columns;
+mod de;
 mod error;
+mod rows;
 mod schema;
 mod strict;
 
@@ -116,7 +124,7 @@ pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadE
     let (declared, wanted) = survey(doc);
     let binds = max_binds(tx.engine());
     let known = Known::lookup(tx, binds, declared, &wanted).await?;
-    let rows = check_document(doc, &known).map_err(LoadError::Invalid)?;
+    let rows = check_document(doc, &known)?;
     let report = insert(tx, binds, rows).await?;
     if tx.engine() == Engine::Postgres {
         resync_identities(tx).await?;
@@ -135,7 +143,7 @@ async fn insert(tx: &mut Tx, binds: usize, rows: Rows) -> Result<LoadReport, Sto
         let count = rows.len();
         // identifiers only: table and column names come from TABLES, values are bound
         let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns());
-        let per_statement = (binds / table.fields.len()).max(1);
+        let per_statement = (binds / table.width()).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut sql = Sql::new(&head);
@@ -163,21 +171,4 @@ async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
         tx.execute(&Sql::new(&sql)).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::schema::{Kind, Table, TABLES};
-
-    #[test]
-    fn every_reference_names_a_table_inserted_before_its_own() {
-        for (i, table) in TABLES.iter().enumerate() {
-            for field in table.fields {
-                if let Kind::Ref(target) = field.kind {
-                    let (ti, _) = Table::find(target).expect("reference to a known table");
-                    assert!(ti < i, "{}.{} refers to {target}, inserted later", table.name, field.name);
-                }
-            }
-        }
-    }
 }
