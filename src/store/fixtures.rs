@@ -7,9 +7,14 @@
 //! `operation_runs[3].status: unknown status "runing"`. Only a clean document is inserted, in
 //! one transaction, table by table in foreign-key order.
 //!
-//! The tables are described once, as data (`schema`): each column with its kind and whether
-//! it is required, nullable or defaulted. One checker (`check`) reads every table through it;
-//! `strict` parses the text refusing repeated keys.
+//! Each table's row is a type (`rows`), one `#[derive(Deserialize)]` struct with
+//! `deny_unknown_fields` whose fields are typed columns (`columns`): the core's vocabularies,
+//! RFC 3339 times, counts, JSON objects, each required, nullable or defaulted, with the
+//! loader's own messages. A row is read from the parsed document through serde_path_to_error
+//! (`de`), so a bad value comes back with its path, down into nested arrays and objects.
+//! What ties rows together, their references, keys and unique columns, is described per
+//! table in `schema` and checked by `check` in document order; `strict` parses the text
+//! refusing repeated keys; `error` holds [`FixtureError`], the "PATH: problem" of a refusal.
 //!
 //! References are the contract's hard references (domain.md, "References"): each must name a
 //! row in the file or the database, and an operation's or a restore's `environment_id` must be
@@ -24,6 +29,10 @@
 //! store one in text or jsonb, SQLite would cut C strings at it).
 
 mod check;
+mod columns;
+mod de;
+mod error;
+mod rows;
 mod schema;
 mod strict;
 
@@ -31,6 +40,7 @@ use serde_json::Value;
 
 use super::{Sql, Store, StoreError, Tx};
 use check::{check_document, survey, Known, Rows};
+pub use error::FixtureError;
 use schema::{json_kind, TABLES};
 pub use strict::parse_strict;
 
@@ -63,7 +73,7 @@ pub struct LoadReport {
 /// [`LoadError::Invalid`] with the path of the first bad value (nothing is written), or a
 /// store failure (the transaction is rolled back).
 pub async fn load(store: &Store, json_text: &str) -> Result<LoadReport, LoadError> {
-    let doc = parse_strict(json_text).map_err(LoadError::Invalid)?;
+    let doc = parse_strict(json_text)?;
     load_value(store, &doc).await
 }
 
@@ -101,7 +111,7 @@ pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadE
     let (declared, wanted) = survey(doc);
     let binds = tx.dialect().max_binds();
     let known = Known::lookup(tx, binds, declared, &wanted).await?;
-    let rows = check_document(doc, &known).map_err(LoadError::Invalid)?;
+    let rows = check_document(doc, &known)?;
     let report = insert(tx, binds, rows).await?;
     tx.after_explicit_ids().await?;
     Ok(report)
@@ -118,7 +128,7 @@ async fn insert(tx: &mut Tx, binds: usize, rows: Rows) -> Result<LoadReport, Sto
         let count = rows.len();
         // identifiers only: table and column names come from TABLES, values are bound
         let head = format!("INSERT INTO {} ({}) VALUES ", table.name, table.columns());
-        let per_statement = (binds / table.fields.len()).max(1);
+        let per_statement = (binds / table.width()).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut sql = Sql::new(&head);
@@ -134,29 +144,4 @@ async fn insert(tx: &mut Tx, binds: usize, rows: Rows) -> Result<LoadReport, Sto
         report.tables.push((table.name, count));
     }
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::schema::{Kind, Table, TABLES};
-    use super::strict::malformed;
-    use serde_json::Value;
-
-    #[test]
-    fn every_reference_names_a_table_inserted_before_its_own() {
-        for (i, table) in TABLES.iter().enumerate() {
-            for field in table.fields {
-                if let Kind::Ref(target) = field.kind {
-                    let (ti, _) = Table::find(target).expect("reference to a known table");
-                    assert!(ti < i, "{}.{} refers to {target}, inserted later", table.name, field.name);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn malformed_json_names_line_and_column() {
-        let e = serde_json::from_str::<Value>("{\n  \"workspaces\": [\n").expect_err("malformed");
-        assert!(malformed(&e).starts_with("malformed JSON at line 3 column 0: EOF"), "{}", malformed(&e));
-    }
 }
