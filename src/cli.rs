@@ -3,7 +3,9 @@
 //! output lives in `cli/output.rs`.
 
 mod filter;
+mod markdown;
 mod output;
+mod shell;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -91,8 +93,9 @@ pub enum Command {
     /// One run: operation, proof bundle, items, evidence, audit trail
     Show {
         id: i64,
-        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
-        format: TextFormat,
+        /// markdown: a note to paste into a ticket (heading, verdict, checklist, items, evidence, audit, reconciliation)
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
         /// Add each item's provider payload (secrets masked)
         #[arg(long)]
         raw: bool,
@@ -108,6 +111,13 @@ pub enum Command {
     /// Database commands (no operator needed)
     #[command(subcommand)]
     Db(DbCommand),
+    /// A shell completion script on standard output, e.g. `proofdesk completions bash > ~/.local/share/bash-completion/completions/proofdesk`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output, e.g. `proofdesk man | man -l -`
+    Man,
 }
 
 /// The filters that are a bare flag (a bare word in the filter language).
@@ -211,6 +221,13 @@ pub enum DbCommand {
 pub enum TextFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -366,6 +383,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Some(Command::Db(cmd)) => db(g, cmd).await,
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man) => shell::man(),
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
             runs(&service, &args).await
@@ -376,8 +395,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let now = service.now();
             let mut out = std::io::stdout().lock();
             match format {
-                TextFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
-                TextFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
+                ShowFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
+                ShowFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
+                ShowFormat::Markdown => markdown::detail_markdown(&mut out, &detail, now)?,
             }
             Ok(0)
         }

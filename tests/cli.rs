@@ -353,3 +353,73 @@ fn the_console_refuses_clearly_without_a_usable_terminal() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_line_definition() {
+    let bin = env!("CARGO_BIN_EXE_proofdesk");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = Command::new(bin).args(["completions", shell]).output().expect("run");
+        assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for flag in ["drift", "filter", "count", "stale-after"] {
+            // fish spells a long flag `-l drift`, the others `--drift`.
+            let spelled = if shell == "fish" { format!("-l {flag}") } else { format!("--{flag}") };
+            assert!(script.contains(&spelled), "{shell} completes {spelled}");
+        }
+        assert!(script.contains("seed-demo"), "{shell} completes subcommands");
+    }
+    let man = Command::new(bin).arg("man").output().expect("run");
+    assert_eq!(code(&man), 0, "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(page.starts_with(".ie") || page.contains(".TH proofdesk"), "a roff page: {}", &page[..page.len().min(200)]);
+    for word in ["reconcile", "completions", "\\-\\-read\\-only"] {
+        assert!(page.contains(word), "the page names {word}");
+    }
+    let bad = Command::new(bin).args(["completions", "tcsh"]).output().expect("run");
+    assert_eq!(code(&bad), 2, "an unknown shell is bad usage");
+    assert_eq!(stderr(&bad).trim().lines().count(), 1, "one line: {}", stderr(&bad));
+}
+
+#[test]
+fn show_as_markdown_is_a_ticket_note_with_the_reconciliation() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case("15-mixed.json")).expect("read")).expect("json");
+    doc["restore_items"][0]["policy_name"] = json!("[click](http://evil) | *bold* <b>\u{1b}[31m");
+    let file = dir.path().join("hostile.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    for db in TestDb::all() {
+        db.load(&file);
+        let show = |db: &TestDb| {
+            let out = db.run(&["--as", "alice", "--now", NOW, "show", "1000", "--format", "markdown"]);
+            assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
+            stdout(&out)
+        };
+        let before = show(&db);
+        assert!(before.starts_with("## Operation run 1000 · restore.execute\n"), "[{}] {before}", db.label);
+        for part in [
+            "**Verdict:**",
+            "### Proof checklist",
+            "| id | outcome | type | policy | error |",
+            "### Post-run evidence",
+            "### Audit trail",
+        ] {
+            assert!(before.contains(part), "[{}] has {part}: {before}", db.label);
+        }
+        assert!(!before.contains("### Reconciliation"), "[{}] nothing reconciled yet", db.label);
+        assert!(
+            before.contains(r"\[click\](http://evil) \| \*bold\* \<b\>"),
+            "[{}] markdown is data: {before}",
+            db.label
+        );
+        assert!(!before.contains('\u{1b}'), "[{}] no escape reaches the terminal", db.label);
+
+        let done = db.run(&["--as", "alice", "reconcile", "1000", "--yes", "--note", "INC-4711 `rm`"]);
+        assert_eq!(code(&done), 0, "[{}] {}", db.label, stderr(&done));
+        let after = show(&db);
+        assert!(after.contains("### Reconciliation"), "[{}] {after}", db.label);
+        assert!(after.contains("- note: INC-4711 \\`rm\\`"), "[{}] the note, escaped: {after}", db.label);
+        assert!(after.contains("- wrote **partially_succeeded** (`mixed_item_outcomes`)"), "[{}] {after}", db.label);
+        assert!(after.contains("- by "), "[{}] who: {after}", db.label);
+    }
+}
