@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::domain::Cursor;
-pub use crate::store::redact_passwords;
+pub use crate::store::{redact_passwords, DataVersion};
 pub use admin::Admin;
 pub use clock::Clock;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome, Transition};
@@ -325,6 +325,16 @@ impl Service {
     #[must_use]
     pub fn database_label(&self) -> &str {
         self.store.label()
+    }
+
+    /// A cheap look at whether anything changed since an earlier look (see
+    /// [`crate::store::Store::data_version`]): a console probes this when its refresh is due
+    /// and reloads its pages and count only when the version moved.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn data_version(&self) -> Result<DataVersion, ServiceError> {
+        Ok(self.store.data_version().await?)
     }
 
     pub(crate) const fn store(&self) -> &Store {

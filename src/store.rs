@@ -117,7 +117,15 @@ pub enum Create {
 pub struct Store {
     pool: Pool,
     label: String,
+    /// The connection SQLite's change probe asks (see [`Store::data_version`]), shared by the
+    /// store's clones; made on first use.
+    probe: std::sync::Arc<tokio::sync::Mutex<sqlite::Probe>>,
 }
+
+/// What a database's state was when [`Store::data_version`] looked: equal versions mean nothing
+/// a list or a detail shows has changed in between (see there for how each engine tells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataVersion(i64, i64);
 
 /// An open write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: with a `lock_timeout`).
 pub struct Tx {
@@ -201,7 +209,7 @@ impl Store {
                 redact_passwords(url)
             )));
         };
-        Ok(Self { pool, label })
+        Ok(Self { pool, label, probe: std::sync::Arc::default() })
     }
 
     /// Applies every pending migration of this backend.
@@ -348,6 +356,24 @@ impl Store {
     /// Driver errors, sorted into [`StoreError`].
     pub async fn fetch_optional<T: AnyRow>(&self, sql: &Sql) -> Result<Option<T>, StoreError> {
         dispatch_pool!(&self.pool, sql, fetch_optional).map_err(|e| self.pool_error(e))
+    }
+
+    /// A cheap look at whether anything changed: the same value twice means no write was
+    /// committed in between, so a console can leave its pages and count as they are. It costs
+    /// the same whatever the tables hold. SQLite: `PRAGMA data_version` on one connection kept
+    /// for it (the value moves when any other connection commits). PostgreSQL: a sequence every
+    /// writing statement on the console's tables advances (migration 0004), seen at once.
+    ///
+    /// # Errors
+    /// Driver errors, sorted into [`StoreError`].
+    pub async fn data_version(&self) -> Result<DataVersion, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let (epoch, version) = self.probe.lock().await.version(p).await?;
+                Ok(DataVersion(epoch, version))
+            }
+            Pool::Postgres(p) => Ok(DataVersion(0, postgres::data_version(p).await.map_err(|e| self.pool_error(e))?)),
+        }
     }
 
     /// Takes one connection from the pool for a few statements in a row (see [`Conn`]).

@@ -482,3 +482,53 @@ fn postgres_results_are_type_checked_once_and_strange_ones_value_by_value() {
         store.close().await;
     });
 }
+
+/// The console's change probe: the same version while nothing is written, another once a write
+/// from elsewhere has committed (SQLite: `data_version` on the probe's own connection;
+/// PostgreSQL: the change counter of migration 0004). It is asked until it moves, at most 15 s:
+/// a bound against a hang, not a speed goal.
+#[test]
+fn the_data_version_moves_exactly_when_something_was_written() {
+    for db in TestDb::all() {
+        rt().block_on(async {
+            let store = store_with_case(&db, "19-proof-complete.json").await;
+            let reader = Store::open(&db.url, Create::Never).await.expect("open a second store");
+            // The version settles once the load's writes are all committed and seen.
+            let mut before = reader.data_version().await.expect("probe");
+            for _ in 0..150 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let again = reader.data_version().await.expect("probe");
+                if again == before {
+                    break;
+                }
+                before = again;
+            }
+            for _ in 0..3 {
+                let n: Option<(i64,)> =
+                    reader.fetch_optional(&Sql::new("SELECT COUNT(*) FROM operation_runs")).await.expect("read");
+                assert!(n.is_some());
+                assert_eq!(
+                    reader.data_version().await.expect("probe"),
+                    before,
+                    "[{}] reading changes nothing",
+                    db.label
+                );
+            }
+            let newer = serde_json::json!({"operation_runs": [{"id": 20_000, "workspace_id": 1, "environment_id": 10,
+                "type": "restore.execute", "status": "queued", "outcome": "pending", "context": {},
+                "created_at": "2026-11-20T11:59:00Z", "updated_at": "2026-11-20T11:59:00Z"}]});
+            fixtures::load_value(&store, &newer).await.expect("write elsewhere");
+            let mut moved = false;
+            for _ in 0..150 {
+                if reader.data_version().await.expect("probe") != before {
+                    moved = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(moved, "[{}] a committed write moves the version", db.label);
+            store.close().await;
+            reader.close().await;
+        });
+    }
+}

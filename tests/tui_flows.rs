@@ -484,8 +484,14 @@ async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
     assert!(app.list.known_rows().0 > 0, "the stale answer did not empty the list");
 }
 
+/// Runs the one command in `cmds` (a probe) and hands its answer to the app: what it asks next.
+async fn answer(app: &mut App, svc: &Service, cmds: Vec<Command>) -> Vec<Command> {
+    let cmd = cmds.into_iter().next().expect("a command");
+    app.update(proofdesk::tui::worker::execute(svc, cmd).await)
+}
+
 #[tokio::test]
-async fn live_refresh_runs_every_few_seconds_unless_typing_or_paused() {
+async fn live_refresh_reloads_only_what_changed_and_never_while_typing_or_paused() {
     let db = Db::with(&[case("19-proof-complete.json")]).await;
     let svc = db.service("alice", false).await;
     let t0 = Instant::now();
@@ -494,16 +500,38 @@ async fn live_refresh_runs_every_few_seconds_unless_typing_or_paused() {
     assert!(app.take_dirty());
     assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_millis(500))).is_empty());
     assert!(!app.take_dirty(), "an idle tick that changes nothing draws nothing");
-    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(4)));
+    // A due refresh asks whether anything changed first; the first answer reloads the list.
+    let probe = |app: &mut App, secs: u64| {
+        let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(secs)));
+        assert!(matches!(cmds.as_slice(), [Command::Probe { .. }]), "a due refresh probes: {cmds:?}");
+        cmds
+    };
+    let cmds = probe(&mut app, 4);
+    let cmds = answer(&mut app, &svc, cmds).await;
     assert!(cmds.iter().any(|c| matches!(c, Command::LoadPages { .. })), "what is on screen reloads");
     settle(&mut app, &svc, cmds).await;
+    // Nothing written since: the pages and the count stay, and the data age starts again.
+    let cmds = probe(&mut app, 8);
+    assert!(answer(&mut app, &svc, cmds).await.is_empty(), "nothing changed: nothing reloads");
+    assert_eq!(app.data_age(), Some(std::time::Duration::ZERO), "the pages were found current just now");
+    // A write elsewhere: the next probe sees it and the list reloads, count included.
+    let newer = json!({"operation_runs": [{"id": 20_000, "workspace_id": 1, "environment_id": 10,
+        "type": "restore.execute", "status": "queued", "outcome": "pending", "context": {},
+        "created_at": "2026-11-20T11:59:00Z", "updated_at": "2026-11-20T11:59:00Z"}]});
+    fixtures::load_value(&db.store, &newer).await.expect("newer run");
+    let cmds = probe(&mut app, 12);
+    let cmds = answer(&mut app, &svc, cmds).await;
+    assert!(cmds.iter().any(|c| matches!(c, Command::LoadPages { .. })), "a write reloads the pages");
+    assert!(cmds.iter().any(|c| matches!(c, Command::Count { .. })), "and the count");
+    settle(&mut app, &svc, cmds).await;
+    assert!(matches!(app.list.count, Some(Ok(2))), "{:?}", app.list.count);
     press(&mut app, &svc, [key('/')]).await;
-    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(9))).is_empty(), "no refresh while typing");
+    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(16))).is_empty(), "no refresh while typing");
     press(&mut app, &svc, [code(KeyCode::Esc), key('p')]).await;
     assert!(app.paused && screen(&db, &app).contains("⏸ paused"));
-    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(20))).is_empty(), "paused");
+    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(25))).is_empty(), "paused");
     press(&mut app, &svc, [key('p'), code(KeyCode::Enter)]).await;
-    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(30)));
+    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(34)));
     assert!(cmds.iter().any(|c| matches!(c, Command::Detail { .. })), "the detail on screen reloads");
     // An answer to an older detail request is dropped.
     let Some(Command::Detail { seq, id, .. }) = cmds.first().cloned() else { panic!("a detail command") };

@@ -77,6 +77,13 @@ impl RunFilter {
         Ok(())
     }
 
+    /// Whether what matches can change with the clock alone, with nothing written: `stale`,
+    /// and the verdict filters (a run turning stale can start or stop matching them).
+    #[must_use]
+    pub fn changes_with_time(&self) -> bool {
+        self.stale || self.needs_verdict()
+    }
+
     pub(super) fn needs_verdict(&self) -> bool {
         !self.decisions.is_empty() || self.gap || self.drift
     }

@@ -136,6 +136,14 @@ pub(super) async fn complete_run(tx: &mut Tx, w: &RunCompletion) -> Result<bool,
     }
 }
 
+/// The change counter (migration 0004): advanced by every statement that writes a table a
+/// console shows, read as one row of one sequence.
+pub(super) async fn data_version(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let (v, called): (i64, bool) =
+        sqlx::query_as("SELECT last_value, is_called FROM proofdesk_changes").fetch_one(pool).await?;
+    Ok(if called { v } else { 0 })
+}
+
 /// PostgreSQL's SQL where it differs.
 pub(super) struct PostgresDialect;
 

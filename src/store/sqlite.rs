@@ -175,6 +175,34 @@ pub(super) async fn complete_run(tx: &mut Tx, w: &RunCompletion) -> Result<bool,
     Ok(true)
 }
 
+/// The connection SQLite's change probe asks, made on first use and again after a failure
+/// (`PRAGMA data_version` counts per connection, so each new connection starts an epoch: two
+/// values compare only within one).
+#[derive(Debug, Default)]
+pub struct Probe {
+    conn: Option<sqlx::SqliteConnection>,
+    epoch: i64,
+}
+
+impl Probe {
+    /// `(epoch, data_version)`: the second moves whenever another connection commits.
+    pub(super) async fn version(&mut self, pool: &SqlitePool) -> Result<(i64, i64), StoreError> {
+        use sqlx::ConnectOptions;
+        if self.conn.is_none() {
+            self.conn = Some(pool.connect_options().connect().await?);
+            self.epoch += 1;
+        }
+        let Some(conn) = self.conn.as_mut() else { return Err(StoreError::Driver("no probe connection".into())) };
+        match sqlx::query_as::<_, (i64,)>("PRAGMA data_version").fetch_one(conn).await {
+            Ok((v,)) => Ok((self.epoch, v)),
+            Err(e) => {
+                self.conn = None;
+                Err(e.into())
+            }
+        }
+    }
+}
+
 /// SQLite's SQL where it differs.
 pub(super) struct SqliteDialect;
 

@@ -32,7 +32,7 @@ use super::screen::notice::{handle_popup_key, Notice};
 use super::screen::runs::{FilterEdit, ListState};
 use super::screen::Handled;
 use super::worker::{Command, Panicked};
-use crate::service::{RunView, Service, ServiceError};
+use crate::service::{DataVersion, RunView, Service, ServiceError};
 
 /// How often what is on screen is reloaded while nothing is typed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
@@ -74,6 +74,11 @@ pub struct App {
     pub outage: Option<Outage>,
     /// When the service last answered (session clock).
     last_answer: Option<chrono::DateTime<chrono::Utc>>,
+    /// The data version the list's pages and count were last (re)loaded under; live refresh
+    /// reloads the list only when it moved (or the clock alone can change what matches).
+    version: Option<DataVersion>,
+    /// The probe in flight, if any.
+    probe_seq: Option<u64>,
 }
 
 impl App {
@@ -104,6 +109,8 @@ impl App {
             crashed: None,
             outage: None,
             last_answer: None,
+            version: None,
+            probe_seq: None,
         };
         let cmds = app.reload_list();
         (app, cmds)
@@ -267,7 +274,56 @@ impl App {
         if !due {
             return Vec::new();
         }
-        self.refresh(false)
+        if self.view == View::Detail {
+            // One run's detail costs the same whatever the tables hold: reloaded as it is.
+            return self.refresh(false);
+        }
+        // The list asks first whether anything changed: a probe whose cost does not grow with
+        // the table, where the pages and (at a million runs) the count would.
+        self.last_refresh = self.mono;
+        if self.probe_seq.is_some() {
+            return Vec::new();
+        }
+        self.seq += 1;
+        self.probe_seq = Some(self.seq);
+        vec![Command::Probe { seq: self.seq }]
+    }
+
+    /// A probe's answer: reload the list if the data version moved; otherwise only what the
+    /// clock alone can have changed (see [`RunFilter::changes_with_time`]), and the data
+    /// age counts from now, since the pages shown are what the database holds.
+    fn on_probed(&mut self, seq: u64, result: Result<DataVersion, ServiceError>) -> Vec<Command> {
+        if self.probe_seq != Some(seq) {
+            return Vec::new();
+        }
+        self.probe_seq = None;
+        self.heard(result.as_ref().err());
+        if self.view != View::List {
+            return Vec::new();
+        }
+        match result {
+            Ok(v) if self.version == Some(v) => {
+                let time_moved = self.list.filter.changes_with_time()
+                    || self.list.turned_stale(self.service.now(), self.service.stale_after());
+                if time_moved {
+                    return self.refresh(false);
+                }
+                self.list.confirm_current(self.mono);
+                self.dirty = true;
+                Vec::new()
+            }
+            Ok(v) => {
+                self.version = Some(v);
+                self.refresh(false)
+            }
+            // Unreachable: the outage banner and its retries take over (`heard`).
+            Err(e) if e.is_unavailable() => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "data version probe failed; reloading instead");
+                self.version = None;
+                self.refresh(false)
+            }
+        }
     }
 
     /// Reloads what is on screen: the visible pages and the count, or the detail.
@@ -349,6 +405,7 @@ impl App {
                 Vec::new()
             }
             Reply::Reconciled { seq, id: _, result } => self.on_reconciled(seq, *result),
+            Reply::Probed { seq, result } => self.on_probed(seq, result),
             Reply::Crashed(panicked) => {
                 self.crashed = Some(panicked);
                 self.quit = true;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::service::{Page, ReconcileOutcome, RunDetail, ServiceError};
+use crate::service::{DataVersion, Page, ReconcileOutcome, RunDetail, ServiceError};
 use crate::tui::worker::Panicked;
 
 /// One input to the app.
@@ -31,6 +31,8 @@ pub enum Reply {
     Detail { seq: u64, id: i64, raw: bool, result: Result<Box<RunDetail>, ServiceError> },
     /// What a reconciliation did.
     Reconciled { seq: u64, id: i64, result: Box<Result<ReconcileOutcome, ServiceError>> },
+    /// The database's data version, asked when a refresh was due.
+    Probed { seq: u64, result: Result<DataVersion, ServiceError> },
     /// A worker task died (a bug): the console stops with this message.
     Crashed(Panicked),
 }

@@ -60,6 +60,8 @@ pub enum Command {
     Detail { seq: u64, id: i64, raw: bool },
     /// Reconcile `id`, bound to the decision the operator confirmed.
     Reconcile { seq: u64, id: i64, expected: Decision, note: Option<String> },
+    /// Whether anything changed: the database's data version (live refresh asks this first).
+    Probe { seq: u64 },
 }
 
 impl Command {
@@ -101,6 +103,7 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
         Command::Detail { seq, id, raw } => {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
         }
+        Command::Probe { seq } => Reply::Probed { seq, result: service.data_version().await },
         Command::Reconcile { seq, id, expected, note } => Reply::Reconciled {
             seq,
             id,

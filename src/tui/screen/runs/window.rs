@@ -203,6 +203,25 @@ impl ListState {
         self.request(seq, first, count).into_iter().collect()
     }
 
+    /// Whether a loaded open run has crossed its stale threshold (`updated_at + stale_after`)
+    /// since it was loaded: its verdict moved with the clock, with nothing written.
+    #[must_use]
+    pub fn turned_stale(&self, now: chrono::DateTime<chrono::Utc>, stale_after: chrono::Duration) -> bool {
+        self.pages.values().flatten().any(|r| {
+            let stale_now =
+                r.status != "completed" && r.updated_at.checked_add_signed(stale_after).is_some_and(|t| t <= now);
+            stale_now && r.verdict.as_ref().is_ok_and(|v| !v.stale)
+        })
+    }
+
+    /// The pages on screen were found current (the data version did not move): the data age
+    /// counts from now.
+    pub fn confirm_current(&mut self, now: Instant) {
+        if self.loaded_at.is_some() {
+            self.loaded_at = Some(now);
+        }
+    }
+
     /// Asks for the match count.
     pub fn count_command(&mut self, seq: &mut u64) -> Command {
         *seq += 1;
