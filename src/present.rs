@@ -31,6 +31,46 @@ pub fn item_symbol(word: &str) -> &'static str {
     }
 }
 
+/// What the verdict column says of a run. An open run: the verdict and its reason (`sep`
+/// between them: ` — ` on screen, ` · ` in the `runs` table). A completed run is never
+/// reconciled again, so its verdict (`not_reconciled`, already terminal) says nothing new;
+/// what matters is its record and the proof's reading of it: `≠ drift ◐ mixed_item_outcomes`
+/// for a recorded success the proof no longer supports, `✔ reconciled 2m ago → partially_succeeded`
+/// for a run the transition completed, else the recorded outcome beside the proof's reading.
+#[must_use]
+pub fn verdict_summary(
+    status: &str,
+    outcome: &str,
+    v: &crate::domain::Verdict,
+    reconciled_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    sep: &str,
+) -> String {
+    if status != crate::domain::OpStatus::Completed.as_str() {
+        return format!("{} {}{sep}{}", symbol(v.decision.as_str()), v.decision, v.reason_code);
+    }
+    let proof = v.proof_decision.map_or("none", |d| d.as_str());
+    if v.drift {
+        let gap = v.checklist.iter().find_map(|c| match c.state {
+            crate::domain::CheckState::Gap(r) | crate::domain::CheckState::Waiting(r) => Some(r),
+            _ => None,
+        });
+        return match gap {
+            Some(r) => format!("≠ drift {} {r}", symbol(proof)),
+            None => format!("≠ drift {} {proof}", symbol(proof)),
+        };
+    }
+    if let Some(at) = reconciled_at {
+        // Assessed as of a past `--now`, the reconciliation can lie after it: no age then.
+        return if at <= now {
+            format!("{} reconciled {} ago → {outcome}", symbol(outcome), age(now, at))
+        } else {
+            format!("{} reconciled → {outcome}", symbol(outcome))
+        };
+    }
+    format!("{} {outcome}{sep}proof {} {proof}", symbol(outcome), symbol(proof))
+}
+
 /// One line for a verdict's summary counts, the same on every screen and report.
 #[must_use]
 pub fn counts(c: &crate::domain::SummaryCounts) -> String {
@@ -199,6 +239,56 @@ pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Ti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Check, CheckState, Decision, ReasonCode, SummaryCounts, Verdict};
+
+    fn verdict(proof: Option<Decision>, drift: bool, gap: Option<ReasonCode>) -> Verdict {
+        let check = |name, state| Check { name, state };
+        Verdict {
+            decision: Decision::NotReconciled,
+            reason_code: ReasonCode::OperationRunAlreadyTerminal,
+            findings: vec![ReasonCode::OperationRunAlreadyTerminal],
+            proof_decision: proof,
+            drift,
+            stale: false,
+            counts: SummaryCounts::default(),
+            proof: None,
+            checklist: [
+                check("scope", CheckState::Pass),
+                check("execution", CheckState::Pass),
+                check("items", CheckState::Pass),
+                check("evidence", gap.map_or(CheckState::Pass, CheckState::Gap)),
+                check("audit", CheckState::Pass),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_completed_run_shows_its_record_and_the_proofs_reading_not_already_terminal() {
+        let at = now();
+        let drift = verdict(Some(Decision::PartiallySucceeded), true, Some(ReasonCode::PostRunEvidenceMissing));
+        assert_eq!(
+            verdict_summary("completed", "succeeded", &drift, None, at, " — "),
+            "≠ drift ◐ post_run_evidence_missing"
+        );
+        let fine = verdict(Some(Decision::Succeeded), false, None);
+        assert_eq!(
+            verdict_summary("completed", "succeeded", &fine, None, at, " · "),
+            "✔ succeeded · proof ✔ succeeded"
+        );
+        let earlier = at - Duration::minutes(2);
+        assert_eq!(
+            verdict_summary("completed", "partially_succeeded", &fine, Some(earlier), at, " — "),
+            "◐ reconciled 2m ago → partially_succeeded"
+        );
+        let later = at + Duration::days(13);
+        assert_eq!(
+            verdict_summary("completed", "failed", &fine, Some(later), at, " — "),
+            "✘ reconciled → failed",
+            "assessed as of a past --now: no age in the future"
+        );
+        let open = Verdict { decision: Decision::Blocked, reason_code: ReasonCode::MixedItemOutcomes, ..fine };
+        assert_eq!(verdict_summary("running", "pending", &open, None, at, " — "), "⛔ blocked — mixed_item_outcomes");
+    }
 
     #[test]
     fn durations_parse_and_refuse_clearly() {

@@ -168,11 +168,8 @@ pub fn run_json(r: &RunView) -> Value {
     Value::Object(obj)
 }
 
-fn verdict_cell(r: &RunView) -> String {
-    match &r.verdict {
-        Ok(v) => format!("{} {} · {}", symbol(v.decision.as_str()), v.decision, v.reason_code),
-        Err(_) => "⚠ unreadable".to_owned(),
-    }
+fn verdict_cell(r: &RunView, now: DateTime<Utc>) -> String {
+    r.verdict_summary(now, " · ").unwrap_or_else(|| "⚠ unreadable".to_owned())
 }
 
 fn flags(r: &RunView) -> String {
@@ -249,7 +246,7 @@ pub fn runs_table(out: &mut impl Write, rows: &[RunView], now: DateTime<Utc>) ->
         let id = r.id.to_string();
         let scope = format!("{} / {}", r.workspace, r.environment);
         let outcome = format!("{} {}", symbol(&r.outcome), r.outcome);
-        let (verdict, flags, age) = (verdict_cell(r), flags(r), age(now, r.created_at));
+        let (verdict, flags, age) = (verdict_cell(r, now), flags(r), age(now, r.created_at));
         line(out, [&id, &r.op_type, &scope, &r.status, &outcome, &verdict, &flags, &age])?;
     }
     writeln!(out, "{} runs", rows.len())

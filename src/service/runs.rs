@@ -100,6 +100,25 @@ impl RunView {
     pub fn verdict_ok(&self) -> Option<&Verdict> {
         self.verdict.as_ref().ok()
     }
+
+    /// When the transition reconciled this run (`context.reconciliation.reconciled_at`), if it
+    /// did; read from the context only for a completed run.
+    #[must_use]
+    pub fn reconciled_at(&self) -> Option<DateTime<Utc>> {
+        if self.status != crate::domain::OpStatus::Completed.as_str() {
+            return None;
+        }
+        let rec = self.context.get("reconciliation")?;
+        let at = rec.get("reconciled_at")?.as_str()?;
+        DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&Utc))
+    }
+
+    /// What the verdict column says of this run (see [`crate::present::verdict_summary`]).
+    #[must_use]
+    pub fn verdict_summary(&self, now: DateTime<Utc>, sep: &str) -> Option<String> {
+        let v = self.verdict.as_ref().ok()?;
+        Some(crate::present::verdict_summary(&self.status, &self.outcome, v, self.reconciled_at(), now, sep))
+    }
 }
 
 /// The verdict now of a run whose records `bundle` holds, or why it cannot be read.

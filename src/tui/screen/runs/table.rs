@@ -16,7 +16,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use super::ListState;
-use crate::present::{age, symbol};
+use crate::present::age;
 use crate::sanitize::clean;
 use crate::service::RunView;
 use crate::tui::layout::ListAreas;
@@ -42,7 +42,8 @@ fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
             if v.drift {
                 flags.push("≠ drift");
             }
-            (format!("{} {} — {}", symbol(v.decision.as_str()), v.decision, v.reason_code), flags.join(" "))
+            let text = crate::present::verdict_summary(&r.status, &r.outcome, v, r.reconciled_at(), now, " — ");
+            (text, flags.join(" "))
         }
         Err(e) => (format!("? unreadable: {}", clean(&e.to_string())), "! data".to_owned()),
     };
