@@ -116,7 +116,8 @@ impl ListState {
     /// The count and sort, for the title.
     fn title_right(&self) -> String {
         let f = &self.filter;
-        let approx = if f.decisions.is_empty() && !f.gap { "" } else { "≤" };
+        // Verdict filters are judged run by run: the SQL count is an upper bound.
+        let approx = if f.gap || f.drift || !f.decisions.is_empty() { "≤" } else { "" };
         let count = match &self.count {
             None => "counting…".to_owned(),
             Some(Ok(n)) => format!("{approx}{n} matching"),
