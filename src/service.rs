@@ -9,6 +9,7 @@ mod admin;
 pub mod clock;
 mod filter;
 pub mod filter_text;
+mod history;
 pub mod reconcile;
 pub mod runs;
 
@@ -20,6 +21,7 @@ pub use crate::domain::Cursor;
 pub use crate::store::{redact_passwords, DataVersion};
 pub use admin::Admin;
 pub use clock::Clock;
+pub use history::Reconciliation;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome, Transition};
 pub use runs::{
     first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, RunDetail, RunFilter,

@@ -421,5 +421,11 @@ fn show_as_markdown_is_a_ticket_note_with_the_reconciliation() {
         assert!(after.contains("- note: INC-4711 \\`rm\\`"), "[{}] the note, escaped: {after}", db.label);
         assert!(after.contains("- wrote **partially_succeeded** (`mixed_item_outcomes`)"), "[{}] {after}", db.label);
         assert!(after.contains("- by "), "[{}] who: {after}", db.label);
+        // The text form says the same as lines, not as raw JSON.
+        let text = stdout(&db.run(&["--as", "alice", "--now", NOW, "show", "1000"]));
+        assert!(text.contains("  reconciled   by "), "[{}] {text}", db.label);
+        assert!(text.contains("wrote partially_succeeded (mixed_item_outcomes)"), "[{}] {text}", db.label);
+        assert!(text.contains("note  INC-4711 `rm`"), "[{}] {text}", db.label);
+        assert!(!text.contains("\"reconciled_at\""), "[{}] no raw JSON: {text}", db.label);
     }
 }

@@ -540,3 +540,14 @@ async fn live_refresh_reloads_only_what_changed_and_never_while_typing_or_paused
     app.update(Msg::Reply(old));
     assert!(app.detail.as_ref().is_some_and(|d| d.data.is_some() && d.error.is_none()), "stale reply ignored");
 }
+
+#[tokio::test]
+async fn what_is_typed_after_slash_is_a_new_token_of_the_shown_filter() {
+    let db = Db::with(&[case("15-mixed.json")]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [key('/'), key('s'), key('t'), key('a'), key('l'), key('e'), code(KeyCode::Enter)]).await;
+    assert_eq!(app.list.filter_text, "type:restore.execute stale", "not type:restore.executestale");
+    assert!(app.list.filter.stale && app.list.filter.query.types == ["restore.execute"]);
+    assert!(matches!(app.list.count, Some(Ok(1))), "{:?}", app.list.count);
+}

@@ -8,15 +8,11 @@
 use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::domain::CheckState;
 use crate::present::{age, counts, item_symbol, opt_time, symbol, time};
 use crate::sanitize::clean;
 use crate::service::RunDetail;
-
-/// The audit action the transition writes.
-const RECONCILED: &str = "operation_run.reconciled";
 
 /// `text` as a code span: terminal-safe, on one line, without the backticks that would end it.
 fn code(text: &str) -> String {
@@ -191,32 +187,23 @@ pub fn detail_markdown(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>) 
     Ok(())
 }
 
-/// Who reconciled the run, when, to what, and the note they gave: from the transition's audit
-/// row (and, when that row is out of sight, the run's own `context.reconciliation`).
+/// Who reconciled the run, when, to what, and the note they gave (see
+/// [`RunDetail::reconciliation`]).
 fn reconciliation(out: &mut impl Write, d: &RunDetail) -> io::Result<()> {
-    let audit = d.audit.iter().rev().find(|a| a.action == RECONCILED && a.subject_id == d.run.id);
-    let context = d.run.context.get("reconciliation");
-    let context = context.as_ref();
-    if audit.is_none() && context.is_none() {
-        return Ok(());
-    }
+    let Some(r) = d.reconciliation() else { return Ok(()) };
     writeln!(out, "### Reconciliation")?;
     writeln!(out)?;
-    let text = |v: Option<&Value>, key: &str| v.and_then(|v| v.get(key)).and_then(Value::as_str).map(str::to_owned);
-    let field = |v: Option<&Value>, key: &str| text(v, key).map(|t| md(&t));
-    if let Some(a) = audit {
-        writeln!(out, "- by {} at {}", md(&a.actor), time(a.created_at))?;
-        let decision = field(Some(&a.metadata), "decision").unwrap_or_else(|| "-".to_owned());
-        let reason = text(Some(&a.metadata), "reason_code").map_or_else(|| "-".to_owned(), |r| code(&r));
-        writeln!(out, "- wrote **{decision}** ({reason})")?;
-        match field(Some(&a.metadata), "note") {
-            Some(note) => writeln!(out, "- note: {note}")?,
-            None => writeln!(out, "- note: none")?,
-        }
-    } else {
-        let at = field(context, "reconciled_at").unwrap_or_else(|| "-".to_owned());
-        let decision = field(context, "decision").unwrap_or_else(|| "-".to_owned());
-        writeln!(out, "- at {at}: wrote **{decision}** (its audit row is not in view)")?;
+    match (&r.by, r.at) {
+        (Some(by), Some(at)) => writeln!(out, "- by {} at {}", md(by), time(at))?,
+        (None, Some(at)) => writeln!(out, "- at {} (its audit row is not in view)", time(at))?,
+        _ => writeln!(out, "- by an unrecorded operator")?,
+    }
+    let decision = r.decision.as_deref().map_or_else(|| "-".to_owned(), md);
+    let reason = r.reason_code.as_deref().map_or_else(|| "-".to_owned(), code);
+    writeln!(out, "- wrote **{decision}** ({reason})")?;
+    match &r.note {
+        Some(note) => writeln!(out, "- note: {}", md(note))?,
+        None => writeln!(out, "- note: none")?,
     }
     writeln!(out)
 }

@@ -382,8 +382,22 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
     writeln!(out, "  completed    {}", opt_time(r.completed_at))?;
     writeln!(out, "  updated      {} ({} ago)", time(r.updated_at), age(now, r.updated_at))?;
     writeln!(out, "  initiator    {}", r.initiator_id.map_or_else(|| "-".to_owned(), |i| format!("#{i}")))?;
-    if let Some(rec) = r.context.get("reconciliation") {
-        writeln!(out, "  reconciliation {}", clean(&rec.to_string()))?;
+    if let Some(rec) = d.reconciliation() {
+        let who = rec
+            .by
+            .as_deref()
+            .map_or_else(|| "an operator (audit row not in view)".to_owned(), |b| clean(b).into_owned());
+        let when = rec.at.map_or_else(|| "-".to_owned(), |t| format!("{} ({} ago)", time(t), age(now, t)));
+        writeln!(out, "  reconciled   by {who} at {when}")?;
+        writeln!(
+            out,
+            "               wrote {} ({})",
+            clean(rec.decision.as_deref().unwrap_or("-")),
+            clean(rec.reason_code.as_deref().unwrap_or("-"))
+        )?;
+        if let Some(note) = &rec.note {
+            writeln!(out, "               note  {}", clean_max(note, 200))?;
+        }
     }
     if let Some(v) = r.verdict_ok() {
         writeln!(out, "  counts       {}", crate::present::counts(&v.counts))?;

@@ -498,7 +498,13 @@ impl App {
             Handled::Request => return self.reload_list(),
             Handled::Pass(Action::Open) => return self.open_detail(),
             Handled::Pass(Action::Filter) => {
-                let input = Input::new(self.list.filter_text.clone());
+                // The cursor after a space: what is typed next is a new token, not the end of
+                // the last one (`type:restore.execute` + `stale`).
+                let mut text = self.list.filter_text.clone();
+                if !text.is_empty() && !text.ends_with(' ') {
+                    text.push(' ');
+                }
+                let input = Input::new(text);
                 self.filter_edit = Some(FilterEdit { input, error: None });
                 return Vec::new();
             }
