@@ -22,6 +22,7 @@ use ratatui::Frame;
 use super::payload::Payload;
 use super::Handled;
 use crate::domain::{CheckState, ItemOutcome};
+use crate::present::{age, symbol};
 use crate::sanitize::clean;
 use crate::service::{RunDetail, Service};
 use crate::tui::action::Action;
@@ -268,6 +269,26 @@ impl DetailState {
                 let r = &data.run;
                 spans.push(Span::raw(" "));
                 match &r.verdict {
+                    // A completed run is never reconciled again: its headline is its record
+                    // (and who reconciled it), not `not_reconciled`.
+                    Ok(v) if r.status == "completed" => {
+                        let outcome = format!("completed {} {}", symbol(&r.outcome), safe(&r.outcome, 24));
+                        spans.push(Span::styled(outcome, theme.outcome(&r.outcome)));
+                        if let Some(rec) = data.reconciliation() {
+                            let now = session.now();
+                            let mut parts = vec![" · reconciled".to_owned()];
+                            parts.extend(rec.by.as_deref().map(|by| format!("by {}", safe(by, 24))));
+                            parts.extend(rec.at.filter(|at| *at <= now).map(|at| format!("{} ago", age(now, at))));
+                            let mut text = parts.join(" ");
+                            if let Some(note) = &rec.note {
+                                text = format!("{text} · {}", safe(note, 32));
+                            }
+                            spans.push(Span::styled(text, theme.muted));
+                        }
+                        if v.drift {
+                            spans.push(Span::styled(" · ≠ drift", theme.drift));
+                        }
+                    }
                     Ok(v) => spans.push(decision_span(v.decision, theme)),
                     Err(_) => spans.push(Span::styled("? unreadable", theme.error)),
                 }
