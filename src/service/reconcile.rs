@@ -25,7 +25,21 @@ use crate::store::{RunCompletion, Tx};
 /// The key to the write that completes a run ([`crate::store::Tx::complete_run`]). Its field
 /// is private to this module, so this is the only code that can make one: the compiler holds
 /// the one-writer rule (and `tests/architecture.rs` holds it a second time, in the source).
+/// The key also carries the write's statement, so its text lives here, in the transition.
 pub struct Transition(());
+
+impl Transition {
+    /// The compare-and-swap that completes a run, up to its last condition: `updated_at` is
+    /// still the instant read in step 1 (`$9`), which each engine spells its own way (SQLite
+    /// compares instants of text timestamps). `$1`..`$8`: outcome, started, completed,
+    /// updated, context, counts, id, the status read in step 1.
+    #[must_use]
+    pub fn update_statement(&self) -> &'static str {
+        "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
+         completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
+         WHERE id = $7 AND status = $8 AND "
+    }
+}
 
 /// What one reconciliation did.
 #[derive(Debug, Clone)]

@@ -101,23 +101,24 @@ pub(super) async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The transition's write as one statement (one round trip, not three): the inserts read the
-/// updated row, so a lost compare-and-swap inserts nothing. `false` when the compare-and-swap
-/// found the run changed (nothing written).
-pub(super) async fn complete_run(tx: &mut Tx, w: &RunCompletion) -> Result<bool, StoreError> {
+/// The transition's write as one statement (one round trip, not three): `update`, the
+/// transition's own statement completed by the instant comparison, and the audit row and the
+/// notification, which read the updated row, so a lost compare-and-swap inserts nothing.
+/// `false` when the compare-and-swap found the run changed (nothing written).
+pub(super) async fn complete_run(tx: &mut Tx, update: &str, w: &RunCompletion) -> Result<bool, StoreError> {
+    let mut sql = Sql::new("WITH u AS (");
+    sql.push(update).push(
+        "updated_at = $9 RETURNING id), \
+         a AS (INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, \
+         subject_id, metadata, created_at) SELECT $10, $11, $12, 'operation_run.reconciled', \
+         'operation_run', u.id, $13, $15 FROM u RETURNING 1), \
+         n AS (INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
+         SELECT $14::bigint, u.id, 'operation_run.terminal', $15 FROM u WHERE $14::bigint IS NOT NULL \
+         RETURNING 1) \
+         SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM n)",
+    );
     let sql = w
-        .bind_update(Sql::new(
-            "WITH u AS (UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
-             completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
-             WHERE id = $7 AND status = $8 AND updated_at = $9 RETURNING id), \
-             a AS (INSERT INTO audit_log (workspace_id, environment_id, actor_id, action, subject_type, \
-             subject_id, metadata, created_at) SELECT $10, $11, $12, 'operation_run.reconciled', \
-             'operation_run', u.id, $13, $15 FROM u RETURNING 1), \
-             n AS (INSERT INTO notifications (operator_id, operation_run_id, kind, created_at) \
-             SELECT $14::bigint, u.id, 'operation_run.terminal', $15 FROM u WHERE $14::bigint IS NOT NULL \
-             RETURNING 1) \
-             SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM n)",
-        ))
+        .bind_update(sql)
         .arg(Arg::I64(w.workspace_id))
         .arg(Arg::I64(w.environment_id))
         .arg(Arg::I64(w.actor_id))

@@ -139,15 +139,14 @@ pub(super) async fn begin(pool: &SqlitePool) -> Result<Transaction<'static, Sqli
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-/// The transition's write, as three statements in the transaction (see [`RunCompletion`]);
-/// `false` when the compare-and-swap found the run changed (nothing written).
-pub(super) async fn complete_run(tx: &mut Tx, w: &RunCompletion) -> Result<bool, StoreError> {
+/// The transition's write, as three statements in the transaction (see [`RunCompletion`]):
+/// `update`, the transition's own statement, completed by the instant comparison; `false` when
+/// the compare-and-swap found the run changed (nothing written).
+pub(super) async fn complete_run(tx: &mut Tx, update: &str, w: &RunCompletion) -> Result<bool, StoreError> {
     // Text timestamps may be spelled differently by other writers: compare instants.
-    let update = w.bind_update(Sql::new(
-        "UPDATE operation_runs SET status = 'completed', outcome = $1, started_at = $2, \
-         completed_at = $3, updated_at = $4, context = $5, summary_counts = $6 \
-         WHERE id = $7 AND status = $8 AND julianday(updated_at) = julianday($9)",
-    ));
+    let mut update = Sql::new(update);
+    update.push("julianday(updated_at) = julianday($9)");
+    let update = w.bind_update(update);
     if tx.execute(&update).await? != 1 {
         return Ok(false);
     }

@@ -37,10 +37,11 @@ impl Tx {
     ///
     /// # Errors
     /// Driver errors, sorted into [`StoreError`]; the caller rolls back.
-    pub async fn complete_run(&mut self, _key: &Transition, write: &RunCompletion) -> Result<bool, StoreError> {
+    pub async fn complete_run(&mut self, key: &Transition, write: &RunCompletion) -> Result<bool, StoreError> {
+        let update = key.update_statement();
         match self.engine() {
-            Engine::Sqlite => sqlite::complete_run(self, write).await,
-            Engine::Postgres => postgres::complete_run(self, write).await,
+            Engine::Sqlite => sqlite::complete_run(self, update, write).await,
+            Engine::Postgres => postgres::complete_run(self, update, write).await,
         }
     }
 
