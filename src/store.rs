@@ -328,7 +328,7 @@ impl Store {
     /// write-ahead log folded into the file first (`sqlite::close`).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => sqlite::close(p).await,
+            Pool::Sqlite(p) => sqlite::close(p, &mut *self.probe.lock().await).await,
             Pool::Postgres(p) => p.close().await,
         }
     }

@@ -125,7 +125,8 @@ pub(super) fn remove_half_made(path: &Path) {
 /// log behind (the data is safe either way, but the file alone is then not the whole
 /// database). Best effort and bounded: a connection within [`CLOSE_CHECKPOINT_WAIT`] or none,
 /// and a reader or writer elsewhere waited for no longer than that either.
-pub(super) async fn close(pool: &SqlitePool) {
+pub(super) async fn close(pool: &SqlitePool, probe: &mut Probe) {
+    probe.close().await;
     if let Ok(Ok(mut c)) = tokio::time::timeout(CLOSE_CHECKPOINT_WAIT, pool.acquire()).await {
         let wait = format!("PRAGMA busy_timeout = {}", CLOSE_CHECKPOINT_WAIT.as_millis());
         let _ = sqlx::query(&wait).execute(&mut *c).await;
@@ -184,6 +185,14 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// Closes the probe's connection (the store is closing).
+    pub(super) async fn close(&mut self) {
+        use sqlx::Connection;
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+
     /// `(epoch, data_version)`: the second moves whenever another connection commits.
     pub(super) async fn version(&mut self, pool: &SqlitePool) -> Result<(i64, i64), StoreError> {
         use sqlx::ConnectOptions;
