@@ -14,23 +14,15 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workspaces
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON environments
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON operators
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON memberships
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON entitlements
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON operation_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON restore_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON restore_items
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON evidence
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
-CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change();
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workspaces', 'environments', 'operators', 'memberships', 'entitlements',
+                             'operation_runs', 'restore_runs', 'restore_items', 'evidence', 'audit_log']
+    LOOP
+        EXECUTE format('CREATE TRIGGER proofdesk_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_count_change()', t);
+    END LOOP;
+END
+$$;
