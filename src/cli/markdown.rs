@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
 
+use super::output::yes;
 use crate::domain::CheckState;
 use crate::present::{age, counts, item_symbol, opt_time, symbol, time};
 use crate::sanitize::clean;
@@ -206,12 +207,4 @@ fn reconciliation(out: &mut impl Write, d: &RunDetail) -> io::Result<()> {
         None => writeln!(out, "- note: none")?,
     }
     writeln!(out)
-}
-
-const fn yes(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
-    }
 }

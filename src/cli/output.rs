@@ -303,7 +303,8 @@ pub fn assessment_text(out: &mut impl Write, view: &RunView) -> io::Result<()> {
     }
 }
 
-const fn yes(b: bool) -> &'static str {
+/// `yes` or `no`, for the text and Markdown forms.
+pub(super) const fn yes(b: bool) -> &'static str {
     if b {
         "yes"
     } else {

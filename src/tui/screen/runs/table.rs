@@ -42,8 +42,7 @@ fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
             if v.drift {
                 flags.push("≠ drift");
             }
-            let text = crate::present::verdict_summary(&r.status, &r.outcome, v, r.reconciled_at(), now, " — ");
-            (text, flags.join(" "))
+            (r.verdict_summary(now, " — ").unwrap_or_default(), flags.join(" "))
         }
         Err(e) => (format!("? unreadable: {}", clean(&e.to_string())), "! data".to_owned()),
     };
