@@ -3,11 +3,14 @@
 //! output lives in `cli/output.rs`.
 
 mod filter;
+mod list;
 mod markdown;
 mod output;
+mod reconcile;
 mod shell;
+mod table;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
@@ -103,6 +106,7 @@ pub enum Command {
     /// The verdict now; writes nothing
     Assess {
         id: i64,
+        /// text: for reading; json: the contract's object
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         format: TextFormat,
     },
@@ -174,16 +178,21 @@ pub struct RunsArgs {
     /// Policy names, run ids, tenant refs (repeatable; at most 32 values of 256 characters per filter)
     #[arg(long = "search", value_name = "TEXT")]
     pub search: Vec<String>,
+    /// Print at most this many runs (1 to 100000); the table's last line says how many match
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub limit: u32,
+    /// table: for reading; json: one array; ndjson: one run per line, for pipes
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Every table column whole (default: fit the terminal, or 80 columns when not a terminal)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// The run to reconcile (or use --stale)
-    #[arg(required_unless_present = "stale", conflicts_with = "stale")]
+    /// The run to reconcile (or --stale for every stale run)
+    #[arg(conflicts_with = "stale")]
     pub id: Option<i64>,
     /// Every stale, non-terminal, visible, reconcilable restore.execute run
     #[arg(long)]
@@ -200,6 +209,7 @@ pub struct ReconcileArgs {
     /// A ticket or reason, stored in the audit metadata
     #[arg(long)]
     pub note: Option<String>,
+    /// text: for reading; json: the contract's object
     #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
 }
@@ -379,15 +389,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 code: 1,
                 message: e.to_string(),
                 detail: Some(format!("{e:?}")),
-            })?;
-            Ok(0)
+            })
         }
         Some(Command::Db(cmd)) => db(g, cmd).await,
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
-            runs(&service, &args).await
+            list::runs(&service, &args).await
         }
         Some(Command::Show { id, format, raw }) => {
             let service = open(g).await?;
@@ -414,10 +423,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Reconcile(args)) => {
             let service = open(g).await?;
             if args.stale {
-                reconcile_stale(&service, &args).await
+                reconcile::stale(&service, &args).await
             } else {
-                let id = args.id.ok_or_else(|| Failure::usage("reconcile needs a run id or --stale"))?;
-                reconcile_one(&service, id, &args).await
+                let id = args.id.ok_or_else(|| {
+                    Failure::usage(
+                        "reconcile needs a run id (e.g. `proofdesk reconcile 1066`), or --stale for every stale run",
+                    )
+                })?;
+                reconcile::one(&service, id, &args).await
             }
         }
     }
@@ -462,139 +475,4 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
     };
     admin.close().await;
     result
-}
-
-async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
-    let filter = filter::from_args(args, service.now())?;
-    if args.count {
-        let n = service.count_matching(&filter).await?;
-        return writeln!(std::io::stdout().lock(), "{n}").map(|()| 0).map_err(Failure::from);
-    }
-    let mut remaining = args.limit;
-    let mut after = None;
-    let mut rows = Vec::new();
-    while remaining > 0 {
-        let page = service.list(&filter, after, remaining.min(service::MAX_PAGE)).await?;
-        remaining = remaining.saturating_sub(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
-        rows.extend(page.rows);
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        ListFormat::Table => output::runs_table(&mut out, &rows, service.now())?,
-        ListFormat::Json => {
-            output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?;
-        }
-        ListFormat::Ndjson => {
-            for r in &rows {
-                output::print_json_line(&mut out, &output::run_json(r))?;
-            }
-        }
-    }
-    Ok(0)
-}
-
-/// Asks on the terminal for the run id; false when the operator typed anything else.
-fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-    }
-    let mut err = std::io::stderr().lock();
-    write!(err, "{prompt}").and_then(|()| err.flush()).map_err(|e| Failure::prompt(&e))?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::prompt(&e))?;
-    Ok(line.trim() == expected)
-}
-
-async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
-    let view = service.assess(id).await?;
-    match service.may_reconcile(&view) {
-        // A dry run writes nothing, so a read-only session may ask what would be written.
-        Err(crate::domain::Denied::ReadOnlySession) if args.dry_run => {}
-        Err(denied) => return Err(ServiceError::Forbidden(denied).into()),
-        Ok(()) => {}
-    }
-    if args.dry_run {
-        return reconcile_dry_run(service, &view, args.format);
-    }
-    let mut expected = args.expect;
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-        }
-        let mut err = std::io::stderr().lock();
-        output::assessment_text(&mut err, &view).map_err(|e| Failure::prompt(&e))?;
-        drop(err);
-        if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
-            note("cancelled; nothing written");
-            return Ok(1);
-        }
-        // Bound to the verdict the operator just saw.
-        if expected.is_none() {
-            expected = view.verdict_ok().map(|v| v.decision);
-        }
-    }
-    let out = service.reconcile(id, expected, args.note.as_deref()).await?;
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        TextFormat::Json => output::print_json(&mut stdout, &output::reconcile_json(&view, &out))?,
-        TextFormat::Text => output::reconcile_text(&mut stdout, &out)?,
-    }
-    Ok(if out.written { 0 } else { EXIT_NOT_RECONCILED })
-}
-
-/// `reconcile ID --dry-run`: the verdict the transition would write, and nothing written. The
-/// exit code is the one the real call would give (0 would write, 6 `not_reconciled`).
-fn reconcile_dry_run(service: &Service, view: &service::RunView, format: TextFormat) -> Result<u8, Failure> {
-    let would_write = view.verdict_ok().is_some_and(crate::domain::Verdict::is_final);
-    let mut out = std::io::stdout().lock();
-    match format {
-        TextFormat::Json => {
-            let mut v = output::assessment_json(view);
-            if let serde_json::Value::Object(obj) = &mut v {
-                obj.insert("dry_run".into(), true.into());
-                obj.insert("written".into(), false.into());
-                obj.insert("would_write".into(), would_write.into());
-            }
-            output::print_json(&mut out, &v)?;
-        }
-        TextFormat::Text => {
-            output::assessment_text(&mut out, view)?;
-            let what = if would_write { "would be written" } else { "would not be reconciled" };
-            writeln!(out, "dry run: this verdict {what}; nothing written ({})", service.database_label())?;
-        }
-    }
-    Ok(if would_write { 0 } else { EXIT_NOT_RECONCILED })
-}
-
-async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {
-    if service.read_only() && !args.dry_run {
-        return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
-    }
-    if !args.yes && !args.dry_run {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-        }
-        let preview = service.reconcile_stale(true).await?;
-        note(&format!(
-            "{} stale runs would be written ({} not reconcilable).",
-            preview.would_write, preview.not_reconciled
-        ));
-        if preview.would_write == 0 {
-            note("nothing to do");
-        } else if !confirm("Type yes to reconcile them: ", "yes")? {
-            note("cancelled; nothing written");
-            return Ok(1);
-        }
-    }
-    let report = service.reconcile_stale(args.dry_run).await?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        TextFormat::Json => output::print_json(&mut out, &serde_json::to_value(&report).unwrap_or_default())?,
-        TextFormat::Text => output::batch_text(&mut out, &report)?,
-    }
-    Ok(0)
 }
