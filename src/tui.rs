@@ -92,12 +92,13 @@ pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
     Terminal::new(CrosstermBackend::new(frame_writer(std::io::stdout())))
 }
 
-/// Runs the console until the operator quits.
+/// Runs the console until the operator quits; returns the exit code: 0 after `q`, 130 after
+/// Ctrl-C, 143 on SIGTERM and 129 on SIGHUP (128 + the signal, as shells report them).
 ///
 /// # Errors
 /// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
 /// terminal is restored before any of them is returned.
-pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()> {
+pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<u8> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -137,7 +138,7 @@ async fn event_loop(
     worker: &mut Worker,
     mut rx: mpsc::UnboundedReceiver<Msg>,
     (sigterm, sighup): (&mut tokio::signal::unix::Signal, &mut tokio::signal::unix::Signal),
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<u8> {
     let size = terminal.size()?;
     let (mut app, cmds) = App::new(service.clone(), (size.width, size.height), Instant::now());
     for c in cmds {
@@ -146,11 +147,15 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut code = 0;
     loop {
         if app.take_dirty() {
             terminal.draw(|frame| render(frame, &app, theme))?;
         }
         if app.should_quit() {
+            if app.interrupted() {
+                code = 130;
+            }
             break;
         }
         let msg = tokio::select! {
@@ -163,12 +168,12 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msg,
             at = tick.tick() => Msg::Tick(at.into_std()),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = sigterm.recv() => { code = 143; break }
+            _ = sighup.recv() => { code = 129; break }
         };
         for c in app.update(msg) {
             worker.spawn(c);
         }
     }
-    app.crashed.take().map_or(Ok(()), |panicked| Err(panicked.into()))
+    app.crashed.take().map_or(Ok(code), |panicked| Err(panicked.into()))
 }

@@ -57,4 +57,10 @@ pub enum Action {
     Cancel,
     /// In the reconcile dialog: move between the run-id and note fields.
     SwitchField,
+    /// In the filter bar: complete the last token (a field name or a value).
+    Complete,
+    /// In the filter bar: an earlier filter of this session.
+    HistoryBack,
+    /// In the filter bar: a later filter (past the last: the active one).
+    HistoryForward,
 }
