@@ -39,6 +39,8 @@ pub enum Action {
     Pause,
     /// Refresh what is on screen now.
     Refresh,
+    /// Zoom the focused pane of the detail view to the whole screen, or back.
+    Zoom,
     /// Focus the next pane of the detail view.
     NextPane,
     /// Focus the previous pane of the detail view.

@@ -185,7 +185,8 @@ impl App {
 
     fn detail_areas(&self) -> DetailAreas {
         let load_error = self.detail.as_ref().is_some_and(|d| d.error.is_some());
-        DetailAreas::new(self.frame_areas().body, load_error)
+        let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
+        DetailAreas::new(self.frame_areas().body, load_error, zoom)
     }
 
     /// The outage banner's text, while the database is unreachable.
@@ -418,7 +419,8 @@ impl App {
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
                 // The loaded detail shows no load error line.
-                let areas = DetailAreas::new(self.frame_areas().body, false);
+                let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
+                let areas = DetailAreas::new(self.frame_areas().body, false, zoom);
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {
@@ -544,6 +546,17 @@ impl App {
             }
             Handled::Flash(text) => {
                 self.flash = Some(text.to_owned());
+                Vec::new()
+            }
+            // Zoomed or back: the panes have new sizes, and scroll as far as those allow.
+            Handled::Pass(Action::Zoom) => {
+                d.zoom = !d.zoom;
+                let areas = self.detail_areas();
+                if let Some(d) = self.detail.as_mut() {
+                    d.measure(&self.service, &areas);
+                    let max = d.max_scroll(d.focus, &areas);
+                    d.scroll(0, max);
+                }
                 Vec::new()
             }
             // The payloads, the first time one is shown.
