@@ -318,6 +318,27 @@ async fn reconcile_dialog_written_and_refreshed() {
 }
 
 #[tokio::test]
+async fn a_run_reconciled_out_of_the_filter_stays_in_view_until_the_next_key() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('/')]).await;
+    type_text(&mut app, &svc, "stale").await;
+    press(&mut app, &svc, [code(KeyCode::Enter), key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    assert_eq!(svc.run(1000).await.expect("run").status, "completed", "written");
+    // The dialog closes: the list was reloaded without the run, which stays where it was.
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("▶ 1000") && s.contains("completed"), "the reconciled run is still in view:\n{s}");
+    assert!(s.contains("run 1000 reconciled → ✔ succeeded · no longer matches the filter"), "{s}");
+    assert_eq!(app.list.selected().map(|r| r.id), Some(1000), "and selected");
+    // The next key lets it go.
+    press(&mut app, &svc, [key('j')]).await;
+    let s = screen(&db, &app);
+    assert!(!s.contains("1000 restore.execute") && s.contains("No runs match"), "{s}");
+}
+
+#[tokio::test]
 async fn reconcile_dialog_rebinds_when_the_proof_changes() {
     let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
     press(&mut app, &svc, [key('r')]).await;
@@ -359,7 +380,13 @@ async fn reconcile_dialog_nothing_to_do_conflict_and_forbidden() {
     let cmds = app.update(code(KeyCode::Enter));
     let Some(Command::Reconcile { seq, id, .. }) = cmds.first().cloned() else { panic!("a reconcile command") };
     let conflict = proofdesk::service::ServiceError::Conflict(id);
-    let cmds = app.update(Msg::Reply(Reply::Reconciled { seq, id, result: Box::new(Err(conflict)), meanwhile: None }));
+    let cmds = app.update(Msg::Reply(Reply::Reconciled {
+        seq,
+        id,
+        result: Box::new(Err(conflict)),
+        meanwhile: None,
+        after: None,
+    }));
     settle(&mut app, &svc, cmds).await;
     assert!(matches!(app.dialog.as_ref().map(|d| &d.phase), Some(Phase::Done(Outcome::Conflict(_)))));
     insta::assert_snapshot!("dialog_conflict", screen(&db, &app));

@@ -94,6 +94,10 @@ pub struct App {
     names: Option<ScopeNames>,
     /// Filters applied this session, oldest first (↑ in the filter bar).
     filter_history: Vec<String>,
+    /// A run just reconciled from the list: kept in view when the reload would drop it.
+    pin_after_reload: Option<Box<RunView>>,
+    /// What happened to that run, said once the dialog closes.
+    pin_note: Option<String>,
 }
 
 impl App {
@@ -128,6 +132,8 @@ impl App {
             probe_seq: None,
             names: None,
             filter_history: Vec::new(),
+            pin_after_reload: None,
+            pin_note: None,
         };
         let mut cmds = app.reload_list();
         app.seq += 1;
@@ -401,6 +407,9 @@ impl App {
                     return Vec::new();
                 }
                 self.dirty = true;
+                if let Some(run) = self.pin_after_reload.take() {
+                    self.pin(*run);
+                }
                 if failed {
                     // Asking again at once would hammer a failing database: the next refresh
                     // (or retry, during an outage) asks again.
@@ -434,7 +443,9 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Reply::Reconciled { seq, id: _, result, meanwhile } => self.on_reconciled(seq, *result, meanwhile),
+            Reply::Reconciled { seq, id: _, result, meanwhile, after } => {
+                self.on_reconciled(seq, *result, meanwhile, after)
+            }
             Reply::Probed { seq, result } => self.on_probed(seq, result),
             Reply::Names { result } => {
                 self.names = result.map_err(|e| tracing::warn!(error = %e, "scope names unavailable")).ok();
@@ -456,6 +467,15 @@ impl App {
         }
         if self.dialog.is_some() {
             return self.dialog_key(ev);
+        }
+        // A run kept in view after its reconciliation leaves at the next key. It stood where
+        // the next run stands now: ↓ from it lands there without moving.
+        if self.view == View::List && self.list.unpin() {
+            let height = self.list_height();
+            self.list.select(self.list.sel, height);
+            if self.notice.is_none() && keymap::lookup(Scope::List, &ev) == Some(Action::Down) {
+                return Vec::new();
+            }
         }
         if self.notice.is_some() || self.help.is_some() {
             let action = keymap::lookup(Scope::List, &ev);
