@@ -282,6 +282,12 @@ async fn detail_panes_jump_and_reveal_on_demand() {
     assert!(s.contains("Property 'foo' is read-only") && s.contains("••••"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("Bearer x"), "secrets stay masked");
     insta::assert_snapshot!("detail_items_revealed", s);
+    // A payload taller than its place scrolls with the page keys; j/k still choose the item.
+    press(&mut app, &svc, [code(KeyCode::End)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("PgDn/PgUp 4–12 of 12"), "the payload's end:\n{s}");
+    press(&mut app, &svc, [code(KeyCode::PageUp)]).await;
+    assert!(screen(&db, &app).contains("PgDn/PgUp 1–9 of 12"), "and back");
     press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1), code(KeyCode::Tab)]).await;
     insta::assert_snapshot!("detail_80x24_evidence", screen(&db, &app));
     press(&mut app, &svc, [code(KeyCode::Tab), code(KeyCode::End)]).await;

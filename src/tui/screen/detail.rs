@@ -118,7 +118,7 @@ impl DetailState {
             proof_scroll: 0,
             evidence_scroll: 0,
             item_sel: 0,
-            payload: Payload { show_error: false, show_payload: false },
+            payload: Payload { show_error: false, show_payload: false, scroll: 0 },
             gap_mark: None,
             loaded_at: None,
             measured: None,
@@ -140,6 +140,27 @@ impl DetailState {
     pub fn handle_key(&mut self, action: Action, areas: &DetailAreas) -> Handled {
         let page = isize::try_from(areas.page()).unwrap_or(1);
         let max = self.max_scroll(self.focus, areas);
+        // Under the items, an error message or payload scrolls with the page keys (j/k still
+        // choose the item).
+        if self.focus == Pane::Items && self.payload.shown() {
+            let page = areas.page();
+            match action {
+                Action::PageDown => self.payload.scroll += page,
+                Action::PageUp => self.payload.scroll = self.payload.scroll.saturating_sub(page),
+                Action::Top => self.payload.scroll = 0,
+                Action::Bottom => self.payload.scroll = usize::MAX / 2,
+                _ => {}
+            }
+            if matches!(action, Action::PageDown | Action::PageUp | Action::Top | Action::Bottom) {
+                // As far as what is shown allows in its place (half the items pane).
+                let inner = pane_inner(areas.items);
+                let item = self.data.as_ref().and_then(|d| d.items.get(self.item_sel));
+                let lines = item.map_or(0, |it| self.payload.line_count(it, usize::from(inner.width)));
+                let max = lines.saturating_sub(usize::from(self.payload.height(inner.height)));
+                self.payload.scroll = self.payload.scroll.min(max);
+                return Handled::Done;
+            }
+        }
         match action {
             Action::NextPane => self.focus = self.focus.next(false),
             Action::PrevPane => self.focus = self.focus.next(true),
@@ -176,7 +197,11 @@ impl DetailState {
             Pane::Evidence => self.evidence_scroll = self.evidence_scroll.saturating_add_signed(delta).min(max),
             Pane::Items => {
                 let last = self.items_len().saturating_sub(1);
-                self.item_sel = self.item_sel.saturating_add_signed(delta).min(last);
+                let sel = self.item_sel.saturating_add_signed(delta).min(last);
+                if sel != self.item_sel {
+                    self.payload.scroll = 0;
+                }
+                self.item_sel = sel;
             }
         }
     }

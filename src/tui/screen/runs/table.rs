@@ -32,7 +32,8 @@ const VERDICT_WANTED: usize = 32;
 
 /// The cell texts of one run (sanitized), in column order; the first is the marker column,
 /// which the table's highlight symbol fills.
-fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
+/// The AGE column follows the sort: sorted by last update, it is the time since the update.
+fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>, by_update: bool) -> [String; 9] {
     let (verdict, flags) = match &r.verdict {
         Ok(v) => {
             let mut flags = Vec::new();
@@ -55,7 +56,7 @@ fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
         outcome_text(&r.outcome),
         verdict,
         flags,
-        age(now, r.created_at),
+        age(now, if by_update { r.updated_at } else { r.created_at }),
     ]
 }
 
@@ -128,19 +129,21 @@ pub(super) fn render(
     // Each row's texts are made once: they size the columns, then fill them.
     // One slot per row on screen: a loaded run with its texts, or a placeholder for a row
     // whose page is not loaded (yet).
+    let by_update = list.filter.query.sort == crate::service::SortKey::Updated;
     let mut slots: Vec<Option<(&RunView, [String; 9])>> =
-        (list.offset..end).map(|i| list.row(i).map(|r| (r, cells(r, now)))).collect();
+        (list.offset..end).map(|i| list.row(i).map(|r| (r, cells(r, now, by_update)))).collect();
     // A run just reconciled out of the filter stays where it was until the next key.
     if let Some(p) = list.pinned.as_ref().filter(|_| list.sel >= list.offset) {
         let at = (list.sel - list.offset).min(slots.len());
-        slots.insert(at, Some((p, cells(p, now))));
+        slots.insert(at, Some((p, cells(p, now, by_update))));
         slots.truncate(height);
     }
     let shown = widths(slots.iter().flatten().map(|(_, t)| t), usize::from(area.width));
     // Column 0 (the marker) is the table's selection column.
     let cols: Vec<usize> = (1..9).filter(|i| shown[*i].is_some()).collect();
     let constraint = |i: usize| Constraint::Length(u16::try_from(shown[i].unwrap_or(0)).unwrap_or(u16::MAX));
-    let header = Row::new(cols.iter().map(|i| Cell::from(HEADERS[*i]))).style(theme.header);
+    let header = Row::new(cols.iter().map(|i| Cell::from(if *i == 8 && by_update { "UPD" } else { HEADERS[*i] })))
+        .style(theme.header);
     let mut table_rows = Vec::with_capacity(slots.len());
     let selected = list.sel.checked_sub(list.offset).filter(|s| *s < slots.len());
     for (at, slot) in slots.into_iter().enumerate() {
