@@ -4,8 +4,7 @@
 
 mod filter;
 mod list;
-mod markdown;
-mod output;
+pub(crate) mod output;
 mod reconcile;
 mod shell;
 mod table;
@@ -406,7 +405,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             match format {
                 ShowFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
                 ShowFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
-                ShowFormat::Markdown => markdown::detail_markdown(&mut out, &detail, now)?,
+                ShowFormat::Markdown => crate::present::markdown::detail_markdown(&mut out, &detail, now)?,
             }
             Ok(0)
         }

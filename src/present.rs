@@ -1,6 +1,8 @@
 //! Presentation shared by the command line and the terminal UI: symbols that carry meaning
 //! without colour, ages, timestamps and durations. Pure functions only.
 
+pub mod markdown;
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 /// The symbol for an outcome or decision string: meaning never rests on colour alone.
@@ -85,6 +87,16 @@ pub fn counts(c: &crate::domain::SummaryCounts) -> String {
         c.evidence_verified,
         c.evidence_expected
     )
+}
+
+/// `yes` or `no`, for the text and Markdown forms.
+#[must_use]
+pub const fn yes(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 /// A count with thousands grouped by commas (`1,409`), as the console and `runs` print it.

@@ -29,6 +29,7 @@
 pub mod action;
 pub mod app;
 pub mod event;
+pub mod export;
 /// The filter bar's language lives in the service, which the command line's `--filter` shares.
 pub use crate::service::filter_text as filter;
 pub mod keymap;
@@ -45,6 +46,7 @@ use color_eyre::eyre::eyre;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::clipboard::CopyToClipboard;
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
 use ratatui::Terminal;
@@ -173,6 +175,10 @@ async fn event_loop(
         };
         for c in app.update(msg) {
             worker.spawn(c);
+        }
+        // `y`: the clipboard through the terminal (OSC 52), base64 so nothing in it can act.
+        if let Some(text) = app.take_clipboard() {
+            execute!(terminal.backend_mut(), CopyToClipboard::to_clipboard_from(text))?;
         }
     }
     app.crashed.take().map_or(Ok(code), |panicked| Err(panicked.into()))

@@ -344,6 +344,47 @@ fn ctrl_c_leaves_like_q_but_exits_130_as_an_interrupt_does() {
     assert_eq!(t.display("#{alternate_on}"), "0", "the alternate screen is off");
 }
 
+#[test]
+fn y_copies_over_osc52_and_export_writes_every_matching_run() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::demo(300);
+    let dir = tempfile::tempdir().expect("dir");
+    let t = Tmux::start("copy");
+    assert!(t.tmux(&["set", "-g", "set-clipboard", "on"]).status.success());
+    t.console(&db, "");
+    let screen = t.wait_for("▶ ");
+    // The selected run's id, as the list shows it on the first row.
+    let first = screen.lines().find(|l| l.starts_with('▶')).expect("a selected row");
+    let id: String = first.trim_start_matches('▶').trim_start().chars().take_while(char::is_ascii_digit).collect();
+    t.keys(&["y"]);
+    t.wait_for(&format!("copied run id {id}"));
+    let buffer = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+    assert_eq!(buffer, id, "tmux received the id through OSC 52");
+
+    // :export json PATH writes every matching run, not only the screen's.
+    let path = dir.path().join("runs.json");
+    t.keys(&[":"]);
+    t.literal(&format!("export json {}", path.display()));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("exported");
+    let runs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("written")).expect("json");
+    let n = runs.as_array().expect("array").len();
+    assert!(n > 40, "more than a screen of runs: {n}");
+    assert!(screen.contains(&format!("exported {n} rows")), "{screen}");
+    // A command that is not one says so; :q quits.
+    t.keys(&[":"]);
+    t.literal("frobnicate");
+    t.keys(&["Enter"]);
+    t.wait_for("unknown command");
+    t.keys(&[":"]);
+    t.literal("q");
+    t.keys(&["Enter"]);
+    t.wait_for("EXITED 0");
+}
+
 /// Every SGR parameter list (`ESC [ … m`) in `text`, split at `;`.
 fn sgr_params(text: &str) -> Vec<Vec<u16>> {
     text.split("\u{1b}[")

@@ -12,7 +12,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::{json, Value};
 
 use crate::domain::{CheckState, Verdict};
-use crate::present::{age, opt_time, symbol, time};
+use crate::present::{age, opt_time, symbol, time, yes};
 use crate::sanitize::{clean, clean_max, is_unsafe};
 use crate::service::{BatchReport, ReconcileOutcome, RunDetail, RunView};
 
@@ -216,15 +216,6 @@ pub fn assessment_text(out: &mut impl Write, view: &RunView) -> io::Result<()> {
             }
             Ok(())
         }
-    }
-}
-
-/// `yes` or `no`, for the text and Markdown forms.
-pub(super) const fn yes(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
     }
 }
 

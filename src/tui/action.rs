@@ -39,6 +39,10 @@ pub enum Action {
     Pause,
     /// Refresh what is on screen now.
     Refresh,
+    /// Open the `:` command line.
+    CommandMode,
+    /// Copy the selected run's id (list) or the open run's Markdown summary (detail).
+    Copy,
     /// Zoom the focused pane of the detail view to the whole screen, or back.
     Zoom,
     /// Focus the next pane of the detail view.

@@ -10,6 +10,7 @@
 //! what the screens share: the session, the terminal size, the outage, live refresh. Where
 //! things go on screen comes from `layout`, as the next render will lay it out.
 
+mod command;
 mod filter_bar;
 pub mod outage;
 mod reconcile;
@@ -98,6 +99,12 @@ pub struct App {
     pin_after_reload: Option<Box<RunView>>,
     /// What happened to that run, said once the dialog closes.
     pin_note: Option<String>,
+    /// The `:` command line, while open.
+    pub command: Option<command::CommandLine>,
+    /// Commands run this session, oldest first (↑ on the command line).
+    command_history: Vec<String>,
+    /// What `y` copied, until the event loop writes it to the terminal.
+    clipboard: Option<String>,
 }
 
 impl App {
@@ -134,6 +141,9 @@ impl App {
             filter_history: Vec::new(),
             pin_after_reload: None,
             pin_note: None,
+            command: None,
+            command_history: Vec::new(),
+            clipboard: None,
         };
         let mut cmds = app.reload_list();
         app.seq += 1;
@@ -166,7 +176,7 @@ impl App {
     /// Whether the operator is typing (live refresh waits meanwhile).
     #[must_use]
     pub const fn typing(&self) -> bool {
-        self.filter_edit.is_some() || self.dialog.is_some()
+        self.filter_edit.is_some() || self.dialog.is_some() || self.command.is_some()
     }
 
     /// How old the data on screen is, as the status bar shows it.
@@ -452,6 +462,10 @@ impl App {
                 Vec::new()
             }
             Reply::PreviewCount { seq, result } => self.on_preview_count(seq, &result),
+            Reply::Exported { path, result } => {
+                self.on_exported(&path, result);
+                Vec::new()
+            }
             Reply::Crashed(panicked) => {
                 self.crashed = Some(panicked);
                 self.quit = Some(Quit::Asked);
@@ -497,6 +511,9 @@ impl App {
         if self.filter_edit.is_some() {
             return self.filter_key(ev);
         }
+        if self.command.is_some() {
+            return self.command_key(ev);
+        }
         let scope = if self.view == View::List { Scope::List } else { Scope::Detail };
         if let Some(a) = keymap::lookup(scope, &ev) {
             return self.act(a);
@@ -521,6 +538,8 @@ impl App {
             }
             Action::Refresh => return self.refresh(true),
             Action::Reconcile => self.open_dialog(),
+            Action::CommandMode => self.open_command(),
+            Action::Copy => self.copy(),
             _ if self.view == View::List => return self.list_action(action),
             _ => return self.detail_action(action),
         }

@@ -40,6 +40,8 @@ pub enum Reply {
         /// The run as it reads after a write.
         after: Option<Box<RunView>>,
     },
+    /// What `:export` wrote (or why nothing).
+    Exported { path: std::path::PathBuf, result: Result<usize, crate::tui::export::ExportError> },
     /// The operator's workspace and environment names.
     Names { result: Result<ScopeNames, ServiceError> },
     /// The match count of the filter being typed.

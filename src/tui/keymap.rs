@@ -127,6 +127,8 @@ pub const KEYMAP: &[Binding] = &[
     b(&[k('v')], "v", A::TogglePayload, "item payload (masked)", S::Detail, Some("payload")),
     b(&[k('r')], "r", A::Reconcile, "reconcile (or why not)", S::Detail, Some("reconcile")),
     // Everywhere.
+    b(&[k(':')], ":", A::CommandMode, "command: ID, filter, export, help, q", S::Global, None),
+    b(&[k('y')], "y", A::Copy, "copy run id / summary (OSC 52)", S::Global, Some("copy")),
     b(&[k('p')], "p", A::Pause, "pause/resume refresh", S::Global, Some("pause")),
     b(&[ctrl('r')], "^r", A::Refresh, "refresh now", S::Global, None),
     b(&[k('?')], "?", A::Help, "this help", S::Global, Some("help")),

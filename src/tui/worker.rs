@@ -66,6 +66,13 @@ pub enum Command {
     Names { seq: u64 },
     /// The match count of a filter being typed (the bar's live count).
     PreviewCount { seq: u64, filter: RunFilter },
+    /// `:export`: what the view shows, written to `path`.
+    Export {
+        seq: u64,
+        target: crate::tui::export::Target,
+        format: crate::tui::export::Format,
+        path: std::path::PathBuf,
+    },
 }
 
 impl Command {
@@ -108,6 +115,10 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
         }
         Command::Probe { seq } => Reply::Probed { seq, result: service.data_version().await },
+        Command::Export { seq: _, target, format, path } => {
+            let result = crate::tui::export::export(service, target, format, &path).await;
+            Reply::Exported { path, result }
+        }
         Command::Names { seq: _ } => Reply::Names { result: service.scope_names().await },
         Command::PreviewCount { seq, filter } => Reply::PreviewCount { seq, result: service.count(&filter).await },
         Command::Reconcile { seq, id, expected, note } => {

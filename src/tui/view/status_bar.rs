@@ -130,6 +130,17 @@ pub fn scope(app: &App) -> Scope {
 
 pub fn render_hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
+    // The `:` command line takes the row while it is open.
+    if let Some(line) = &app.command {
+        let room = width.saturating_sub(3);
+        let scroll = line.input.visual_scroll(room);
+        let text: String = crate::sanitize::clean(line.input.value()).chars().skip(scroll).collect();
+        let spans = vec![Span::styled(" :", theme.hint_key), Span::styled(trunc(&text, room), theme.input)];
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let x = area.x + 2 + u16::try_from(line.input.visual_cursor().saturating_sub(scroll)).unwrap_or(0);
+        frame.set_cursor_position(ratatui::layout::Position::new(x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
     if let Some(flash) = &app.flash {
         frame.render_widget(Paragraph::new(Span::styled(trunc(&format!(" {flash}"), width), theme.ok)), area);
         return;

@@ -1,4 +1,4 @@
-//! `show ID --format markdown`: one run as a note to paste into an incident ticket. A heading
+//! `show ID --format markdown` (and the console's copy and export): one run as a note to paste into an incident ticket. A heading
 //! with the run, its scope and verdict; the proof checklist with each pass or gap and its
 //! reason; item outcomes as a table; the evidence; the audit trail; and the reconciliation
 //! (who, when, note) when the transition wrote one. Every database value is made safe twice:
@@ -9,9 +9,8 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
 
-use super::output::yes;
 use crate::domain::CheckState;
-use crate::present::{age, counts, item_symbol, opt_time, symbol, time};
+use crate::present::{age, counts, item_symbol, opt_time, symbol, time, yes};
 use crate::sanitize::clean;
 use crate::service::RunDetail;
 
@@ -23,7 +22,8 @@ fn code(text: &str) -> String {
 
 /// `text` for Markdown: terminal-safe, on one line, with every character Markdown (or a table
 /// cell) could act on escaped.
-fn md(text: &str) -> String {
+#[must_use]
+pub fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in clean(text).chars() {
         match c {

@@ -1,0 +1,191 @@
+//! Command mode: `:` opens a command line in the hint row. `:ID` opens run ID, `:q` quits,
+//! `:filter TEXT` sets the filter (as the filter bar would), `:export md|csv|json [PATH]` writes
+//! what the view shows (every matching run of the list, or the open run), `:help` opens help.
+//! Tab completes command names, ↑/↓ recall earlier commands of the session. And `y`: the
+//! selected run's id (list) or the open run's Markdown summary (detail) to the clipboard,
+//! through the terminal (OSC 52, which tmux and screen pass on), capped in size.
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+use super::{App, Quit, View};
+use crate::service::filter_hint::unknown_names;
+use crate::tui::export::{default_path, ExportError, Format, Target};
+use crate::tui::filter;
+use crate::tui::keymap::Scope;
+use crate::tui::screen::detail::DetailState;
+use crate::tui::screen::help::Help;
+use crate::tui::worker::Command;
+
+/// The command names, for Tab.
+const COMMANDS: [&str; 5] = ["export", "filter", "help", "quit", "q"];
+/// The most `y` puts on the clipboard (terminals cap OSC 52 themselves, some silently).
+pub const CLIPBOARD_CAP: usize = 64 * 1024;
+
+/// The open command line.
+#[derive(Debug, Clone, Default)]
+pub struct CommandLine {
+    pub input: Input,
+    /// Where ↑/↓ stand in the session's earlier commands.
+    history: Option<usize>,
+}
+
+impl App {
+    pub(super) fn open_command(&mut self) {
+        self.command = Some(CommandLine::default());
+    }
+
+    pub(super) fn command_key(&mut self, ev: KeyEvent) -> Vec<Command> {
+        let Some(line) = self.command.as_mut() else { return Vec::new() };
+        match ev.code {
+            KeyCode::Esc => self.command = None,
+            KeyCode::Enter => {
+                let text = line.input.value().trim().to_owned();
+                self.command = None;
+                if !text.is_empty() {
+                    self.command_history.retain(|t| *t != text);
+                    self.command_history.push(text.clone());
+                }
+                return self.run_command(&text);
+            }
+            KeyCode::Tab => {
+                let value = line.input.value().to_owned();
+                if !value.contains(' ') {
+                    let found: Vec<&str> = COMMANDS.iter().copied().filter(|c| c.starts_with(&value)).collect();
+                    match found.as_slice() {
+                        [one] => line.input = Input::new(format!("{one} ")),
+                        [] => self.flash = Some("no command starts so".into()),
+                        many => self.flash = Some(format!("commands: {}", many.join(" "))),
+                    }
+                } else if let Some(rest) = value.strip_prefix("export ") {
+                    let found: Vec<&str> = ["md", "csv", "json"].into_iter().filter(|f| f.starts_with(rest)).collect();
+                    if let [one] = found.as_slice() {
+                        line.input = Input::new(format!("export {one} "));
+                    }
+                }
+            }
+            KeyCode::Up | KeyCode::Down => {
+                let len = self.command_history.len();
+                let at = match (line.history, ev.code) {
+                    (None, KeyCode::Up) if len > 0 => Some(len - 1),
+                    (Some(i), KeyCode::Up) => Some(i.saturating_sub(1)),
+                    (Some(i), KeyCode::Down) if i + 1 < len => Some(i + 1),
+                    (Some(_), KeyCode::Down) => None,
+                    (at, _) => at,
+                };
+                line.history = at;
+                line.input = Input::new(at.map_or_else(String::new, |i| self.command_history[i].clone()));
+            }
+            _ => {
+                line.input.handle_event(&Event::Key(ev));
+            }
+        }
+        Vec::new()
+    }
+
+    fn run_command(&mut self, text: &str) -> Vec<Command> {
+        let (name, rest) = text.split_once(' ').map_or((text, ""), |(n, r)| (n, r.trim()));
+        if let Ok(id) = name.trim_start_matches('#').parse::<i64>() {
+            self.seq += 1;
+            self.detail = Some(DetailState::new(id, self.seq));
+            self.view = View::Detail;
+            return vec![Command::Detail { seq: self.seq, id, raw: false }];
+        }
+        match name {
+            "q" | "quit" => self.quit = Some(Quit::Asked),
+            "help" => {
+                let view = if self.view == View::List { Scope::List } else { Scope::Detail };
+                self.help = Some(Help::new(view, self.service.read_only()));
+            }
+            "filter" => {
+                let parsed = filter::parse(rest, &self.list.filter, self.service.now());
+                let checked = parsed.map_err(|e| e.to_string()).and_then(|f| {
+                    match self.names.as_ref().and_then(|n| unknown_names(&f, n)) {
+                        Some(m) => Err(m),
+                        None => Ok(f),
+                    }
+                });
+                match checked {
+                    Ok(f) => {
+                        self.detail = None;
+                        self.view = View::List;
+                        self.list.reset(f, rest.to_owned());
+                        return self.reload_list();
+                    }
+                    Err(e) => self.flash = Some(format!("✘ :filter: {e}")),
+                }
+            }
+            "export" => {
+                let (format, path) = rest.split_once(' ').map_or((rest, ""), |(f, p)| (f, p.trim()));
+                let Some(format) = Format::parse(format) else {
+                    self.flash = Some("✘ :export md|csv|json [PATH]".into());
+                    return Vec::new();
+                };
+                let target = match (self.view, self.detail.as_ref()) {
+                    (View::Detail, Some(d)) => Target::Run(d.id),
+                    _ => Target::List(Box::new(self.list.filter.clone())),
+                };
+                let path = if path.is_empty() {
+                    default_path(&target, format, self.service.clock().real_now())
+                } else {
+                    std::path::PathBuf::from(path)
+                };
+                self.flash = Some(format!("exporting to {}…", crate::sanitize::clean(&path.display().to_string())));
+                self.seq += 1;
+                return vec![Command::Export { seq: self.seq, target, format, path }];
+            }
+            _ => self.flash = Some(format!("✘ unknown command {name:?}: use ID, q, filter, export, help")),
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_exported(&mut self, path: &std::path::Path, result: Result<usize, ExportError>) {
+        self.heard(match &result {
+            Err(ExportError::Service(e)) => Some(e),
+            _ => None,
+        });
+        let shown = crate::sanitize::clean(&path.display().to_string()).into_owned();
+        self.flash = Some(match result {
+            Ok(n) => format!("exported {n} {} to {shown}", if n == 1 { "row" } else { "rows" }),
+            Err(e) => format!("✘ export failed, nothing written: {}", crate::sanitize::clean(&e.to_string())),
+        });
+        self.dirty = true;
+    }
+
+    /// `y`: what the view is about, to the clipboard (the event loop writes it to the terminal).
+    pub(super) fn copy(&mut self) {
+        let (text, what) = match (self.view, self.detail.as_ref().and_then(|d| d.data.as_deref())) {
+            (View::Detail, Some(data)) => {
+                let mut out = Vec::new();
+                let _ = crate::present::markdown::detail_markdown(&mut out, data, self.service.now());
+                (String::from_utf8_lossy(&out).into_owned(), format!("run {}'s summary (Markdown)", data.run.id))
+            }
+            (View::Detail, None) => {
+                self.flash = Some("nothing to copy yet: the run is loading".into());
+                return;
+            }
+            (View::List, _) => {
+                let Some(r) = self.list.selected() else {
+                    self.flash = Some("no run selected".into());
+                    return;
+                };
+                (r.id.to_string(), format!("run id {}", r.id))
+            }
+        };
+        if text.len() > CLIPBOARD_CAP {
+            self.flash = Some(format!(
+                "✘ {what} is {} bytes, over the {CLIPBOARD_CAP}-byte cap: use :export md instead",
+                text.len()
+            ));
+            return;
+        }
+        self.flash = Some(format!("copied {what} · {} bytes (OSC 52)", text.len()));
+        self.clipboard = Some(text);
+    }
+
+    /// What `y` asked to copy, once: the event loop sends it to the terminal.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
+    }
+}
