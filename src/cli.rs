@@ -3,11 +3,14 @@
 //! output lives in `cli/output.rs`.
 
 mod filter;
+mod info;
 mod markdown;
 mod output;
+mod reconcile;
+mod settle;
 mod shell;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::{Decision, OpStatus, Outcome};
 use crate::present::{check_instant, parse_duration, TimeError};
 use crate::sanitize::clean;
-use crate::service::{self, Clock, OpenOptions, Service, ServiceError};
+use crate::service::{self, Clock, Service, ServiceError};
 
 /// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
 pub const EXIT_NOT_RECONCILED: u8 = 6;
@@ -35,6 +38,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "one field per on/off flag of the command line")]
 pub struct Global {
     /// Database URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded demo database)
     #[arg(long, env = "DATABASE_URL", global = true)]
@@ -63,6 +67,18 @@ pub struct Global {
     /// Write diagnostics here (default: $XDG_STATE_HOME/proofdesk/proofdesk.log)
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<std::path::PathBuf>,
+    /// Config file (default: $XDG_CONFIG_HOME/proofdesk/config.toml; read, never written)
+    #[arg(long, env = "PROOFDESK_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Use this profile of the config file (database, operator, read-only, theme)
+    #[arg(short = 'P', long, env = "PROOFDESK_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Console: click selects a row, the wheel scrolls, a click focuses a pane
+    #[arg(long, global = true)]
+    pub mouse: bool,
+    /// What the config file and the profile add (set by `settle` after parsing).
+    #[arg(skip)]
+    pub settings: crate::config::Settings,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, TimeError> {
@@ -118,6 +134,11 @@ pub enum Command {
     },
     /// The manual page (roff) on standard output, e.g. `proofdesk man | man -l -`
     Man,
+    /// Version, commit, config file, profile, database (never a password), operator, schema, paths
+    Info {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
 }
 
 /// The filters that are a bare flag (a bare word in the filter language).
@@ -310,10 +331,14 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 /// Parses the command line, runs it, and turns any failure into one stderr line and its code.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
+    if let Err(e) = settle::settle(&mut cli.global) {
+        note(&format!("proofdesk: {e}"));
+        return ExitCode::from(2);
+    }
     let verbose = cli.global.verbose;
     crate::logging::init(cli.global.log_file.clone(), verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -342,15 +367,7 @@ fn clock(g: &Global) -> Clock {
 }
 
 async fn open(g: &Global) -> Result<Service, Failure> {
-    Ok(Service::open(OpenOptions {
-        url: g.db.clone(),
-        operator: g.operator.clone(),
-        read_only: g.read_only,
-        stale_after: g.stale_after,
-        clock: clock(g),
-    })
-    .await?
-    .with_redaction(g.redact))
+    Ok(Service::open(settle::open_options(g)?).await?.with_redaction(g.redact).with_profile(settle::profile_tag(g)))
 }
 
 /// Runs one parsed command line; returns the exit code.
@@ -385,6 +402,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Db(cmd)) => db(g, cmd).await,
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
+        Some(Command::Info { format }) => info::info(g, format).await,
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
             runs(&service, &args).await
@@ -414,10 +432,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Reconcile(args)) => {
             let service = open(g).await?;
             if args.stale {
-                reconcile_stale(&service, &args).await
+                reconcile::reconcile_stale(&service, &args).await
             } else {
                 let id = args.id.ok_or_else(|| Failure::usage("reconcile needs a run id or --stale"))?;
-                reconcile_one(&service, id, &args).await
+                reconcile::reconcile_one(&service, id, &args).await
             }
         }
     }
@@ -428,7 +446,7 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
         // Every `db` command writes (a schema, rows); --read-only writes nothing by any path.
         return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
     }
-    let admin = service::Admin::open(g.db.as_deref(), clock(g)).await?;
+    let admin = service::Admin::open(settle::connect_url(g)?.as_deref(), clock(g)).await?;
     let result = match cmd {
         DbCommand::Migrate => writeln!(std::io::stdout().lock(), "migrations applied: {}", clean(admin.label()))
             .map(|()| 0)
@@ -493,108 +511,6 @@ async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
                 output::print_json_line(&mut out, &output::run_json(r))?;
             }
         }
-    }
-    Ok(0)
-}
-
-/// Asks on the terminal for the run id; false when the operator typed anything else.
-fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-    }
-    let mut err = std::io::stderr().lock();
-    write!(err, "{prompt}").and_then(|()| err.flush()).map_err(|e| Failure::prompt(&e))?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::prompt(&e))?;
-    Ok(line.trim() == expected)
-}
-
-async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
-    let view = service.assess(id).await?;
-    match service.may_reconcile(&view) {
-        // A dry run writes nothing, so a read-only session may ask what would be written.
-        Err(crate::domain::Denied::ReadOnlySession) if args.dry_run => {}
-        Err(denied) => return Err(ServiceError::Forbidden(denied).into()),
-        Ok(()) => {}
-    }
-    if args.dry_run {
-        return reconcile_dry_run(service, &view, args.format);
-    }
-    let mut expected = args.expect;
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-        }
-        let mut err = std::io::stderr().lock();
-        output::assessment_text(&mut err, &view).map_err(|e| Failure::prompt(&e))?;
-        drop(err);
-        if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
-            note("cancelled; nothing written");
-            return Ok(1);
-        }
-        // Bound to the verdict the operator just saw.
-        if expected.is_none() {
-            expected = view.verdict_ok().map(|v| v.decision);
-        }
-    }
-    let out = service.reconcile(id, expected, args.note.as_deref()).await?;
-    let mut stdout = std::io::stdout().lock();
-    match args.format {
-        TextFormat::Json => output::print_json(&mut stdout, &output::reconcile_json(&view, &out))?,
-        TextFormat::Text => output::reconcile_text(&mut stdout, &out)?,
-    }
-    Ok(if out.written { 0 } else { EXIT_NOT_RECONCILED })
-}
-
-/// `reconcile ID --dry-run`: the verdict the transition would write, and nothing written. The
-/// exit code is the one the real call would give (0 would write, 6 `not_reconciled`).
-fn reconcile_dry_run(service: &Service, view: &service::RunView, format: TextFormat) -> Result<u8, Failure> {
-    let would_write = view.verdict_ok().is_some_and(crate::domain::Verdict::is_final);
-    let mut out = std::io::stdout().lock();
-    match format {
-        TextFormat::Json => {
-            let mut v = output::assessment_json(view);
-            if let serde_json::Value::Object(obj) = &mut v {
-                obj.insert("dry_run".into(), true.into());
-                obj.insert("written".into(), false.into());
-                obj.insert("would_write".into(), would_write.into());
-            }
-            output::print_json(&mut out, &v)?;
-        }
-        TextFormat::Text => {
-            output::assessment_text(&mut out, view)?;
-            let what = if would_write { "would be written" } else { "would not be reconciled" };
-            writeln!(out, "dry run: this verdict {what}; nothing written ({})", service.database_label())?;
-        }
-    }
-    Ok(if would_write { 0 } else { EXIT_NOT_RECONCILED })
-}
-
-async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {
-    if service.read_only() && !args.dry_run {
-        return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
-    }
-    if !args.yes && !args.dry_run {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
-        }
-        let preview = service.reconcile_stale(true).await?;
-        note(&format!(
-            "{} stale runs would be written ({} not reconcilable).",
-            preview.would_write, preview.not_reconciled
-        ));
-        if preview.would_write == 0 {
-            note("nothing to do");
-        } else if !confirm("Type yes to reconcile them: ", "yes")? {
-            note("cancelled; nothing written");
-            return Ok(1);
-        }
-    }
-    let report = service.reconcile_stale(args.dry_run).await?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        TextFormat::Json => output::print_json(&mut out, &serde_json::to_value(&report).unwrap_or_default())?,
-        TextFormat::Text => output::batch_text(&mut out, &report)?,
     }
     Ok(0)
 }

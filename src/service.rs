@@ -10,6 +10,7 @@ pub mod clock;
 mod filter;
 pub mod filter_text;
 mod history;
+mod profile;
 pub mod reconcile;
 pub mod runs;
 
@@ -18,10 +19,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::domain::Cursor;
-pub use crate::store::{redact_passwords, DataVersion};
+pub use crate::store::{describe_url, redact_passwords, DataVersion};
 pub use admin::Admin;
 pub use clock::Clock;
 pub use history::Reconciliation;
+pub use profile::ProfileTag;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome, Transition};
 pub use runs::{
     first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, RunDetail, RunFilter,
@@ -145,12 +147,7 @@ pub fn demo_db_path() -> PathBuf {
     if checkout.is_dir() {
         return checkout.join("demo.sqlite");
     }
-    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .and_then(absolute)
-        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".local").join("share")))
-        .unwrap_or_else(std::env::temp_dir);
-    data.join("proofdesk").join("demo.sqlite")
+    crate::paths::data_dir().unwrap_or_else(|| std::env::temp_dir().join("proofdesk")).join("demo.sqlite")
 }
 
 /// The synthetic runs the embedded demo database gets on first use.
@@ -197,6 +194,8 @@ pub struct Service {
     stale_after: Duration,
     read_only: bool,
     redact: bool,
+    /// The config profile the session was opened with.
+    profile: Option<ProfileTag>,
     /// Per verdict filter, the share of runs that matched last time (see
     /// [`runs::first_sql_page`]); shared by the clones of one session.
     densities: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<RunFilter, f64>>>,
@@ -269,6 +268,7 @@ impl Service {
             stale_after: opts.stale_after,
             read_only: opts.read_only,
             redact: false,
+            profile: None,
             densities: std::sync::Arc::default(),
             statements: None,
         })

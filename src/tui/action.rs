@@ -58,3 +58,74 @@ pub enum Action {
     /// In the reconcile dialog: move between the run-id and note fields.
     SwitchField,
 }
+
+impl Action {
+    /// Every action, in the order help lists them.
+    pub const ALL: [Self; 26] = [
+        Self::Quit,
+        Self::Help,
+        Self::Back,
+        Self::Down,
+        Self::Up,
+        Self::PageDown,
+        Self::PageUp,
+        Self::Top,
+        Self::Bottom,
+        Self::Open,
+        Self::Filter,
+        Self::ClearFilter,
+        Self::CycleSort,
+        Self::ReverseSort,
+        Self::Reconcile,
+        Self::Pause,
+        Self::Refresh,
+        Self::NextPane,
+        Self::PrevPane,
+        Self::NextGap,
+        Self::NextFailed,
+        Self::ToggleError,
+        Self::TogglePayload,
+        Self::Submit,
+        Self::Cancel,
+        Self::SwitchField,
+    ];
+
+    /// The name `[keys]` in the config file uses, as help lists it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "help",
+            Self::Back => "back",
+            Self::Down => "down",
+            Self::Up => "up",
+            Self::PageDown => "page-down",
+            Self::PageUp => "page-up",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::Open => "open",
+            Self::Filter => "filter",
+            Self::ClearFilter => "clear-filter",
+            Self::CycleSort => "sort",
+            Self::ReverseSort => "reverse-sort",
+            Self::Reconcile => "reconcile",
+            Self::Pause => "pause",
+            Self::Refresh => "refresh",
+            Self::NextPane => "next-pane",
+            Self::PrevPane => "prev-pane",
+            Self::NextGap => "next-gap",
+            Self::NextFailed => "next-failed",
+            Self::ToggleError => "error",
+            Self::TogglePayload => "payload",
+            Self::Submit => "submit",
+            Self::Cancel => "cancel",
+            Self::SwitchField => "switch-field",
+        }
+    }
+
+    /// The action a `[keys]` name names.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}

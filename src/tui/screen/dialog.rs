@@ -22,7 +22,7 @@ use tui_input::Input;
 
 use super::Handled;
 use crate::domain::{Decision, Verdict};
-use crate::service::{Lost, ReconcileOutcome, RunView, ServiceError};
+use crate::service::{Lost, ProfileTag, ReconcileOutcome, RunView, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::layout::popup;
@@ -85,6 +85,8 @@ pub struct Dialog {
     pub seq: u64,
     /// Set when the proof moved since the dialog opened.
     pub changed_from: Option<Decision>,
+    /// The session's config profile, named in the title (marked when production).
+    pub profile: Option<ProfileTag>,
 }
 
 impl Dialog {
@@ -99,6 +101,7 @@ impl Dialog {
             phase: Phase::Editing,
             seq: 0,
             changed_from: None,
+            profile: None,
         }
     }
 
@@ -213,7 +216,14 @@ impl Dialog {
         }
         let height = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
         let rect = popup(area, width, height);
-        let title = Span::styled(format!(" Reconcile run {} ", self.run.id), theme.title);
+        let title = match &self.profile {
+            Some(p) if p.production => Span::styled(
+                format!(" Reconcile run {} on PRODUCTION · profile {} ", self.run.id, p.name),
+                theme.production,
+            ),
+            Some(p) => Span::styled(format!(" Reconcile run {} · profile {} ", self.run.id, p.name), theme.title),
+            None => Span::styled(format!(" Reconcile run {} ", self.run.id), theme.title),
+        };
         let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
         let inner = block.inner(rect);
         frame.render_widget(Clear, rect);
