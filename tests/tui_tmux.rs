@@ -39,6 +39,8 @@ impl Db {
 
     fn cli(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_proofdesk"))
+            .env("PROOFDESK_CONFIG", "/dev/null")
+            .env_remove("PROOFDESK_PROFILE")
             .arg("--db")
             .arg(&self.url)
             .args(args)
@@ -88,6 +90,9 @@ impl Tmux {
             .args(args)
             .env_remove("TMUX")
             .env_remove("NO_COLOR")
+            // The shells in the session start with this environment: no developer config.
+            .env("PROOFDESK_CONFIG", "/dev/null")
+            .env_remove("PROOFDESK_PROFILE")
             .output()
             .expect("run tmux")
     }
