@@ -1,0 +1,148 @@
+//! The console under a config profile, on `TestBackend` at 80×24: the profile's name in full in
+//! the status bar, a production profile's banner and word in every theme (mono included: the
+//! word and reverse video, never colour alone), the reconcile dialog naming the profile, and a
+//! read-only profile refusing `r`. Snapshots hold the text and the marking's styles.
+
+mod common;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use common::screen::{draw, text_of};
+use proofdesk::service::{Clock, OpenOptions, ProfileTag, Service};
+use proofdesk::store::{fixtures, Create, Store};
+use proofdesk::tui::event::Msg;
+use proofdesk::tui::worker::settle;
+use proofdesk::tui::{App, Theme};
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const SMALL: (u16, u16) = (80, 24);
+const THEMES: [&str; 4] = ["default", "light", "high-contrast", "mono"];
+
+/// A SQLite file under `target/` with a path of fixed length, the random part made stable.
+struct Db {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Db {
+    async fn new() -> Self {
+        std::fs::create_dir_all("target/tui-profiles").expect("dir");
+        let dir = tempfile::Builder::new().prefix("db-").rand_bytes(6).tempdir_in("target/tui-profiles").expect("dir");
+        let name = dir.path().file_name().and_then(|n| n.to_str()).expect("name");
+        let store = Store::open(&format!("sqlite:target/tui-profiles/{name}/t.sqlite"), Create::IfMissing)
+            .await
+            .expect("open store");
+        let case = common::case("15-mixed.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case).expect("read case")).expect("case JSON");
+        fixtures::load_value(&store, &doc).await.expect("fixture loads");
+        Self { dir, store }
+    }
+
+    async fn service(&self, read_only: bool, profile: Option<(&str, bool)>) -> Service {
+        let now: DateTime<Utc> = common::NOW.parse().expect("time");
+        let opts = OpenOptions {
+            url: None,
+            operator: Some("alice".to_owned()),
+            read_only,
+            stale_after: Duration::minutes(30),
+            clock: Clock::fixed(now),
+        };
+        let tag = profile.map(|(name, production)| ProfileTag { name: name.to_owned(), production });
+        Service::with_store(self.store.clone(), opts).await.expect("service").with_profile(tag)
+    }
+
+    fn text(&self, buf: &Buffer) -> String {
+        let name = self.dir.path().file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        text_of(buf).replace(&name, "db-XXXXXX")
+    }
+}
+
+async fn start(svc: &Service) -> App {
+    let (mut app, cmds) = App::new(svc.clone(), SMALL, Instant::now());
+    settle(&mut app, svc, cmds).await;
+    app
+}
+
+async fn press(app: &mut App, svc: &Service, c: KeyCode) {
+    let cmds = app.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    settle(app, svc, cmds).await;
+}
+
+/// Where `word` starts on row `y`, by cells.
+fn find(buf: &Buffer, y: u16, word: &str) -> Option<u16> {
+    let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+    (0..buf.area.width).find(|&x| row[usize::from(x)..].concat().starts_with(word))
+}
+
+#[tokio::test]
+async fn a_production_profile_marks_the_frame_in_every_theme() {
+    let db = Db::new().await;
+    let plain = start(&db.service(true, None).await).await;
+    let svc = db.service(true, Some(("prod", true))).await;
+    let app = start(&svc).await;
+    let last = SMALL.1 - 2;
+    for name in THEMES {
+        let theme = Theme::built_in(name).expect("theme");
+        let buf = draw(&app, &theme);
+        let text = db.text(&buf);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with("▲ PRODUCTION ▲"), "[{name}] the word on the banner: {text}");
+        assert!(lines[usize::from(last)].starts_with(" ▲ PRODUCTION prod │"), "[{name}] {text}");
+        // The banner is more than the word: the whole title line changes style, visibly in
+        // this theme (against the same console on no profile).
+        let before = draw(&plain, &theme);
+        assert_ne!(buf[(1, 0)].style(), before[(1, 0)].style(), "[{name}] the title line is marked");
+        assert_eq!(buf[(1, 0)].style(), theme.production.patch(buf[(1, 0)].style()), "[{name}]");
+        assert_ne!(theme.production, ratatui::style::Style::default(), "[{name}] production has a style");
+        let mark = find(&buf, 0, "PRODUCTION").expect("mark");
+        let status = find(&buf, last, "PRODUCTION").expect("status mark");
+        let styles = format!(
+            "title line: {:?}\nbanner word: {:?}\nstatus word: {:?}\n",
+            buf[(1, 0)].style(),
+            buf[(mark, 0)].style(),
+            buf[(status, last)].style()
+        );
+        insta::assert_snapshot!(format!("production_80x24_{name}"), format!("{text}---\n{styles}"));
+    }
+}
+
+#[tokio::test]
+async fn the_profile_name_shows_in_full_and_the_dialog_names_it() {
+    let db = Db::new().await;
+    let theme = Theme::built_in("default").expect("theme");
+    // The longest name the config allows, at 80 columns.
+    let long = "staging-eu-west-replica1";
+    assert_eq!(long.len(), proofdesk::config::MAX_PROFILE_NAME);
+    let svc = db.service(false, Some((long, false))).await;
+    let mut app = start(&svc).await;
+    let text = db.text(&draw(&app, &theme));
+    let status = text.lines().nth(usize::from(SMALL.1 - 2)).expect("status line");
+    assert!(status.starts_with(&format!(" {long} │")), "{status}");
+    assert!(!text.contains("PRODUCTION"), "not production: {text}");
+    // A writable production profile: the dialog says where the write goes.
+    let svc = db.service(false, Some(("prod", true))).await;
+    app = start(&svc).await;
+    press(&mut app, &svc, KeyCode::Char('r')).await;
+    let text = db.text(&draw(&app, &theme));
+    assert!(text.contains("Reconcile run 1000 on PRODUCTION · profile prod"), "{text}");
+    insta::assert_snapshot!("dialog_production_80x24", text);
+    let svc = db.service(false, Some(("staging", false))).await;
+    app = start(&svc).await;
+    press(&mut app, &svc, KeyCode::Char('r')).await;
+    assert!(db.text(&draw(&app, &theme)).contains("Reconcile run 1000 · profile staging"));
+}
+
+#[tokio::test]
+async fn a_read_only_profile_refuses_r() {
+    let db = Db::new().await;
+    let svc = db.service(true, Some(("prod", true))).await;
+    let mut app = start(&svc).await;
+    press(&mut app, &svc, KeyCode::Char('r')).await;
+    assert!(app.dialog.is_none(), "no dialog on a read-only profile");
+    let text = db.text(&draw(&app, &Theme::built_in("mono").expect("theme")));
+    assert!(text.contains("this session is read-only"), "{text}");
+    assert!(text.contains("Nothing was written."), "{text}");
+}
