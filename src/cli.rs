@@ -367,7 +367,8 @@ fn clock(g: &Global) -> Clock {
 }
 
 async fn open(g: &Global) -> Result<Service, Failure> {
-    Ok(Service::open(settle::open_options(g)?).await?.with_redaction(g.redact).with_profile(settle::profile_tag(g)))
+    let service = Service::open(settle::open_options(g)?).await?.with_replica(settle::read_url(g)?.as_deref()).await?;
+    Ok(service.with_redaction(g.redact).with_profile(settle::profile_tag(g)))
 }
 
 /// Runs one parsed command line; returns the exit code.

@@ -196,6 +196,8 @@ pub struct Service {
     redact: bool,
     /// The config profile the session was opened with.
     profile: Option<ProfileTag>,
+    /// A replica that lists, details and assessments read (`read_db`); writes never go there.
+    reader: Option<Store>,
     /// Per verdict filter, the share of runs that matched last time (see
     /// [`runs::first_sql_page`]); shared by the clones of one session.
     densities: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<RunFilter, f64>>>,
@@ -269,6 +271,7 @@ impl Service {
             read_only: opts.read_only,
             redact: false,
             profile: None,
+            reader: None,
             densities: std::sync::Arc::default(),
             statements: None,
         })
@@ -336,15 +339,23 @@ impl Service {
     /// # Errors
     /// Database errors.
     pub async fn data_version(&self) -> Result<DataVersion, ServiceError> {
-        Ok(self.store.data_version().await?)
+        Ok(self.reads().data_version().await?)
     }
 
     pub(crate) const fn store(&self) -> &Store {
         &self.store
     }
 
+    /// Where reads go: the replica when there is one, else the database.
+    pub(crate) fn reads(&self) -> &Store {
+        self.reader.as_ref().unwrap_or(&self.store)
+    }
+
     /// Closes the pool so every connection is returned before the process exits.
     pub async fn close(&self) {
+        if let Some(r) = &self.reader {
+            r.close().await;
+        }
         self.store.close().await;
     }
 }

@@ -36,6 +36,10 @@ impl Cfg {
 }
 
 fn profiles(staging_db: &str, prod_db: &str) -> String {
+    with_replica(staging_db, prod_db, "postgres://oncall@replica.example:5432/ops")
+}
+
+fn with_replica(staging_db: &str, prod_db: &str, read_db: &str) -> String {
     format!(
         r#"default_profile = "staging"
 theme = "mono"
@@ -50,7 +54,7 @@ as = "alice"
 read_only = true
 production = true
 password_env = "PROOFDESK_TEST_PROD_PASSWORD"
-read_db = "postgres://oncall@replica.example:5432/ops"
+read_db = "{read_db}"
 "#
     )
 }
@@ -147,14 +151,14 @@ fn a_missing_default_config_is_fine_and_the_file_is_never_written() {
 fn a_profile_reconciles_as_its_operator_and_a_read_only_one_refuses() {
     for db in TestDb::all() {
         db.load(&case("15-mixed.json"));
-        let cfg = Cfg::new(&profiles(&db.url, &db.url));
+        let cfg = Cfg::new(&with_replica(&db.url, &db.url, &db.url));
         // prod is read-only: refused, nothing written.
         let out = cfg
             .run(&[("PROOFDESK_TEST_PROD_PASSWORD", "x")], &["-P", "prod", "--now", NOW, "reconcile", "1000", "--yes"]);
         if db.label == "sqlite" {
             // A SQLite URL takes no password: the profile is refused before anything opens.
             assert_eq!(code(&out), 2, "[{}] {}", db.label, stderr(&out));
-            assert!(stderr(&out).contains("password_env needs a postgres:// URL"), "{}", stderr(&out));
+            assert!(stderr(&out).contains("password_env needs postgres:// URLs"), "{}", stderr(&out));
         } else {
             assert_eq!(code(&out), 4, "[{}] {}", db.label, stderr(&out));
         }
@@ -224,4 +228,33 @@ fn info_tells_where_things_are_and_never_a_password() {
     // Unset: said so, and no connection is tried with an empty password.
     let (text, _) = info(&cfg, &[], &["-P", "prod"]);
     assert!(text.contains("(not set)") && text.contains("PROOFDESK_TEST_PROD_PASSWORD, which is not set"), "{text}");
+}
+
+/// `read_db`: lists, show and assess read the replica; the transition writes to `db` (and
+/// checks the proof there). Two SQLite files stand in for a primary and a replica that has not
+/// caught up yet.
+#[test]
+fn a_replica_serves_the_reads_and_never_the_write() {
+    let primary = TestDb::sqlite();
+    let replica = TestDb::sqlite();
+    primary.load(&case("15-mixed.json"));
+    replica.load(&case("15-mixed.json"));
+    let text = format!("[profiles.ops]\ndb = \"{}\"\nread_db = \"{}\"\nas = \"alice\"\n", primary.url, replica.url);
+    let cfg = Cfg::new(&text);
+    let out = cfg.run(&[], &["-P", "ops", "--now", NOW, "reconcile", "1000", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = "SELECT COUNT(*) FROM audit_log WHERE action = 'operation_run.reconciled'";
+    assert_eq!((primary.scalar(written), replica.scalar(written)), (1, 0), "the write went to db only");
+    // The replica has not caught up: what the profile reads is still running.
+    let status = |args: &[&str]| {
+        let out = cfg.run(&[], args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        json(&out)["status"].as_str().map(str::to_owned)
+    };
+    let read = status(&["-P", "ops", "--now", NOW, "assess", "1000", "--format", "json"]);
+    let direct = status(&["--db", &primary.url, "--as", "alice", "--now", NOW, "assess", "1000", "--format", "json"]);
+    assert_eq!((read.as_deref(), direct.as_deref()), (Some("running"), Some("completed")));
+    // info says where reads go.
+    let out = cfg.run(&[], &["-P", "ops", "info"]);
+    assert!(stdout(&out).contains("read db:   sqlite "), "{}", stdout(&out));
 }

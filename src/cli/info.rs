@@ -98,7 +98,7 @@ pub async fn info(g: &Global, format: TextFormat) -> Result<u8, Failure> {
         ("database", label),
     ];
     if let Some(r) = read_label {
-        lines.push(("read db", format!("{r} (named; reads go to the database above)")));
+        lines.push(("read db", format!("{r} (lists, detail and assess read it; writes go to the database)")));
     }
     if let Some((var, set)) = password {
         lines.push(("password", format!("from ${var} ({})", if set { "set" } else { "not set" })));

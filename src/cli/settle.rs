@@ -47,6 +47,14 @@ pub fn connect_url(g: &Global) -> Result<Option<String>, Failure> {
     g.settings.connect_url().map_err(|e| Failure::usage(e.to_string()))
 }
 
+/// The replica's URL (`read_db`), the password put in as for [`connect_url`].
+///
+/// # Errors
+/// See [`connect_url`].
+pub fn read_url(g: &Global) -> Result<Option<String>, Failure> {
+    g.settings.connect_read_url().map_err(|e| Failure::usage(e.to_string()))
+}
+
 /// How to open the session `g` describes.
 ///
 /// # Errors

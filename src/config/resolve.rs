@@ -38,7 +38,8 @@ pub struct Settings {
     pub production: bool,
     pub theme: Option<String>,
     pub mouse: bool,
-    /// The replica URL lists, detail and assess may read (named only; see the README).
+    /// The replica URL lists, detail and assess read, when the database in use is the
+    /// profile's (a `--db` elsewhere never reads the profile's replica).
     pub read_db: Option<String>,
     /// The environment variable holding the password of the profile's `db`, when the URL in
     /// use is the profile's.
@@ -75,7 +76,7 @@ impl Config {
             production: p.production,
             theme: given.theme.clone().or_else(|| p.theme.clone()).or_else(|| f.theme.clone()),
             mouse: given.mouse || p.mouse.or(f.mouse).unwrap_or(false),
-            read_db: p.read_db.clone(),
+            read_db: p.read_db.clone().filter(|_| db_from_profile),
             password_env: p.password_env.clone().filter(|_| db_from_profile),
         })
     }
@@ -99,15 +100,27 @@ impl Settings {
     /// # Errors
     /// `password_env` names a variable that is not set, or a URL that takes no password.
     pub fn connect_url(&self) -> Result<Option<String>, ConfigError> {
-        let (Some(url), Some(var)) = (&self.db, &self.password_env) else { return Ok(self.db.clone()) };
+        self.with_secret(self.db.as_ref())
+    }
+
+    /// The replica's URL to connect with, the same password put in.
+    ///
+    /// # Errors
+    /// As [`Settings::connect_url`].
+    pub fn connect_read_url(&self) -> Result<Option<String>, ConfigError> {
+        self.with_secret(self.read_db.as_ref())
+    }
+
+    fn with_secret(&self, url: Option<&String>) -> Result<Option<String>, ConfigError> {
+        let (Some(url), Some(var)) = (url, &self.password_env) else { return Ok(url.cloned()) };
         let profile = self.profile.as_deref().unwrap_or_default();
         let fail = |message: String| ConfigError { path: None, line: None, message };
         let password = std::env::var(var).map_err(|_| {
             fail(format!("profile {profile}: password_env names {var}, which is not set (export {var}=…)"))
         })?;
-        with_password(url, &password)
-            .map(Some)
-            .ok_or_else(|| fail(format!("profile {profile}: password_env needs a postgres:// URL in db")))
+        with_password(url, &password).map(Some).ok_or_else(|| {
+            fail(format!("profile {profile}: password_env needs postgres:// URLs with a user in db and read_db"))
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! production one), and the facts `proofdesk info` asks the database for.
 
 use super::{Service, ServiceError};
-use crate::store::Sql;
+use crate::store::{Sql, Store};
 
 /// A session's profile: its name (shown in full) and whether it is production.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,26 @@ impl Service {
     pub fn with_profile(mut self, tag: Option<ProfileTag>) -> Self {
         self.profile = tag;
         self
+    }
+
+    /// Lists, details and assessments read `url` (a replica, opened read-only and checked for
+    /// this binary's schema); the transition keeps writing to the database this session opened,
+    /// and checks the proof again there inside its transaction, so a lagging replica can delay
+    /// what is shown but never change what is written.
+    ///
+    /// # Errors
+    /// The replica cannot be opened, or its schema is not this binary's.
+    pub async fn with_replica(mut self, url: Option<&str>) -> Result<Self, ServiceError> {
+        if let Some(url) = url {
+            self.reader = Some(Store::open_session(url, true).await?);
+        }
+        Ok(self)
+    }
+
+    /// The replica's label, when reads go to one.
+    #[must_use]
+    pub fn replica_label(&self) -> Option<&str> {
+        self.reader.as_ref().map(Store::label)
     }
 
     /// The profile this session was opened with.
