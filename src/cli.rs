@@ -393,7 +393,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 ));
             }
             let service = open(g).await?;
-            crate::tui::run(service, g.theme.as_deref()).await.map_err(|e| Failure {
+            crate::tui::run(service, g.theme.as_deref(), g.mouse).await.map_err(|e| Failure {
                 code: 1,
                 message: e.to_string(),
                 detail: Some(format!("{e:?}")),

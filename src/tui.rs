@@ -45,6 +45,7 @@ use color_eyre::eyre::eyre;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
 use ratatui::Terminal;
@@ -84,7 +85,7 @@ fn frame_writer<W: Write>(inner: W) -> BufWriter<W> {
 pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        ratatui::restore();
+        restore();
         hook(info);
     }));
     enable_raw_mode()?;
@@ -92,12 +93,19 @@ pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
     Terminal::new(CrosstermBackend::new(frame_writer(std::io::stdout())))
 }
 
+/// Gives the terminal back: `ratatui::restore`, and mouse capture off (a no-op when it was
+/// never on).
+pub fn restore() {
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
 /// Runs the console until the operator quits.
 ///
 /// # Errors
 /// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
 /// terminal is restored before any of them is returned.
-pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()> {
+pub async fn run(service: Service, theme: Option<&str>, mouse: bool) -> color_eyre::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -112,12 +120,19 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<()
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
-            ratatui::restore();
+            restore();
             return Err(e.into());
         }
     };
+    // Mouse capture only when asked: it takes the terminal's own selection away.
+    if mouse {
+        if let Err(e) = execute!(std::io::stdout(), EnableMouseCapture) {
+            restore();
+            return Err(e.into());
+        }
+    }
     let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
-    ratatui::restore();
+    restore();
     if worker.writing() {
         // A closed stderr is no reason to stop waiting for the write.
         let _ = writeln!(
@@ -157,6 +172,7 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

@@ -10,6 +10,7 @@
 //! what the screens share: the session, the terminal size, the outage, live refresh. Where
 //! things go on screen comes from `layout`, as the next render will lay it out.
 
+mod mouse;
 pub mod outage;
 mod reconcile;
 
@@ -241,6 +242,7 @@ impl App {
                 self.seq = seq;
                 cmds
             }
+            Msg::Mouse(ev) => self.on_mouse(ev),
             Msg::Tick(at) => self.on_tick(at),
             Msg::Reply(reply) => self.on_reply(reply),
         }

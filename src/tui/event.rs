@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::service::{DataVersion, Page, ReconcileOutcome, RunDetail, ServiceError};
 use crate::tui::worker::Panicked;
@@ -13,6 +13,8 @@ use crate::tui::worker::Panicked;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or the wheel (only with `--mouse`).
+    Mouse(MouseEvent),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
     /// About once a second: drives live refresh and the data age.

@@ -1,7 +1,8 @@
 //! The console under a config profile, on `TestBackend` at 80×24: the profile's name in full in
 //! the status bar, a production profile's banner and word in every theme (mono included: the
 //! word and reverse video, never colour alone), the reconcile dialog naming the profile, and a
-//! read-only profile refusing `r`. Snapshots hold the text and the marking's styles.
+//! read-only profile refusing `r`; and the mouse (`--mouse`): click, wheel, panes. Snapshots
+//! hold the text and the marking's styles.
 
 mod common;
 
@@ -15,7 +16,7 @@ use proofdesk::tui::event::Msg;
 use proofdesk::tui::worker::settle;
 use proofdesk::tui::{App, Theme};
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 const SMALL: (u16, u16) = (80, 24);
 const THEMES: [&str; 4] = ["default", "light", "high-contrast", "mono"];
@@ -28,13 +29,22 @@ struct Db {
 
 impl Db {
     async fn new() -> Self {
+        Self::with(&common::case("15-mixed.json")).await
+    }
+
+    async fn with_doc(doc: &serde_json::Value) -> Self {
+        let file = tempfile::NamedTempFile::new().expect("temp");
+        std::fs::write(file.path(), doc.to_string()).expect("write");
+        Self::with(file.path()).await
+    }
+
+    async fn with(case: &std::path::Path) -> Self {
         std::fs::create_dir_all("target/tui-profiles").expect("dir");
         let dir = tempfile::Builder::new().prefix("db-").rand_bytes(6).tempdir_in("target/tui-profiles").expect("dir");
         let name = dir.path().file_name().and_then(|n| n.to_str()).expect("name");
         let store = Store::open(&format!("sqlite:target/tui-profiles/{name}/t.sqlite"), Create::IfMissing)
             .await
             .expect("open store");
-        let case = common::case("15-mixed.json");
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(case).expect("read case")).expect("case JSON");
         fixtures::load_value(&store, &doc).await.expect("fixture loads");
@@ -145,4 +155,50 @@ async fn a_read_only_profile_refuses_r() {
     let text = db.text(&draw(&app, &Theme::built_in("mono").expect("theme")));
     assert!(text.contains("this session is read-only"), "{text}");
     assert!(text.contains("Nothing was written."), "{text}");
+}
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE })
+}
+
+async fn send(app: &mut App, svc: &Service, msg: Msg) {
+    let cmds = app.update(msg);
+    settle(app, svc, cmds).await;
+}
+
+#[tokio::test]
+async fn the_mouse_selects_scrolls_opens_and_focuses_panes() {
+    let db = Db::with_doc(&common::stale_runs_doc(40)).await;
+    let svc = db.service(false, None).await;
+    let mut app = start(&svc).await;
+    let click = MouseEventKind::Down(MouseButton::Left);
+    // Row 3 of the screen is the first run (title, filter bar, header above it).
+    send(&mut app, &svc, mouse(click, 10, 5)).await;
+    assert_eq!(app.list.sel, 2, "a click selects the row under it");
+    send(&mut app, &svc, mouse(MouseEventKind::ScrollDown, 10, 10)).await;
+    assert_eq!(app.list.sel, 5, "a wheel notch moves three rows");
+    send(&mut app, &svc, mouse(MouseEventKind::ScrollUp, 10, 10)).await;
+    assert_eq!(app.list.sel, 2);
+    // The header and the bars are no rows.
+    send(&mut app, &svc, mouse(click, 10, 2)).await;
+    send(&mut app, &svc, mouse(click, 10, SMALL.1 - 1)).await;
+    assert_eq!(app.list.sel, 2);
+    let id = app.list.selected().map(|r| r.id);
+    // A click on the selected row opens it.
+    send(&mut app, &svc, mouse(click, 10, 5)).await;
+    assert_eq!(app.detail.as_ref().map(|d| d.id), id, "opened the clicked run");
+    // 80 columns: the tab strip on row 1; a click on a tab focuses that pane.
+    let text = db.text(&draw(&app, &Theme::built_in("default").expect("theme")));
+    let strip = text.lines().nth(1).expect("tab strip");
+    let x = strip.find("Post-run").map(|b| strip[..b].chars().count()).expect("evidence tab");
+    send(&mut app, &svc, mouse(click, u16::try_from(x).expect("x"), 1)).await;
+    assert_eq!(app.detail.as_ref().map(|d| d.focus), Some(proofdesk::tui::screen::detail::Pane::Evidence));
+    // Wide: a click inside a pane focuses it.
+    send(&mut app, &svc, Msg::Resize(140, 40)).await;
+    send(&mut app, &svc, mouse(click, 2, 10)).await;
+    assert_eq!(app.detail.as_ref().map(|d| d.focus), Some(proofdesk::tui::screen::detail::Pane::Proof));
+    // With help open the mouse does nothing.
+    press(&mut app, &svc, KeyCode::Char('?')).await;
+    send(&mut app, &svc, mouse(click, 100, 10)).await;
+    assert_eq!(app.detail.as_ref().map(|d| d.focus), Some(proofdesk::tui::screen::detail::Pane::Proof));
 }
