@@ -392,13 +392,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                     "TERM=dumb cannot draw the console; use `proofdesk runs`, `show`, `assess` or `reconcile` instead",
                 ));
             }
-            let service = open(g).await?;
-            crate::tui::run(service, g.theme.as_deref(), g.mouse).await.map_err(|e| Failure {
-                code: 1,
-                message: e.to_string(),
-                detail: Some(format!("{e:?}")),
-            })?;
-            Ok(0)
+            // The console draws its first frame while the session opens.
+            let connecting = crate::tui::Connecting { label: settle::label(g), profile: settle::profile_tag(g) };
+            match crate::tui::run(open(g), connecting, g.theme.as_deref(), g.mouse).await {
+                Ok(Ok(())) => Ok(0),
+                Ok(Err(failure)) => Err(failure),
+                Err(e) => Err(Failure { code: 1, message: e.to_string(), detail: Some(format!("{e:?}")) }),
+            }
         }
         Some(Command::Db(cmd)) => db(g, cmd).await,
         Some(Command::Completions { shell }) => shell::completions(shell),

@@ -28,6 +28,7 @@
 
 pub mod action;
 pub mod app;
+pub mod connecting;
 pub mod event;
 /// The filter bar's language lives in the service, which the command line's `--filter` shares.
 pub use crate::service::filter_text as filter;
@@ -53,6 +54,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 pub use self::app::App;
+pub use self::connecting::Connecting;
 use self::event::Msg;
 pub use self::theme::{Theme, ThemeError};
 pub use self::view::render;
@@ -100,12 +102,20 @@ pub fn restore() {
     ratatui::restore();
 }
 
-/// Runs the console until the operator quits.
+/// Runs the console until the operator quits. The terminal is taken first and the
+/// connecting frame drawn while `connect` opens the session (see `connecting.rs`); when it
+/// fails, the terminal is given back and its error returned as `Ok(Err(e))`, for the caller to
+/// report as it would have without the console.
 ///
 /// # Errors
 /// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
 /// terminal is restored before any of them is returned.
-pub async fn run(service: Service, theme: Option<&str>, mouse: bool) -> color_eyre::Result<()> {
+pub async fn run<E>(
+    connect: impl std::future::Future<Output = Result<Service, E>>,
+    connecting: Connecting,
+    theme: Option<&str>,
+    mouse: bool,
+) -> color_eyre::Result<Result<(), E>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -115,8 +125,6 @@ pub async fn run(service: Service, theme: Option<&str>, mouse: bool) -> color_ey
     }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(service.clone(), tx);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
@@ -131,6 +139,23 @@ pub async fn run(service: Service, theme: Option<&str>, mouse: bool) -> color_ey
             return Err(e.into());
         }
     }
+    let service = match connecting.wait(&mut terminal, connect, &theme, (&mut sigterm, &mut sighup)).await {
+        Ok(Some(Ok(service))) => service,
+        Ok(Some(Err(e))) => {
+            restore();
+            return Ok(Err(e));
+        }
+        Ok(None) => {
+            restore();
+            return Ok(Ok(()));
+        }
+        Err(e) => {
+            restore();
+            return Err(e.into());
+        }
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut worker = Worker::new(service.clone(), tx);
     let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
     restore();
     if worker.writing() {
@@ -142,7 +167,7 @@ pub async fn run(service: Service, theme: Option<&str>, mouse: bool) -> color_ey
     }
     worker.finish_writes(WRITE_GRACE).await;
     service.close().await;
-    result
+    result.map(Ok)
 }
 
 async fn event_loop(

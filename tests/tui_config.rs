@@ -202,3 +202,23 @@ async fn the_mouse_selects_scrolls_opens_and_focuses_panes() {
     send(&mut app, &svc, mouse(click, 100, 10)).await;
     assert_eq!(app.detail.as_ref().map(|d| d.focus), Some(proofdesk::tui::screen::detail::Pane::Proof));
 }
+
+#[test]
+fn the_connecting_frame_shows_before_the_database_answers() {
+    use proofdesk::tui::Connecting;
+    let c = Connecting {
+        label: "postgres db.prod.example:5432/ops".to_owned(),
+        profile: Some(ProfileTag { name: "prod".to_owned(), production: true }),
+    };
+    for name in THEMES {
+        let theme = Theme::built_in(name).expect("theme");
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(SMALL.0, SMALL.1)).expect("terminal");
+        t.draw(|f| c.render(f, std::time::Duration::from_secs(7), &theme)).expect("draw");
+        let text = text_of(t.backend().buffer());
+        assert!(text.contains("⟳ connecting to postgres db.prod.example:5432/ops · 7s · q quits"), "{text}");
+        assert!(text.lines().next().is_some_and(|l| l.ends_with("▲ PRODUCTION ▲")), "[{name}] {text}");
+        if name == "default" {
+            insta::assert_snapshot!("connecting_80x24", text);
+        }
+    }
+}

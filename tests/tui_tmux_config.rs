@@ -93,6 +93,8 @@ fn a_production_profile_in_a_real_terminal_and_the_mouse_only_when_asked() {
     let bin = env!("CARGO_BIN_EXE_proofdesk");
     let cfg = config.display();
     t.line(&format!("PROOFDESK_CONFIG='{cfg}' '{bin}' -P prod --now {NOW}; echo EXITED $?"));
+    // The list is in (the connecting frame before it shows the profile too).
+    t.wait_for("1 matching");
     let screen = t.wait_for("▲ PRODUCTION prod");
     assert!(screen.lines().next().is_some_and(|l| l.contains("▲ PRODUCTION ▲")), "{screen}");
     assert_eq!(t.mouse_flag(), "0", "no mouse capture unless asked");
@@ -103,10 +105,30 @@ fn a_production_profile_in_a_real_terminal_and_the_mouse_only_when_asked() {
     t.wait_for("EXITED 0");
     // The staging profile turns the mouse on (as --mouse does); quitting turns it off again.
     t.line(&format!("clear; PROOFDESK_CONFIG='{cfg}' '{bin}' -P staging --now {NOW}; echo EXITED $?"));
+    t.wait_for("1 matching");
     let screen = t.wait_for(" staging │");
     assert!(!screen.contains("PRODUCTION"), "{screen}");
     assert_eq!(t.mouse_flag(), "1", "mouse = true asks for mouse events");
     t.key("q");
     t.wait_for("EXITED 0");
     assert_eq!(t.mouse_flag(), "0", "capture ends with the console");
+}
+
+/// A database behind a slow VPN: a listener that takes the connection and never answers. The
+/// console's frame is there at once, says what it waits for, and `q` leaves.
+#[test]
+fn the_console_draws_before_a_silent_database_answers() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = silent.local_addr().expect("addr").port();
+    let Some(t) = Tmux::start("silent") else { return };
+    let bin = env!("CARGO_BIN_EXE_proofdesk");
+    t.line(&format!(
+        "PROOFDESK_CONFIG=/dev/null '{bin}' --db postgres://oncall@127.0.0.1:{port}/ops --as alice; echo EXITED $?"
+    ));
+    let screen = t.wait_for(&format!("connecting to postgres 127.0.0.1:{port}/ops"));
+    assert!(screen.contains("proofdesk · connecting…"), "{screen}");
+    t.wait_for(" · 2s · q quits");
+    t.key("q");
+    t.wait_for("EXITED 0");
+    drop(silent);
 }

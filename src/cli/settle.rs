@@ -75,3 +75,11 @@ pub fn profile_tag(g: &Global) -> Option<ProfileTag> {
     let name = g.settings.profile.clone()?;
     Some(ProfileTag { name, production: g.settings.production })
 }
+
+/// The database's label as the session will name it (never a password): the URL as named,
+/// or the demo database's file.
+#[must_use]
+pub fn label(g: &Global) -> String {
+    let demo = || format!("sqlite:{}", crate::service::demo_db_path().display());
+    crate::service::describe_url(&g.db.clone().unwrap_or_else(demo))
+}
