@@ -258,3 +258,22 @@ fn a_replica_serves_the_reads_and_never_the_write() {
     let out = cfg.run(&[], &["-P", "ops", "info"]);
     assert!(stdout(&out).contains("read db:   sqlite "), "{}", stdout(&out));
 }
+
+/// The password reaches the connection and nothing else: not the error line, not `-v`'s
+/// detail, in either spelling (as given, or percent-encoded in the URL).
+#[test]
+fn a_failed_connect_never_shows_the_password() {
+    let secret = "hunter2/Secret@x";
+    let cfg = Cfg::new(
+        "[profiles.pw]\ndb = \"postgres://oncall@127.0.0.1:1/ops\"\nas = \"alice\"\npassword_env = \"PROOFDESK_TEST_PROD_PASSWORD\"\n",
+    );
+    for args in [&["-P", "pw", "-v", "runs"][..], &["-P", "pw", "-v", "db", "migrate"][..]] {
+        let out = cfg.run(&[("PROOFDESK_TEST_PROD_PASSWORD", secret)], args);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert_ne!(code(&out), 0, "{all}");
+        assert!(all.contains("127.0.0.1:1"), "the error names the database: {all}");
+        for leak in ["hunter2", "Secret", "%2F"] {
+            assert!(!all.contains(leak), "{leak} leaked: {all}");
+        }
+    }
+}
