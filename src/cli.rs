@@ -4,11 +4,13 @@
 
 mod filter;
 mod info;
+mod list;
 mod markdown;
 mod output;
 mod reconcile;
 mod settle;
 mod shell;
+mod table;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -119,6 +121,7 @@ pub enum Command {
     /// The verdict now; writes nothing
     Assess {
         id: i64,
+        /// text: for reading; json: the contract's object
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         format: TextFormat,
     },
@@ -195,16 +198,21 @@ pub struct RunsArgs {
     /// Policy names, run ids, tenant refs (repeatable; at most 32 values of 256 characters per filter)
     #[arg(long = "search", value_name = "TEXT")]
     pub search: Vec<String>,
+    /// Print at most this many runs (1 to 100000); the table's last line says how many match
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub limit: u32,
+    /// table: for reading; json: one array; ndjson: one run per line, for pipes
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Every table column whole (default: fit the terminal, or 80 columns when not a terminal)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
-    /// The run to reconcile (or use --stale)
-    #[arg(required_unless_present = "stale", conflicts_with = "stale")]
+    /// The run to reconcile (or --stale for every stale run)
+    #[arg(conflicts_with = "stale")]
     pub id: Option<i64>,
     /// Every stale, non-terminal, visible, reconcilable restore.execute run
     #[arg(long)]
@@ -221,6 +229,7 @@ pub struct ReconcileArgs {
     /// A ticket or reason, stored in the audit metadata
     #[arg(long)]
     pub note: Option<String>,
+    /// text: for reading; json: the contract's object
     #[arg(long, value_enum, default_value_t = TextFormat::Text)]
     pub format: TextFormat,
 }
@@ -395,7 +404,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             // The console draws its first frame while the session opens.
             let connecting = crate::tui::Connecting { label: settle::label(g), profile: settle::profile_tag(g) };
             match crate::tui::run(open(g), connecting, g.theme.as_deref(), g.mouse).await {
-                Ok(Ok(())) => Ok(0),
+                Ok(Ok(code)) => Ok(code),
                 Ok(Err(failure)) => Err(failure),
                 Err(e) => Err(Failure { code: 1, message: e.to_string(), detail: Some(format!("{e:?}")) }),
             }
@@ -406,7 +415,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Info { format }) => info::info(g, format).await,
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
-            runs(&service, &args).await
+            list::runs(&service, &args).await
         }
         Some(Command::Show { id, format, raw }) => {
             let service = open(g).await?;
@@ -433,10 +442,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Reconcile(args)) => {
             let service = open(g).await?;
             if args.stale {
-                reconcile::reconcile_stale(&service, &args).await
+                reconcile::stale(&service, &args).await
             } else {
-                let id = args.id.ok_or_else(|| Failure::usage("reconcile needs a run id or --stale"))?;
-                reconcile::reconcile_one(&service, id, &args).await
+                let id = args.id.ok_or_else(|| {
+                    Failure::usage(
+                        "reconcile needs a run id (e.g. `proofdesk reconcile 1066`), or --stale for every stale run",
+                    )
+                })?;
+                reconcile::one(&service, id, &args).await
             }
         }
     }
@@ -481,37 +494,4 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
     };
     admin.close().await;
     result
-}
-
-async fn runs(service: &Service, args: &RunsArgs) -> Result<u8, Failure> {
-    let filter = filter::from_args(args, service.now())?;
-    if args.count {
-        let n = service.count_matching(&filter).await?;
-        return writeln!(std::io::stdout().lock(), "{n}").map(|()| 0).map_err(Failure::from);
-    }
-    let mut remaining = args.limit;
-    let mut after = None;
-    let mut rows = Vec::new();
-    while remaining > 0 {
-        let page = service.list(&filter, after, remaining.min(service::MAX_PAGE)).await?;
-        remaining = remaining.saturating_sub(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
-        rows.extend(page.rows);
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        ListFormat::Table => output::runs_table(&mut out, &rows, service.now())?,
-        ListFormat::Json => {
-            output::print_json(&mut out, &serde_json::Value::Array(rows.iter().map(output::run_json).collect()))?;
-        }
-        ListFormat::Ndjson => {
-            for r in &rows {
-                output::print_json_line(&mut out, &output::run_json(r))?;
-            }
-        }
-    }
-    Ok(0)
 }

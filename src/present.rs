@@ -87,6 +87,20 @@ pub fn counts(c: &crate::domain::SummaryCounts) -> String {
     )
 }
 
+/// A count with thousands grouped by commas (`1,409`), as the console and `runs` print it.
+#[must_use]
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// RFC 3339 to the second, UTC.
 #[must_use]
 pub fn time(t: DateTime<Utc>) -> String {
@@ -238,6 +252,14 @@ pub fn parse_instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Ti
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_group_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (1_409, "1,409"), (1_000_000, "1,000,000")];
+        for (n, text) in cases {
+            assert_eq!(super::grouped(n), text);
+        }
+    }
+
     use super::*;
     use crate::domain::{Check, CheckState, Decision, ReasonCode, SummaryCounts, Verdict};
 

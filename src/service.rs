@@ -8,6 +8,7 @@
 mod admin;
 pub mod clock;
 mod filter;
+pub mod filter_hint;
 pub mod filter_text;
 mod history;
 mod profile;

@@ -105,7 +105,8 @@ pub fn restore() {
 /// Runs the console until the operator quits. The terminal is taken first and the
 /// connecting frame drawn while `connect` opens the session (see `connecting.rs`); when it
 /// fails, the terminal is given back and its error returned as `Ok(Err(e))`, for the caller to
-/// report as it would have without the console.
+/// report as it would have without the console. Otherwise the exit code: 0 after `q`, 130
+/// after Ctrl-C, 143 on SIGTERM and 129 on SIGHUP (128 + the signal, as shells report them).
 ///
 /// # Errors
 /// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
@@ -115,7 +116,7 @@ pub async fn run<E>(
     connecting: Connecting,
     theme: Option<&str>,
     mouse: bool,
-) -> color_eyre::Result<Result<(), E>> {
+) -> color_eyre::Result<Result<u8, E>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -139,15 +140,19 @@ pub async fn run<E>(
             return Err(e.into());
         }
     }
-    let service = match connecting.wait(&mut terminal, connect, &theme, (&mut sigterm, &mut sighup)).await {
-        Ok(Some(Ok(service))) => service,
-        Ok(Some(Err(e))) => {
+    // One event stream for the connecting frame and the console: a second stream would race
+    // the first one's reader thread for the keys typed as the console opens.
+    let mut events = EventStream::new();
+    let service = match connecting.wait(&mut terminal, connect, &mut events, &theme, (&mut sigterm, &mut sighup)).await
+    {
+        Ok(Ok(Ok(service))) => service,
+        Ok(Ok(Err(e))) => {
             restore();
             return Ok(Err(e));
         }
-        Ok(None) => {
+        Ok(Err(code)) => {
             restore();
-            return Ok(Ok(()));
+            return Ok(Ok(code));
         }
         Err(e) => {
             restore();
@@ -156,7 +161,8 @@ pub async fn run<E>(
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(service.clone(), tx);
-    let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
+    let result =
+        event_loop(&mut terminal, &service, &theme, &mut worker, rx, &mut events, (&mut sigterm, &mut sighup)).await;
     restore();
     if worker.writing() {
         // A closed stderr is no reason to stop waiting for the write.
@@ -176,21 +182,25 @@ async fn event_loop(
     theme: &Theme,
     worker: &mut Worker,
     mut rx: mpsc::UnboundedReceiver<Msg>,
+    events: &mut EventStream,
     (sigterm, sighup): (&mut tokio::signal::unix::Signal, &mut tokio::signal::unix::Signal),
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<u8> {
     let size = terminal.size()?;
     let (mut app, cmds) = App::new(service.clone(), (size.width, size.height), Instant::now());
     for c in cmds {
         worker.spawn(c);
     }
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut code = 0;
     loop {
         if app.take_dirty() {
             terminal.draw(|frame| render(frame, &app, theme))?;
         }
         if app.should_quit() {
+            if app.interrupted() {
+                code = 130;
+            }
             break;
         }
         let msg = tokio::select! {
@@ -204,12 +214,12 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msg,
             at = tick.tick() => Msg::Tick(at.into_std()),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = sigterm.recv() => { code = 143; break }
+            _ = sighup.recv() => { code = 129; break }
         };
         for c in app.update(msg) {
             worker.spawn(c);
         }
     }
-    app.crashed.take().map_or(Ok(()), |panicked| Err(panicked.into()))
+    app.crashed.take().map_or(Ok(code), |panicked| Err(panicked.into()))
 }

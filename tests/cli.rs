@@ -128,8 +128,18 @@ fn runs_lists_filters_and_formats() {
 
         let nd = run(args(&["--format", "ndjson"]));
         assert_eq!(stdout(&nd).lines().count(), 1);
-        let table = stdout(&run(args(&[])));
+        let table = stdout(&run(args(&["--wide"])));
         assert!(table.contains("partially_succeeded") && table.contains("mixed_item_outcomes"), "{table}");
+        assert!(table.ends_with("\n1 run\n"), "one run, said in the singular: {table}");
+        // Not a terminal: 80 columns (or $COLUMNS), the verdict kept and cut last.
+        for columns in ["80", "60"] {
+            let a = args(&[]);
+            let out = db.command(&a.iter().map(String::as_str).collect::<Vec<_>>()).env("COLUMNS", columns).output();
+            let fitted = stdout(&out.expect("run proofdesk"));
+            let widest = fitted.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            assert!(widest <= columns.parse().expect("number"), "[{}] fits {columns} columns:\n{fitted}", db.label);
+            assert!(fitted.contains("VERDICT") && fitted.contains("◐ partially"), "{fitted}");
+        }
     }
 }
 

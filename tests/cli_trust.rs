@@ -302,7 +302,8 @@ fn the_runs_table_aligns_wide_and_combining_characters() {
         doc["workspaces"][0]["name"] = "契約🏢".into();
         let dir = tempfile::tempdir().expect("dir");
         db.load(&write_doc(dir.path(), "wide.json", &doc));
-        let out = db.run(&["--as", "alice", "--now", NOW, "runs"]);
+        // Every column (`--wide`), so each one's alignment shows.
+        let out = db.run(&["--as", "alice", "--now", NOW, "runs", "--wide"]);
         assert_eq!(code(&out), 0, "[{}] {}", db.label, stderr(&out));
         let text = stdout(&out);
         let lines: Vec<&str> = text.lines().collect();

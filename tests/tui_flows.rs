@@ -348,7 +348,8 @@ async fn reconcile_dialog_nothing_to_do_conflict_and_forbidden() {
     svc.reconcile(1000, None, None).await.expect("the other operator wins");
     press(&mut app, &svc, [code(KeyCode::Enter)]).await;
     let s = screen(&db, &app);
-    assert!(s.contains("nothing to do") && s.contains("operation_run_already_terminal"), "{s}");
+    // …and the dialog says who did it.
+    assert!(s.contains("nothing to do") && s.contains("completed meanwhile, reconciled by alice"), "{s}");
     insta::assert_snapshot!("dialog_nothing_to_do", s);
 
     // A conflict answer (two writers racing) is shown as such.
@@ -358,7 +359,7 @@ async fn reconcile_dialog_nothing_to_do_conflict_and_forbidden() {
     let cmds = app.update(code(KeyCode::Enter));
     let Some(Command::Reconcile { seq, id, .. }) = cmds.first().cloned() else { panic!("a reconcile command") };
     let conflict = proofdesk::service::ServiceError::Conflict(id);
-    let cmds = app.update(Msg::Reply(Reply::Reconciled { seq, id, result: Box::new(Err(conflict)) }));
+    let cmds = app.update(Msg::Reply(Reply::Reconciled { seq, id, result: Box::new(Err(conflict)), meanwhile: None }));
     settle(&mut app, &svc, cmds).await;
     assert!(matches!(app.dialog.as_ref().map(|d| &d.phase), Some(Phase::Done(Outcome::Conflict(_)))));
     insta::assert_snapshot!("dialog_conflict", screen(&db, &app));
@@ -526,7 +527,9 @@ async fn live_refresh_reloads_only_what_changed_and_never_while_typing_or_paused
     settle(&mut app, &svc, cmds).await;
     assert!(matches!(app.list.count, Some(Ok(2))), "{:?}", app.list.count);
     press(&mut app, &svc, [key('/')]).await;
-    assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(16))).is_empty(), "no refresh while typing");
+    // Typing: only the bar's own live count may be asked, never the list.
+    let cmds = app.update(Msg::Tick(t0 + std::time::Duration::from_secs(16)));
+    assert!(cmds.iter().all(|c| matches!(c, Command::PreviewCount { .. })), "no refresh while typing: {cmds:?}");
     press(&mut app, &svc, [code(KeyCode::Esc), key('p')]).await;
     assert!(app.paused && screen(&db, &app).contains("⏸ paused"));
     assert!(app.update(Msg::Tick(t0 + std::time::Duration::from_secs(25))).is_empty(), "paused");

@@ -321,6 +321,7 @@ fn sighup_restores_the_terminal_at_once_and_an_idle_console_does_not_spin() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(sent.elapsed() < Duration::from_secs(2), "exited after {:?} ({exited})", sent.elapsed());
+    assert!(exited.contains("EXITED 129"), "a hang-up exits 128 + SIGHUP: {exited}");
     assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the process is gone");
     assert_eq!(t.display("#{alternate_on}"), "0", "the alternate screen is off");
     assert_eq!(t.display("#{cursor_flag}"), "1", "the cursor is visible again");
@@ -328,6 +329,24 @@ fn sighup_restores_the_terminal_at_once_and_an_idle_console_does_not_spin() {
     t.literal("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo -e icrnl | sort | tr '\\n' ' '; echo ok");
     t.keys(&["Enter"]);
     t.wait_for("echo icanon icrnl ok");
+}
+
+#[test]
+fn ctrl_c_leaves_like_q_but_exits_130_as_an_interrupt_does() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::demo(200);
+    let t = Tmux::start("intr");
+    t.console(&db, "");
+    t.wait_for("matching");
+    // From the detail view too: Ctrl-C is never a key a screen keeps for itself.
+    t.keys(&["Enter"]);
+    t.wait_for("Proof bundle");
+    t.keys(&["C-c"]);
+    // (The typed command line reads `EXITED $?`; the shell prints the code on its own line.)
+    t.wait_for("EXITED 130");
+    assert_eq!(t.display("#{alternate_on}"), "0", "the alternate screen is off");
 }
 
 /// Every SGR parameter list (`ESC [ … m`) in `text`, split at `;`.

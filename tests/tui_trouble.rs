@@ -375,7 +375,7 @@ fn postgres_outage_shows_a_banner_keeps_stale_rows_backs_off_and_recovers() {
         assert!(!s.contains("unreachable") && !s.contains("· stale") && !s.contains("⚠"), "{s}");
         assert!(s.contains("↻ live 0s"), "{s}");
         // The new run is counted and listed first; the selected run keeps its place on screen.
-        assert!(s.contains("row 2/32 · 32 matching"), "fresh data after recovery: {s}");
+        assert!(s.contains("run 2 of 32 matching"), "fresh data after recovery: {s}");
         assert_eq!(app.list.row(0).map(|r| r.id), Some(20_000));
         assert!(s.contains(&marked), "the selection followed its run: {s}");
         // Back to the usual cadence: the next refresh 3 s later.
@@ -574,7 +574,7 @@ async fn a_resize_storm_never_panics_and_the_last_frame_is_right() {
     // The title's row count (the storm's tall sizes loaded more pages) and the data age differ.
     let body = |s: &str| s.lines().skip(1).filter(|l| !l.contains("↻ live")).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&a), body(&b), "final frame:\n{a}\ncalm frame:\n{b}");
-    assert!(a.starts_with(" proofdesk · runs") && a.contains("row 1/") && a.contains("251 matching"), "{a}");
+    assert!(a.starts_with(" proofdesk · runs") && a.contains("run 1 of 251 matching"), "{a}");
     assert!(a.lines().nth(3).is_some_and(|l| l.starts_with('▶')) && a.contains("↻ live"), "{a}");
 }
 

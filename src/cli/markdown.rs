@@ -44,7 +44,7 @@ fn md(text: &str) -> String {
 fn check(state: CheckState) -> String {
     match state {
         CheckState::Pass => "✓ pass".to_owned(),
-        CheckState::Gap(r) => format!("✗ **gap**: `{r}`, {}", md(r.describe())),
+        CheckState::Gap(r) => format!("✗ **{}**: `{r}`, {}", state.word(), md(r.describe())),
         CheckState::Waiting(r) => format!("… waiting: `{r}`, {}", md(r.describe())),
         CheckState::NotReached => "– not examined".to_owned(),
     }

@@ -168,94 +168,10 @@ pub fn run_json(r: &RunView) -> Value {
     Value::Object(obj)
 }
 
-fn verdict_cell(r: &RunView, now: DateTime<Utc>) -> String {
-    r.verdict_summary(now, " · ").unwrap_or_else(|| "⚠ unreadable".to_owned())
-}
-
-fn flags(r: &RunView) -> String {
-    let mut f = Vec::new();
-    if let Ok(v) = &r.verdict {
-        if v.stale {
-            f.push("stale");
-        }
-        if v.drift {
-            f.push("DRIFT");
-        }
-    }
-    f.join(",")
-}
-
-/// `text`, sanitized, in a column `width` terminal cells wide: cut by display width (ending
-/// in `…`) and padded by display width, so CJK, emoji and combining characters keep the
-/// columns aligned. `right` aligns to the right.
-fn cell(text: &str, width: usize, right: bool) -> String {
-    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    let text = clean(text);
-    let mut out = String::with_capacity(text.len().min(width * 4) + width);
-    if text.width() <= width {
-        out.push_str(&text);
-    } else {
-        let room = width.saturating_sub(1);
-        let mut used = 0;
-        for c in text.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > room {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        while out.width() > room && out.pop().is_some() {}
-        out.push('…');
-    }
-    let pad = " ".repeat(width.saturating_sub(out.width()));
-    if right {
-        pad + &out
-    } else {
-        out + &pad
-    }
-}
-
-/// The `runs` table: columns measured in terminal cells (display width), not characters.
-pub fn runs_table(out: &mut impl Write, rows: &[RunView], now: DateTime<Utc>) -> io::Result<()> {
-    const COLUMNS: [(&str, usize, bool); 8] = [
-        ("ID", 8, true),
-        ("TYPE", 16, false),
-        ("WORKSPACE / ENVIRONMENT", 28, false),
-        ("STATUS", 9, false),
-        ("OUTCOME", 21, false),
-        ("VERDICT", 52, false),
-        ("FLAGS", 11, false),
-        ("AGE", 4, true),
-    ];
-    let line = |out: &mut dyn Write, cells: [&str; 8]| -> io::Result<()> {
-        let mut text = String::with_capacity(180);
-        for (i, ((_, width, right), value)) in COLUMNS.iter().zip(cells).enumerate() {
-            if i > 0 {
-                text.push_str("  ");
-            }
-            text.push_str(&cell(value, *width, *right));
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    if rows.is_empty() {
-        return writeln!(out, "no runs match");
-    }
-    line(out, COLUMNS.map(|(name, _, _)| name))?;
-    for r in rows {
-        let id = r.id.to_string();
-        let scope = format!("{} / {}", r.workspace, r.environment);
-        let outcome = format!("{} {}", symbol(&r.outcome), r.outcome);
-        let (verdict, flags, age) = (verdict_cell(r, now), flags(r), age(now, r.created_at));
-        line(out, [&id, &r.op_type, &scope, &r.status, &outcome, &verdict, &flags, &age])?;
-    }
-    writeln!(out, "{} runs", rows.len())
-}
-
 fn check_line(state: CheckState) -> String {
     match state {
         CheckState::Pass => "✓ pass".to_owned(),
-        CheckState::Gap(r) => format!("✗ gap   {r}: {}", r.describe()),
+        CheckState::Gap(r) => format!("✗ {:<7} {r}: {}", state.word(), r.describe()),
         CheckState::Waiting(r) => format!("… wait  {r}: {}", r.describe()),
         CheckState::NotReached => "- not examined".to_owned(),
     }
@@ -502,6 +418,10 @@ pub fn reconcile_text(out: &mut impl Write, r: &ReconcileOutcome) -> io::Result<
 
 /// The `reconcile --stale` report as text.
 pub fn batch_text(out: &mut impl Write, r: &BatchReport) -> io::Result<()> {
+    if !r.runs.is_empty() {
+        let result = if r.dry_run { "WOULD" } else { "RESULT" };
+        writeln!(out, "  {:>8}  {result:<15}  {:<20}  REASON", "RUN", "DECISION")?;
+    }
     for item in &r.runs {
         writeln!(
             out,
@@ -513,15 +433,19 @@ pub fn batch_text(out: &mut impl Write, r: &BatchReport) -> io::Result<()> {
             item.error.as_deref().map_or(String::new(), |e| format!("  {}", clean(e)))
         )?;
     }
+    let runs = r.runs.len();
     writeln!(
         out,
-        "{}{} written, {} would write, {} not reconciled, {} conflicts, {} errors",
-        if r.dry_run { "dry run: " } else { "" },
+        "{}{runs} stale {}: {} written, {} would write, {} not reconciled, {} {}, {} {}",
+        if r.dry_run { "dry run, nothing written: " } else { "" },
+        if runs == 1 { "run" } else { "runs" },
         r.written,
         r.would_write,
         r.not_reconciled,
         r.conflicts,
-        r.errors
+        if r.conflicts == 1 { "conflict" } else { "conflicts" },
+        r.errors,
+        if r.errors == 1 { "error" } else { "errors" },
     )
 }
 

@@ -1,5 +1,5 @@
-//! `reconcile`: one run (asked for by id, confirmed by typing it, or `--dry-run`), or every
-//! stale one; the service's transition does the writing.
+//! `proofdesk reconcile`: one run (asked for by id, confirmed on the terminal unless `--yes`),
+//! a dry run, or every stale run in a batch. The write itself is the service's transition.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -18,7 +18,7 @@ fn confirm(prompt: &str, expected: &str) -> Result<bool, Failure> {
     Ok(line.trim() == expected)
 }
 
-pub(super) async fn reconcile_one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
+pub(super) async fn one(service: &Service, id: i64, args: &ReconcileArgs) -> Result<u8, Failure> {
     let view = service.assess(id).await?;
     match service.may_reconcile(&view) {
         // A dry run writes nothing, so a read-only session may ask what would be written.
@@ -27,23 +27,38 @@ pub(super) async fn reconcile_one(service: &Service, id: i64, args: &ReconcileAr
         Ok(()) => {}
     }
     if args.dry_run {
-        return reconcile_dry_run(service, &view, args.format);
+        return dry_run(service, &view, args.format);
     }
     let mut expected = args.expect;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::usage("refusing to reconcile without confirmation: no terminal (pass --yes)"));
         }
-        let mut err = std::io::stderr().lock();
-        output::assessment_text(&mut err, &view).map_err(|e| Failure::prompt(&e))?;
-        drop(err);
-        if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
-            note("cancelled; nothing written");
-            return Ok(1);
-        }
-        // Bound to the verdict the operator just saw.
-        if expected.is_none() {
-            expected = view.verdict_ok().map(|v| v.decision);
+        let verdict = view.verdict_ok().cloned();
+        let outcome = verdict.as_ref().and_then(|v| crate::domain::Outcome::from_decision(v.decision));
+        // A verdict that writes nothing needs no confirmation: the service says why below.
+        if let Some(outcome) = outcome {
+            let mut err = std::io::stderr().lock();
+            output::assessment_text(&mut err, &view).map_err(|e| Failure::prompt(&e))?;
+            let what = format!(
+                "\nWill write to {}: run {id} status completed · outcome {} {outcome}\n  \
+                 + context.reconciliation, summary counts, one audit entry, one notification\n  \
+                 as {}{}\n",
+                crate::sanitize::clean(service.database_label()),
+                crate::present::symbol(outcome.as_str()),
+                crate::sanitize::clean(&service.operator().handle),
+                args.note.as_deref().map_or(String::new(), |n| format!(" · note: {}", crate::sanitize::clean(n))),
+            );
+            err.write_all(what.as_bytes()).map_err(|e| Failure::prompt(&e))?;
+            drop(err);
+            if !confirm(&format!("Type the run id ({id}) to reconcile, anything else cancels: "), &id.to_string())? {
+                note("cancelled; nothing written");
+                return Ok(1);
+            }
+            // Bound to the verdict the operator just saw.
+            if expected.is_none() {
+                expected = verdict.map(|v| v.decision);
+            }
         }
     }
     let out = service.reconcile(id, expected, args.note.as_deref()).await?;
@@ -57,7 +72,7 @@ pub(super) async fn reconcile_one(service: &Service, id: i64, args: &ReconcileAr
 
 /// `reconcile ID --dry-run`: the verdict the transition would write, and nothing written. The
 /// exit code is the one the real call would give (0 would write, 6 `not_reconciled`).
-fn reconcile_dry_run(service: &Service, view: &service::RunView, format: TextFormat) -> Result<u8, Failure> {
+fn dry_run(service: &Service, view: &service::RunView, format: TextFormat) -> Result<u8, Failure> {
     let would_write = view.verdict_ok().is_some_and(crate::domain::Verdict::is_final);
     let mut out = std::io::stdout().lock();
     match format {
@@ -79,7 +94,7 @@ fn reconcile_dry_run(service: &Service, view: &service::RunView, format: TextFor
     Ok(if would_write { 0 } else { EXIT_NOT_RECONCILED })
 }
 
-pub(super) async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {
+pub(super) async fn stale(service: &Service, args: &ReconcileArgs) -> Result<u8, Failure> {
     if service.read_only() && !args.dry_run {
         return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
     }
@@ -89,8 +104,10 @@ pub(super) async fn reconcile_stale(service: &Service, args: &ReconcileArgs) -> 
         }
         let preview = service.reconcile_stale(true).await?;
         note(&format!(
-            "{} stale runs would be written ({} not reconcilable).",
-            preview.would_write, preview.not_reconciled
+            "{} stale {} would be written ({} not reconcilable).",
+            preview.would_write,
+            if preview.would_write == 1 { "run" } else { "runs" },
+            preview.not_reconciled
         ));
         if preview.would_write == 0 {
             note("nothing to do");

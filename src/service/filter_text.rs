@@ -45,6 +45,10 @@ pub enum FilterError {
     TakesNoValue(String),
     #[error("unknown field {0:?}: use {FIELDS}, or quote the text to search for it")]
     UnknownField(String),
+    /// A workspace or environment name that names nothing the operator can see (the console
+    /// checks names it knows; the sentence names the closest).
+    #[error("{0}")]
+    UnknownName(String),
     /// More or longer values than a person types.
     #[error(transparent)]
     TooBig(#[from] FilterTooBig),

@@ -56,3 +56,60 @@ impl RunDetail {
         }
     }
 }
+
+impl Reconciliation {
+    /// One phrase for headlines and messages: `reconciled by owen 2m ago → partially_succeeded
+    /// · INC-42`; what the records do not say is left out (an age only when the reconciliation
+    /// is not after `now`, which a past `--now` can make it). Database text is the caller's
+    /// to sanitize.
+    #[must_use]
+    pub fn describe(&self, now: DateTime<Utc>) -> String {
+        let mut parts = vec!["reconciled".to_owned()];
+        parts.extend(self.by.as_ref().map(|by| format!("by {by}")));
+        parts.extend(self.at.filter(|at| *at <= now).map(|at| format!("{} ago", crate::present::age(now, at))));
+        let mut text = parts.join(" ");
+        if let Some(d) = &self.decision {
+            text = format!("{text} → {d}");
+        }
+        if let Some(note) = &self.note {
+            text = format!("{text} · {note}");
+        }
+        text
+    }
+}
+
+impl super::Service {
+    /// Who completed run `id`, when a reconciliation found it already completed (a conflict,
+    /// or a proof that now says `operation_run_already_terminal`): its latest reconciliation,
+    /// if the operator may see it. Errors read as "not known".
+    pub async fn reconciled_meanwhile(&self, id: i64) -> Option<Reconciliation> {
+        self.detail(id, false).await.ok()?.reconciliation()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reconciliation_describes_what_its_records_say() {
+        let at: DateTime<Utc> = "2026-11-20T11:58:00Z".parse().expect("instant");
+        let now: DateTime<Utc> = "2026-11-20T12:00:00Z".parse().expect("instant");
+        let full = Reconciliation {
+            by: Some("owen".into()),
+            at: Some(at),
+            decision: Some("partially_succeeded".into()),
+            reason_code: None,
+            note: Some("INC-42".into()),
+        };
+        assert_eq!(full.describe(now), "reconciled by owen 2m ago → partially_succeeded · INC-42");
+        let bare = Reconciliation {
+            by: None,
+            at: Some(now + chrono::Duration::hours(1)),
+            decision: None,
+            reason_code: None,
+            note: None,
+        };
+        assert_eq!(bare.describe(now), "reconciled");
+    }
+}

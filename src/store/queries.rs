@@ -113,6 +113,41 @@ fn bind_ids(sql: &mut Sql, ids: &[i64]) {
     sql.bind_list(ids.iter().map(|i| Arg::I64(*i)));
 }
 
+/// `id, name, tenant_ref` of every environment `operator_id` may see.
+fn visible_environments(operator_id: i64) -> Sql {
+    let mut sql = Sql::new("SELECT e.id, e.name, e.tenant_ref FROM environments e WHERE ");
+    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(" AND m.workspace_id = e.workspace_id AND ")
+        .push(&role_grants_sight("e.id"))
+        .bind(Arg::I64(operator_id))
+        .push(")))) ORDER BY e.id");
+    sql
+}
+
+/// `id, name` of every workspace `operator_id` holds a role of the vocabulary in.
+fn visible_workspaces(operator_id: i64) -> Sql {
+    let mut sql = Sql::new("SELECT w.id, w.name FROM workspaces w WHERE ");
+    let roles = Role::ALL.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
+    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.role IN (")
+        .push(&roles)
+        .push(") AND m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(") ORDER BY w.id");
+    sql
+}
+
+/// The names of the workspaces and environments `operator_id` may see, for completion and
+/// "did you mean" (each list in id order).
+///
+/// # Errors
+/// Driver errors.
+pub async fn visible_scope_names(store: &Store, operator_id: i64) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let workspaces = store.fetch_all::<(i64, String)>(&visible_workspaces(operator_id)).await?;
+    let environments = store.fetch_all::<(i64, String, String)>(&visible_environments(operator_id)).await?;
+    Ok((workspaces.into_iter().map(|r| r.1).collect(), environments.into_iter().map(|r| r.1).collect()))
+}
+
 /// Looks up what `terms` match (see [`SearchMatch`]), recording each statement in `log` if set.
 ///
 /// # Errors
@@ -149,13 +184,7 @@ pub async fn resolve_search(
     // An environment is visible as a run's would be (`domain::access`): a membership in the
     // environment's own workspace with a role of the vocabulary, and the entitlement unless
     // that role is owner.
-    let mut sql = Sql::new("SELECT e.id, e.name, e.tenant_ref FROM environments e WHERE ");
-    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
-        .bind(Arg::I64(operator_id))
-        .push(" AND m.workspace_id = e.workspace_id AND ")
-        .push(&role_grants_sight("e.id"))
-        .bind(Arg::I64(operator_id))
-        .push(")))) ORDER BY e.id");
+    let sql = visible_environments(operator_id);
     note(&sql);
     m.environments = store
         .fetch_all::<(i64, String, String)>(&sql)
@@ -165,13 +194,7 @@ pub async fn resolve_search(
         .map(|r| r.0)
         .collect();
 
-    let mut sql = Sql::new("SELECT w.id, w.name FROM workspaces w WHERE ");
-    let roles = Role::ALL.iter().map(|r| format!("'{}'", r.as_str())).collect::<Vec<_>>().join(", ");
-    sql.push("EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = w.id AND m.role IN (")
-        .push(&roles)
-        .push(") AND m.operator_id = ")
-        .bind(Arg::I64(operator_id))
-        .push(") ORDER BY w.id");
+    let sql = visible_workspaces(operator_id);
     note(&sql);
     m.workspaces = store
         .fetch_all::<(i64, String)>(&sql)

@@ -57,11 +57,17 @@ pub enum Action {
     Cancel,
     /// In the reconcile dialog: move between the run-id and note fields.
     SwitchField,
+    /// In the filter bar: complete the last token (a field name or a value).
+    Complete,
+    /// In the filter bar: an earlier filter of this session.
+    HistoryBack,
+    /// In the filter bar: a later filter (past the last: the active one).
+    HistoryForward,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 29] = [
         Self::Quit,
         Self::Help,
         Self::Back,
@@ -88,6 +94,9 @@ impl Action {
         Self::Submit,
         Self::Cancel,
         Self::SwitchField,
+        Self::Complete,
+        Self::HistoryBack,
+        Self::HistoryForward,
     ];
 
     /// The name `[keys]` in the config file uses, as help lists it.
@@ -120,6 +129,9 @@ impl Action {
             Self::Submit => "submit",
             Self::Cancel => "cancel",
             Self::SwitchField => "switch-field",
+            Self::Complete => "complete",
+            Self::HistoryBack => "history-back",
+            Self::HistoryForward => "history-forward",
         }
     }
 

@@ -10,15 +10,14 @@
 //! what the screens share: the session, the terminal size, the outage, live refresh. Where
 //! things go on screen comes from `layout`, as the next render will lay it out.
 
+mod filter_bar;
 mod mouse;
 pub mod outage;
 mod reconcile;
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use tui_input::backend::crossterm::EventHandler;
-use tui_input::Input;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use self::outage::Outage;
 use super::action::Action;
@@ -33,10 +32,20 @@ use super::screen::notice::{handle_popup_key, Notice};
 use super::screen::runs::{FilterEdit, ListState};
 use super::screen::Handled;
 use super::worker::{Command, Panicked};
+use crate::service::filter_hint::ScopeNames;
 use crate::service::{DataVersion, RunView, Service, ServiceError};
 
 /// How often what is on screen is reloaded while nothing is typed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(3);
+
+/// How the operator left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quit {
+    /// `q`: exit 0.
+    Asked,
+    /// Ctrl-C: exit 130, the shell convention for an interrupt.
+    Interrupted,
+}
 
 /// The main views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +76,8 @@ pub struct App {
     mono: Instant,
     last_refresh: Instant,
     dirty: bool,
-    quit: bool,
+    /// Set when the console is to stop, and how it was asked to.
+    quit: Option<Quit>,
     /// Set when a worker task died: the console stops with this error.
     pub crashed: Option<Panicked>,
     /// Set while the database cannot be reached: the banner, and the retry schedule that
@@ -80,6 +90,11 @@ pub struct App {
     version: Option<DataVersion>,
     /// The probe in flight, if any.
     probe_seq: Option<u64>,
+    /// The workspaces and environments the operator may see, by name (completion and "did
+    /// you mean" in the filter bar), once they are known.
+    names: Option<ScopeNames>,
+    /// Filters applied this session, oldest first (↑ in the filter bar).
+    filter_history: Vec<String>,
 }
 
 impl App {
@@ -106,14 +121,18 @@ impl App {
             mono: now,
             last_refresh: now,
             dirty: true,
-            quit: false,
+            quit: None,
             crashed: None,
             outage: None,
             last_answer: None,
             version: None,
             probe_seq: None,
+            names: None,
+            filter_history: Vec::new(),
         };
-        let cmds = app.reload_list();
+        let mut cmds = app.reload_list();
+        app.seq += 1;
+        cmds.push(Command::Names { seq: app.seq });
         (app, cmds)
     }
 
@@ -125,7 +144,13 @@ impl App {
 
     #[must_use]
     pub const fn should_quit(&self) -> bool {
-        self.quit
+        self.quit.is_some()
+    }
+
+    /// Whether the operator left with Ctrl-C (exit 130) rather than `q` (exit 0).
+    #[must_use]
+    pub const fn interrupted(&self) -> bool {
+        matches!(self.quit, Some(Quit::Interrupted))
     }
 
     /// Whether something changed since the last frame; clears the flag.
@@ -155,7 +180,7 @@ impl App {
     }
 
     fn list_height(&self) -> usize {
-        let filter_error = self.filter_edit.as_ref().is_some_and(|f| f.error.is_some());
+        let filter_error = self.filter_edit.as_ref().is_some_and(FilterEdit::has_line);
         ListAreas::new(self.frame_areas().body, filter_error).rows()
     }
 
@@ -253,6 +278,9 @@ impl App {
         self.mono = at;
         if (self.data_age().map(|d| d.as_secs()), self.banner()) != before {
             self.dirty = true;
+        }
+        if self.filter_edit.is_some() {
+            return self.filter_tick();
         }
         if self.paused || self.typing() {
             return Vec::new();
@@ -406,11 +434,16 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Reply::Reconciled { seq, id: _, result } => self.on_reconciled(seq, *result),
+            Reply::Reconciled { seq, id: _, result, meanwhile } => self.on_reconciled(seq, *result, meanwhile),
             Reply::Probed { seq, result } => self.on_probed(seq, result),
+            Reply::Names { result } => {
+                self.names = result.map_err(|e| tracing::warn!(error = %e, "scope names unavailable")).ok();
+                Vec::new()
+            }
+            Reply::PreviewCount { seq, result } => self.on_preview_count(seq, &result),
             Reply::Crashed(panicked) => {
                 self.crashed = Some(panicked);
-                self.quit = true;
+                self.quit = Some(Quit::Asked);
                 Vec::new()
             }
         }
@@ -418,15 +451,21 @@ impl App {
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Command> {
         if ev.code == KeyCode::Char('c') && ev.modifiers == KeyModifiers::CONTROL {
-            self.quit = true;
+            self.quit = Some(Quit::Interrupted);
             return Vec::new();
         }
         if self.dialog.is_some() {
             return self.dialog_key(ev);
         }
         if self.notice.is_some() || self.help.is_some() {
-            match handle_popup_key(keymap::lookup(Scope::List, &ev)) {
-                Handled::Pass(Action::Quit) => self.quit = true,
+            let action = keymap::lookup(Scope::List, &ev);
+            if let (Some(h), Some(a)) = (self.help.as_mut(), action) {
+                if h.scroll_by(a, self.size) {
+                    return Vec::new();
+                }
+            }
+            match handle_popup_key(action) {
+                Handled::Pass(Action::Quit) => self.quit = Some(Quit::Asked),
                 Handled::Close => {
                     self.notice = None;
                     self.help = None;
@@ -439,45 +478,22 @@ impl App {
             return self.filter_key(ev);
         }
         let scope = if self.view == View::List { Scope::List } else { Scope::Detail };
-        keymap::lookup(scope, &ev).map_or_else(Vec::new, |a| self.act(a))
-    }
-
-    fn filter_key(&mut self, ev: KeyEvent) -> Vec<Command> {
-        let Some(edit) = self.filter_edit.as_mut() else { return Vec::new() };
-        match keymap::lookup(Scope::FilterBar, &ev) {
-            Some(Action::Submit) => {
-                let text = edit.input.value().trim().to_owned();
-                match filter::parse(&text, &self.list.filter, self.service.now()) {
-                    Ok(f) => {
-                        self.filter_edit = None;
-                        self.list.reset(f, text);
-                        self.reload_list()
-                    }
-                    Err(e) => {
-                        edit.error = Some(e);
-                        Vec::new()
-                    }
-                }
-            }
-            Some(Action::Cancel) => {
-                self.filter_edit = None;
-                Vec::new()
-            }
-            _ => {
-                if edit.input.handle_event(&Event::Key(ev)).is_some_and(|c| c.value) {
-                    edit.error = None;
-                }
-                Vec::new()
-            }
+        if let Some(a) = keymap::lookup(scope, &ev) {
+            return self.act(a);
         }
+        // A key that does nothing says so, briefly: a typo is never silent.
+        if let Some(name) = super::event::key_name(&ev) {
+            self.flash = Some(format!("{name} does nothing here · ? lists the keys"));
+        }
+        Vec::new()
     }
 
     fn act(&mut self, action: Action) -> Vec<Command> {
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.quit = Some(Quit::Asked),
             Action::Help => {
                 let view = if self.view == View::List { Scope::List } else { Scope::Detail };
-                self.help = Some(Help { view, read_only: self.service.read_only() });
+                self.help = Some(Help::new(view, self.service.read_only()));
             }
             Action::Pause => {
                 self.paused = !self.paused;
@@ -500,14 +516,7 @@ impl App {
             Handled::Request => return self.reload_list(),
             Handled::Pass(Action::Open) => return self.open_detail(),
             Handled::Pass(Action::Filter) => {
-                // The cursor after a space: what is typed next is a new token, not the end of
-                // the last one (`type:restore.execute` + `stale`).
-                let mut text = self.list.filter_text.clone();
-                if !text.is_empty() && !text.ends_with(' ') {
-                    text.push(' ');
-                }
-                let input = Input::new(text);
-                self.filter_edit = Some(FilterEdit { input, error: None });
+                self.open_filter_bar();
                 return Vec::new();
             }
             Handled::Pass(_) | Handled::Close => return Vec::new(),

@@ -69,8 +69,9 @@ impl Connecting {
         }
     }
 
-    /// Waits for `connect` with this frame on screen. `None` when the operator quit (or a
-    /// signal came) first.
+    /// Waits for `connect` with this frame on screen. `Err(code)` when the operator quit (or
+    /// a signal came) first: the exit code the console gives for the same (0 for `q` or Esc,
+    /// 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
     ///
     /// # Errors
     /// Terminal I/O.
@@ -78,32 +79,35 @@ impl Connecting {
         &self,
         terminal: &mut ConsoleTerminal,
         connect: impl Future<Output = T>,
+        events: &mut EventStream,
         theme: &Theme,
         (sigterm, sighup): (&mut Signal, &mut Signal),
-    ) -> std::io::Result<Option<T>> {
+    ) -> std::io::Result<Result<T, u8>> {
         let started = Instant::now();
-        let mut events = EventStream::new();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut connect = std::pin::pin!(connect);
         loop {
             terminal.draw(|frame| self.render(frame, started.elapsed(), theme))?;
             tokio::select! {
-                done = &mut connect => return Ok(Some(done)),
+                done = &mut connect => return Ok(Ok(done)),
                 ev = events.next() => match ev {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
-                        if ctrl_c || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
-                            return Ok(None);
+                        if ctrl_c {
+                            return Ok(Err(130));
+                        }
+                        if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) {
+                            return Ok(Err(0));
                         }
                     }
                     Some(Err(e)) => return Err(e),
-                    None => return Ok(None),
+                    None => return Ok(Err(0)),
                     Some(Ok(_)) => {}
                 },
                 _ = tick.tick() => {}
-                _ = sigterm.recv() => return Ok(None),
-                _ = sighup.recv() => return Ok(None),
+                _ = sigterm.recv() => return Ok(Err(143)),
+                _ = sighup.recv() => return Ok(Err(129)),
             }
         }
     }

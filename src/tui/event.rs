@@ -4,9 +4,10 @@
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
-use crate::service::{DataVersion, Page, ReconcileOutcome, RunDetail, ServiceError};
+use crate::service::filter_hint::ScopeNames;
+use crate::service::{DataVersion, Page, ReconcileOutcome, Reconciliation, RunDetail, ServiceError};
 use crate::tui::worker::Panicked;
 
 /// One input to the app.
@@ -32,9 +33,49 @@ pub enum Reply {
     /// One run's detail.
     Detail { seq: u64, id: i64, raw: bool, result: Result<Box<RunDetail>, ServiceError> },
     /// What a reconciliation did.
-    Reconciled { seq: u64, id: i64, result: Box<Result<ReconcileOutcome, ServiceError>> },
+    /// `meanwhile`: who completed the run, when it turned out to be completed already.
+    Reconciled {
+        seq: u64,
+        id: i64,
+        result: Box<Result<ReconcileOutcome, ServiceError>>,
+        meanwhile: Option<Reconciliation>,
+    },
+    /// The operator's workspace and environment names.
+    Names { result: Result<ScopeNames, ServiceError> },
+    /// The match count of the filter being typed.
+    PreviewCount { seq: u64, result: Result<i64, ServiceError> },
     /// The database's data version, asked when a refresh was due.
     Probed { seq: u64, result: Result<DataVersion, ServiceError> },
     /// A worker task died (a bug): the console stops with this message.
     Crashed(Panicked),
+}
+
+/// A key's name for the "does nothing here" line; `None` for keys that are not pressed on
+/// purpose (a lone modifier, media keys).
+#[must_use]
+pub fn key_name(ev: &KeyEvent) -> Option<String> {
+    let base = match ev.code {
+        KeyCode::Char(' ') => "Space".to_owned(),
+        KeyCode::Char(c) if !c.is_control() => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Left => "←".to_owned(),
+        KeyCode::Right => "→".to_owned(),
+        KeyCode::Backspace => "Backspace".to_owned(),
+        KeyCode::Delete => "Delete".to_owned(),
+        KeyCode::Insert => "Insert".to_owned(),
+        KeyCode::Enter => "Enter".to_owned(),
+        KeyCode::Tab => "Tab".to_owned(),
+        KeyCode::BackTab => "Shift-Tab".to_owned(),
+        KeyCode::Esc => "Esc".to_owned(),
+        _ => return None,
+    };
+    let mut name = String::new();
+    if ev.modifiers.contains(KeyModifiers::CONTROL) {
+        name.push_str("Ctrl-");
+    }
+    if ev.modifiers.contains(KeyModifiers::ALT) {
+        name.push_str("Alt-");
+    }
+    name.push_str(&base);
+    Some(name)
 }

@@ -79,6 +79,8 @@ impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
         match (self.code, ev.code) {
             (KeyCode::Char(a), KeyCode::Char(b)) => a == b && ev.modifiers.difference(KeyModifiers::SHIFT) == self.mods,
+            // Terminals report Shift-Tab as BackTab with Shift held: the Shift is the key's own.
+            (KeyCode::BackTab, KeyCode::BackTab) => ev.modifiers.difference(KeyModifiers::SHIFT) == self.mods,
             (a, b) => a == b && ev.modifiers == self.mods,
         }
     }
@@ -136,7 +138,7 @@ pub const KEYMAP: &[Binding] = &[
     b(&[code(KeyCode::PageUp), ctrl('u')], "PgUp ^u", A::PageUp, "one screen up", S::Detail, None),
     b(&[code(KeyCode::Home)], "Home", A::Top, "top of the pane", S::Detail, None),
     b(&[code(KeyCode::End)], "End", A::Bottom, "bottom of the pane", S::Detail, None),
-    b(&[k('g')], "g", A::NextGap, "next proof gap", S::Detail, Some("gap")),
+    b(&[k('g')], "g", A::NextGap, "next gap or failed check", S::Detail, Some("gap")),
     b(&[k('f')], "f", A::NextFailed, "next unsuccessful item", S::Detail, Some("failed")),
     b(&[k('e')], "e", A::ToggleError, "item error message", S::Detail, Some("error")),
     b(&[k('v')], "v", A::TogglePayload, "item payload (masked)", S::Detail, Some("payload")),
@@ -150,6 +152,9 @@ pub const KEYMAP: &[Binding] = &[
     // Filter bar.
     b(&[code(KeyCode::Enter)], "Enter", A::Submit, "apply (bad: keeps the old)", S::FilterBar, Some("apply")),
     b(&[code(KeyCode::Esc)], "Esc", A::Cancel, "cancel editing", S::FilterBar, Some("cancel")),
+    b(&[code(KeyCode::Tab)], "Tab", A::Complete, "complete field or value", S::FilterBar, Some("complete")),
+    b(&[code(KeyCode::Up)], "↑", A::HistoryBack, "earlier filter", S::FilterBar, Some("history")),
+    b(&[code(KeyCode::Down)], "↓", A::HistoryForward, "later filter", S::FilterBar, None),
     // Reconcile dialog.
     b(&[code(KeyCode::Enter)], "Enter", A::Submit, "reconcile if id matches", S::Dialog, Some("confirm")),
     b(
@@ -214,6 +219,8 @@ mod tests {
         assert_eq!(lookup(Scope::Detail, &key(KeyCode::Char('q'), none)), Some(Action::Quit));
         assert_eq!(lookup(Scope::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
         assert_eq!(lookup(Scope::Dialog, &key(KeyCode::Char('q'), none)), None, "typing is not a command");
+        assert_eq!(lookup(Scope::Detail, &key(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
+        assert_eq!(lookup(Scope::Detail, &key(KeyCode::BackTab, none)), Some(Action::PrevPane));
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         n.render(frame, area, theme);
     }
     if let Some(d) = &app.dialog {
-        d.render(frame, area, theme);
+        // Above the status bar and hints: the dialog never hides who and where you are.
+        let above = Rect { height: f.status.y.saturating_sub(area.y), ..area };
+        d.render(frame, above, theme);
     }
 }
 fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {

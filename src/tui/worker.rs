@@ -13,8 +13,8 @@ use tokio::task::{JoinError, JoinHandle};
 
 use super::app::App;
 use super::event::{Msg, Reply};
-use crate::domain::Decision;
-use crate::service::{Page, RunFilter, Service};
+use crate::domain::{Decision, ReasonCode};
+use crate::service::{Page, RunFilter, Service, ServiceError};
 
 /// Where a list page starts: the `next` of the page before it. The service hands cursors out
 /// only inside pages, so a start is a [`Page`] with its rows dropped; the first page starts at
@@ -62,6 +62,10 @@ pub enum Command {
     Reconcile { seq: u64, id: i64, expected: Decision, note: Option<String> },
     /// Whether anything changed: the database's data version (live refresh asks this first).
     Probe { seq: u64 },
+    /// The names of the operator's workspaces and environments (filter bar completion).
+    Names { seq: u64 },
+    /// The match count of a filter being typed (the bar's live count).
+    PreviewCount { seq: u64, filter: RunFilter },
 }
 
 impl Command {
@@ -104,11 +108,21 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
         }
         Command::Probe { seq } => Reply::Probed { seq, result: service.data_version().await },
-        Command::Reconcile { seq, id, expected, note } => Reply::Reconciled {
-            seq,
-            id,
-            result: Box::new(service.reconcile(id, Some(expected), note.as_deref()).await),
-        },
+        Command::Names { seq: _ } => Reply::Names { result: service.scope_names().await },
+        Command::PreviewCount { seq, filter } => Reply::PreviewCount { seq, result: service.count(&filter).await },
+        Command::Reconcile { seq, id, expected, note } => {
+            let result = service.reconcile(id, Some(expected), note.as_deref()).await;
+            // Someone else got there first: find out who, so the dialog can say so.
+            let terminal = |v: &crate::domain::Verdict| v.reason_code == ReasonCode::OperationRunAlreadyTerminal;
+            let lost_race = match &result {
+                Err(ServiceError::Conflict(_)) => true,
+                Err(ServiceError::ProofChanged { now, .. }) => terminal(now),
+                Ok(out) => !out.written && terminal(&out.verdict),
+                Err(_) => false,
+            };
+            let meanwhile = if lost_race { service.reconciled_meanwhile(id).await } else { None };
+            Reply::Reconciled { seq, id, result: Box::new(result), meanwhile }
+        }
     };
     Msg::Reply(reply)
 }

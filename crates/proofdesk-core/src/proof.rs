@@ -97,6 +97,24 @@ pub enum CheckState {
     NotReached,
 }
 
+impl CheckState {
+    /// The one word every surface prints for this state: `gap` only for missing or unusable
+    /// proof (what `--gap` matches); a restore a blocker stopped is `blocked`; a piece that was
+    /// examined and is bad (items that failed, a restore that never executed) is `fail`. So
+    /// "gap" means one thing everywhere.
+    #[must_use]
+    pub const fn word(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Gap(r) if r.is_proof_gap() => "gap",
+            Self::Gap(r) if r.is_blocker() => "blocked",
+            Self::Gap(_) => "fail",
+            Self::Waiting(_) => "waiting",
+            Self::NotReached => "not examined",
+        }
+    }
+}
+
 /// The result of `assess`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {

@@ -242,6 +242,20 @@ impl Blocker {
 }
 
 impl ReasonCode {
+    /// True for rule 9's reasons: a blocker stopped the restore.
+    #[must_use]
+    pub const fn is_blocker(self) -> bool {
+        matches!(
+            self,
+            Self::WriteGateClosed
+                | Self::ProviderUnavailable
+                | Self::ProviderConsentMissing
+                | Self::BackupSetUnusable
+                | Self::ScopeBlocked
+                | Self::BlockedUnspecified
+        )
+    }
+
     /// True when the code names a missing or unusable piece of proof (the `--gap` filter).
     #[must_use]
     pub const fn is_proof_gap(self) -> bool {
@@ -294,6 +308,20 @@ impl ReasonCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gap_means_missing_or_unusable_proof_and_nothing_else() {
+        use crate::proof::CheckState;
+        assert_eq!(CheckState::Gap(ReasonCode::PostRunEvidenceMissing).word(), "gap");
+        assert_eq!(CheckState::Gap(ReasonCode::RestoreRunMissing).word(), "gap");
+        assert_eq!(CheckState::Gap(ReasonCode::MixedItemOutcomes).word(), "fail", "a failed item is a failure");
+        assert_eq!(CheckState::Gap(ReasonCode::ExecutionNotStarted).word(), "fail");
+        assert_eq!(CheckState::Gap(ReasonCode::WriteGateClosed).word(), "blocked");
+        for code in ReasonCode::ALL {
+            let word = CheckState::Gap(*code).word();
+            assert_eq!(word == "gap", code.is_proof_gap(), "{code}: {word}");
+        }
+    }
 
     #[test]
     fn every_vocabulary_round_trips_its_exact_strings() {

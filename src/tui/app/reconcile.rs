@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::App;
 use crate::sanitize::clean;
-use crate::service::ServiceError;
+use crate::service::{Reconciliation, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::screen::dialog::{Dialog, Phase};
 use crate::tui::screen::notice::Notice;
@@ -19,11 +19,17 @@ impl App {
         &mut self,
         seq: u64,
         result: Result<crate::service::ReconcileOutcome, ServiceError>,
+        meanwhile: Option<Reconciliation>,
     ) -> Vec<Command> {
         self.heard(result.as_ref().err());
+        // Who got there first, in words (database text sanitized).
+        let now = self.service.now();
+        let meanwhile = meanwhile.map(|r| clean(&r.describe(now)).into_owned());
         let changed = if let Some(d) = self.dialog.as_mut().filter(|d| d.seq == seq && d.phase == Phase::Running) {
+            d.meanwhile = meanwhile;
             d.apply(result)
         } else if let Some(mut d) = self.background.take_if(|d| d.seq == seq) {
+            d.meanwhile = meanwhile;
             let changed = d.apply(result);
             let line = d.summary().unwrap_or_else(|| format!("run {}: done", d.run.id));
             self.notice = Some(Notice { title: "Reconciliation finished".to_owned(), lines: vec![line] });

@@ -15,7 +15,14 @@ use crate::config::{Config, ConfigError};
 use crate::tui::action::Action;
 
 /// Actions that act while text is typed: a plain character there would stop it being typed.
-const TYPING: [Action; 3] = [Action::Submit, Action::Cancel, Action::SwitchField];
+const TYPING: [Action; 6] = [
+    Action::Submit,
+    Action::Cancel,
+    Action::SwitchField,
+    Action::Complete,
+    Action::HistoryBack,
+    Action::HistoryForward,
+];
 
 /// What the key names above accept, for the error line.
 const KEY_NAMES: &str =

@@ -22,7 +22,7 @@ use ratatui::Frame;
 use super::payload::Payload;
 use super::Handled;
 use crate::domain::{CheckState, ItemOutcome};
-use crate::present::{age, symbol};
+use crate::present::symbol;
 use crate::sanitize::clean;
 use crate::service::{RunDetail, Service};
 use crate::tui::action::Action;
@@ -274,16 +274,12 @@ impl DetailState {
                     Ok(v) if r.status == "completed" => {
                         let outcome = format!("completed {} {}", symbol(&r.outcome), safe(&r.outcome, 24));
                         spans.push(Span::styled(outcome, theme.outcome(&r.outcome)));
-                        if let Some(rec) = data.reconciliation() {
-                            let now = session.now();
-                            let mut parts = vec![" · reconciled".to_owned()];
-                            parts.extend(rec.by.as_deref().map(|by| format!("by {}", safe(by, 24))));
-                            parts.extend(rec.at.filter(|at| *at <= now).map(|at| format!("{} ago", age(now, at))));
-                            let mut text = parts.join(" ");
-                            if let Some(note) = &rec.note {
-                                text = format!("{text} · {}", safe(note, 32));
-                            }
-                            spans.push(Span::styled(text, theme.muted));
+                        if let Some(mut rec) = data.reconciliation() {
+                            // The outcome is already in the headline.
+                            rec.decision = None;
+                            rec.by = rec.by.map(|by| safe(&by, 24));
+                            rec.note = rec.note.map(|n| safe(&n, 32));
+                            spans.push(Span::styled(format!(" · {}", rec.describe(session.now())), theme.muted));
                         }
                         if v.drift {
                             spans.push(Span::styled(" · ≠ drift", theme.drift));

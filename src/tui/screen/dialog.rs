@@ -85,6 +85,10 @@ pub struct Dialog {
     pub seq: u64,
     /// Set when the proof moved since the dialog opened.
     pub changed_from: Option<Decision>,
+    /// Enter was pressed with an id that is not the run's: said until the next edit.
+    pub mismatch: bool,
+    /// When another reconciliation completed the run first: who, when, to what (sanitized).
+    pub meanwhile: Option<String>,
     /// The session's config profile, named in the title (marked when production).
     pub profile: Option<ProfileTag>,
 }
@@ -101,6 +105,8 @@ impl Dialog {
             phase: Phase::Editing,
             seq: 0,
             changed_from: None,
+            mismatch: false,
+            meanwhile: None,
             profile: None,
         }
     }
@@ -157,6 +163,9 @@ impl Dialog {
         let id = self.run.id;
         Some(match &self.phase {
             Phase::Done(Outcome::Written { status, outcome }) => format!("run {id}: written, now {status} / {outcome}"),
+            Phase::Done(Outcome::NothingToDo { .. } | Outcome::Conflict(_)) if self.meanwhile.is_some() => {
+                format!("run {id}: nothing written; it was {}", self.meanwhile.as_deref().unwrap_or_default())
+            }
             Phase::Done(Outcome::NothingToDo { verdict }) => {
                 format!("run {id}: nothing to do ({} · {})", verdict.decision, verdict.reason_code)
             }
@@ -188,10 +197,12 @@ impl Dialog {
             }
             // Enter does nothing until the typed id matches.
             (Phase::Editing, Some(Action::Submit)) if self.id_matches() => return Handled::Request,
-            (Phase::Editing, Some(Action::Submit)) => {}
+            (Phase::Editing, Some(Action::Submit)) => self.mismatch = true,
             (Phase::Editing, _) => {
                 let input = if self.field == Field::RunId { &mut self.id_input } else { &mut self.note_input };
-                input.handle_event(&Event::Key(ev));
+                if input.handle_event(&Event::Key(ev)).is_some_and(|c| c.value) {
+                    self.mismatch = false;
+                }
             }
             _ => {}
         }

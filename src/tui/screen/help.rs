@@ -1,10 +1,11 @@
 //! The help overlay, generated from the keymap table: the current view's keys, the keys that
 //! work everywhere, and (for the list) the filter bar's keys and field language. Nothing here
 //! is written twice: a new binding appears in help by being added to `keymap::KEYMAP`. When
-//! one column does not fit the terminal's height (80×24), the sections flow into two columns
-//! and the field-language paragraph is left out. Its keys are a popup's (`notice.rs`).
+//! one column does not fit the terminal's height (80×24), the sections flow into two columns;
+//! whatever still does not fit scrolls (`j`/`k`, PgDn/PgUp, Home/End), and the title says
+//! which lines show. Its other keys are a popup's (`notice.rs`).
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
@@ -17,13 +18,15 @@ use crate::tui::theme::Theme;
 use crate::tui::view::common::{trunc, wrap};
 use unicode_width::UnicodeWidthStr;
 
-/// The open help: whose keys it lists.
+/// The open help: whose keys it lists, and how far it is scrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Help {
     /// The view it was opened over: `Scope::List` or `Scope::Detail`.
     pub view: Scope,
     /// A read-only session: reconcile is hidden.
     pub read_only: bool,
+    /// The first line shown, when the help is taller than the terminal.
+    pub scroll: usize,
 }
 
 fn section(scope: Scope, hide: &[Action], width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -50,12 +53,39 @@ fn language(width: usize, theme: &Theme) -> Vec<Line<'static>> {
          drift: a completed run whose recorded success the proof no longer supports; other words search policy \
          names, run ids and tenants."
     );
-    wrap(&text, width.saturating_sub(3)).into_iter().map(|l| Line::styled(format!("   {l}"), theme.muted)).collect()
+    let mut lines = vec![Line::styled(" Filter language", theme.header)];
+    lines
+        .extend(wrap(&text, width.saturating_sub(3)).into_iter().map(|l| Line::styled(format!("   {l}"), theme.muted)));
+    lines
+}
+
+/// Two columns side by side as one list of lines, the left padded to `width` cells.
+fn side_by_side(left: Vec<Line<'static>>, right: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    let rows = left.len().max(right.len());
+    let mut left = left.into_iter();
+    let mut right = right.into_iter();
+    (0..rows)
+        .map(|_| {
+            let mut spans = left.next().map(|l| l.spans).unwrap_or_default();
+            let used: usize = spans.iter().map(Span::width).sum();
+            spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+            spans.extend(right.next().map(|l| l.spans).unwrap_or_default());
+            Line::from(spans)
+        })
+        .collect()
 }
 
 impl Help {
-    /// Draws the help over `area` (the whole frame).
-    pub fn render(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+    #[must_use]
+    pub const fn new(view: Scope, read_only: bool) -> Self {
+        Self { view, read_only, scroll: 0 }
+    }
+
+    /// The popup's width and every line of the help, laid out for a frame of `area`: the
+    /// current view's keys, the keys that work everywhere, the filter bar's (list) or the
+    /// dialog's (detail) keys, in two columns when one is taller than the frame and there is
+    /// room, then the filter language (list).
+    fn layout(&self, area: Rect, theme: &Theme) -> (u16, Vec<Line<'static>>) {
         let read_only = self.read_only;
         let list = self.view == Scope::List;
         let hide: &[Action] = if read_only { &[Action::Reconcile] } else { &[] };
@@ -67,40 +97,81 @@ impl Help {
         }
         let width = area.width.saturating_sub(4).min(84);
         let inner = usize::from(width.saturating_sub(2));
-        let room = usize::from(area.height.saturating_sub(4));
+        let room = Self::room(area);
         let one_column: usize = scopes.iter().map(|s| section(*s, hide, inner, theme).len()).sum();
-        let columns = if one_column + 1 > room && inner >= 60 { 2 } else { 1 };
-        let col_width = inner / columns;
-        let sections: Vec<Vec<Line<'static>>> = scopes.iter().map(|s| section(*s, hide, col_width, theme)).collect();
-        let mut cols: Vec<Vec<Line<'static>>> = vec![Vec::new(); columns];
-        let half = one_column.div_ceil(columns);
-        let mut col = 0;
-        for s in sections {
-            if columns == 2 && col == 0 && !cols[0].is_empty() && cols[0].len() + s.len() > half + 2 {
-                col = 1;
+        let mut lines = if one_column > room && inner >= 60 {
+            let col_width = inner / 2;
+            let sections: Vec<Vec<Line<'static>>> =
+                scopes.iter().map(|s| section(*s, hide, col_width, theme)).collect();
+            let half = one_column.div_ceil(2);
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for s in sections {
+                if right.is_empty() && !left.is_empty() && left.len() + s.len() > half + 2 {
+                    right.extend(s);
+                } else if right.is_empty() {
+                    left.extend(s);
+                } else {
+                    right.extend(s);
+                }
             }
-            cols[col].extend(s);
-        }
-        if list && columns == 1 {
-            let lang = language(inner, theme);
-            if cols[0].len() + lang.len() <= room {
-                cols[0].extend(lang);
-            }
+            side_by_side(left, right, col_width)
+        } else {
+            scopes.iter().flat_map(|s| section(*s, hide, inner, theme)).collect()
+        };
+        if list {
+            lines.extend(language(inner, theme));
         }
         if read_only {
-            cols[0].push(Line::styled(" Read-only session: reconcile is hidden and refused.", theme.muted));
+            lines.push(Line::styled(" Read-only session: reconcile is hidden and refused.", theme.muted));
         }
-        let height = u16::try_from(cols.iter().map(Vec::len).max().unwrap_or(0) + 2).unwrap_or(u16::MAX);
+        (width, lines)
+    }
+
+    /// Lines the popup shows at once in a frame of `area`.
+    fn room(area: Rect) -> usize {
+        usize::from(area.height.saturating_sub(4))
+    }
+
+    /// Scrolls by a list-style action (`j`/`k`, PgDn/PgUp, Home/End) in a frame of `size`;
+    /// false for any other action.
+    pub fn scroll_by(&mut self, action: Action, size: (u16, u16)) -> bool {
+        let area = Rect::new(0, 0, size.0, size.1);
+        let total = self.layout(area, &Theme::default()).1.len();
+        let room = Self::room(area).max(1);
+        let last = total.saturating_sub(room);
+        self.scroll = match action {
+            Action::Down => self.scroll + 1,
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll + room,
+            Action::PageUp => self.scroll.saturating_sub(room),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => return false,
+        }
+        .min(last);
+        true
+    }
+
+    /// Draws the help over `area` (the whole frame), scrolled when taller than it; the title
+    /// says which lines show.
+    pub fn render(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let (width, lines) = self.layout(area, theme);
+        let room = Self::room(area).max(1);
+        let total = lines.len();
+        let scroll = self.scroll.min(total.saturating_sub(room));
+        let title = if total > room {
+            format!(" Help · {}–{} of {total} · j/k scroll · ? or Esc closes ", scroll + 1, (scroll + room).min(total))
+        } else {
+            " Help · ? or Esc closes ".to_owned()
+        };
+        let shown: Vec<Line<'static>> = lines.into_iter().skip(scroll).take(room).collect();
+        let height = u16::try_from(shown.len() + 2).unwrap_or(u16::MAX);
         let rect = popup(area, width, height);
-        let title = Span::styled(" Help · ? or Esc closes ", theme.title);
-        let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
-        let inside = block.inner(rect);
+        let block = Block::bordered()
+            .title(Span::styled(title, theme.title))
+            .border_style(theme.border_focus)
+            .style(theme.modal);
         frame.render_widget(Clear, rect);
-        frame.render_widget(block, rect);
-        let areas =
-            Layout::horizontal(vec![Constraint::Ratio(1, u32::try_from(columns).unwrap_or(1)); columns]).split(inside);
-        for (lines, a) in cols.into_iter().zip(areas.iter()) {
-            frame.render_widget(Paragraph::new(lines), *a);
-        }
+        frame.render_widget(Paragraph::new(shown).block(block), rect);
     }
 }

@@ -18,6 +18,7 @@ use unicode_width::UnicodeWidthStr;
 
 pub use self::window::{ListState, KEEP_PAGES};
 use super::Handled;
+use crate::present::grouped;
 use crate::sanitize::clean;
 use crate::service::{RunFilter, SortKey};
 use crate::tui::action::Action;
@@ -32,6 +33,60 @@ pub struct FilterEdit {
     pub input: Input,
     /// Why the last Enter was refused (the previous filter stays active).
     pub error: Option<filter::FilterError>,
+    /// Tab's candidates, when there were several.
+    pub hint: Option<String>,
+    /// Where ↑/↓ stand in the session's earlier filters (`None`: the text being typed).
+    pub history: Option<usize>,
+    /// When the text last changed and has not been counted since.
+    pub edited_at: Option<std::time::Instant>,
+    /// The live count of what the text matches.
+    pub preview: Preview,
+}
+
+/// The filter bar's live count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preview {
+    /// Typing: counted once it pauses.
+    Waiting,
+    Counting {
+        seq: u64,
+        approx: bool,
+    },
+    /// `approx`: a verdict filter, which the database counts as candidates (an upper bound).
+    Count {
+        n: i64,
+        approx: bool,
+    },
+    /// The text would be refused on Enter, and why.
+    Invalid(String),
+    Failed,
+}
+
+impl FilterEdit {
+    #[must_use]
+    pub fn new(input: Input) -> Self {
+        let edited_at = Some(std::time::Instant::now());
+        Self { input, error: None, hint: None, history: None, edited_at, preview: Preview::Waiting }
+    }
+
+    /// Whether the bar takes a second line (an error, or Tab's candidates).
+    #[must_use]
+    pub const fn has_line(&self) -> bool {
+        self.error.is_some() || self.hint.is_some()
+    }
+
+    /// The live count, as the bar's right end shows it.
+    fn preview_text(&self) -> String {
+        match &self.preview {
+            Preview::Waiting => String::new(),
+            Preview::Counting { .. } => " counting… ".to_owned(),
+            Preview::Count { n, approx } => {
+                format!(" → {}{} match ", if *approx { "≤" } else { "" }, grouped(n.unsigned_abs()))
+            }
+            Preview::Invalid(_) => " ✘ Enter would refuse this ".to_owned(),
+            Preview::Failed => " count failed ".to_owned(),
+        }
+    }
 }
 
 /// What the list is drawn with besides its own state.
@@ -102,32 +157,40 @@ impl ListState {
         ]);
         frame.render_widget(Paragraph::new(line), title);
 
-        let error = view.filter_edit.and_then(|f| f.error.as_ref());
-        let areas = ListAreas::new(body, error.is_some());
-        self.filter_bar(frame, areas.bar, view.filter_edit, theme);
-        if let Some(e) = error {
-            let text = format!(" ✘ {} — the previous filter stays active", clean(&e.to_string()));
-            let err = areas.error;
-            frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
+        let edit = view.filter_edit;
+        let areas = ListAreas::new(body, edit.is_some_and(FilterEdit::has_line));
+        self.filter_bar(frame, areas.bar, edit, theme);
+        let second = edit.and_then(|f| match (&f.error, &f.hint) {
+            (Some(e), _) => {
+                Some((format!(" ✘ {} — the previous filter stays active", clean(&e.to_string())), theme.error))
+            }
+            (None, Some(h)) => Some((format!(" {}", clean(h)), theme.muted)),
+            (None, None) => None,
+        });
+        if let Some((text, style)) = second {
+            let line = areas.error;
+            frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(line.width)), style)), line);
         }
         table::render(frame, &areas, self, view.now, theme);
     }
 
-    /// The count and sort, for the title.
+    /// The position, count and sort, for the title: one count, saying what it counts
+    /// (`run 3 of 1,409 matching`). With a verdict filter the database can only count the
+    /// candidates the verdicts are judged among, and the title says so (`of ≤1,409`).
     fn title_right(&self) -> String {
         let f = &self.filter;
-        // Verdict filters are judged run by run: the SQL count is an upper bound.
         let approx = if f.gap || f.drift || !f.decisions.is_empty() { "≤" } else { "" };
-        let count = match &self.count {
-            None => "counting…".to_owned(),
-            Some(Ok(n)) => format!("{approx}{n} matching"),
-            Some(Err(_)) => "count failed".to_owned(),
-        };
         let (rows, more) = self.known_rows();
-        let pos = if rows == 0 {
-            String::new()
-        } else {
-            format!("row {}/{}{} · ", self.sel + 1, rows, if more { "+" } else { "" })
+        let loaded = format!("{}{} loaded", grouped(rows as u64), if more { "+" } else { "" });
+        let count = match &self.count {
+            _ if rows == 0 && !more && self.first_loaded() => "0 matching".to_owned(),
+            Some(Ok(n)) if rows == 0 => format!("{approx}{} matching", grouped(n.unsigned_abs())),
+            Some(Ok(n)) => {
+                format!("run {} of {approx}{} matching", grouped(self.sel as u64 + 1), grouped(n.unsigned_abs()))
+            }
+            None if rows == 0 => "counting…".to_owned(),
+            None => format!("run {} · {loaded} · counting…", grouped(self.sel as u64 + 1)),
+            Some(Err(_)) => format!("{loaded} · count failed"),
         };
         let key = match f.query.sort {
             SortKey::Created => "created",
@@ -135,18 +198,21 @@ impl ListState {
             SortKey::Id => "id",
         };
         let dir = if f.query.ascending { "↑ oldest first" } else { "↓ newest first" };
-        format!("{pos}{count} · sort {key} {dir} ")
+        format!("{count} · sort {key} {dir} ")
     }
 
     fn filter_bar(&self, frame: &mut Frame<'_>, area: Rect, edit: Option<&FilterEdit>, theme: &Theme) {
         if let Some(edit) = edit {
             let prefix = " / ";
-            let width = usize::from(area.width).saturating_sub(prefix.len() + 1);
+            let count = edit.preview_text();
+            let count_style = if matches!(edit.preview, Preview::Invalid(_)) { theme.error } else { theme.muted };
+            let width = usize::from(area.width).saturating_sub(prefix.len() + 1 + count.width());
             let scroll = edit.input.visual_scroll(width);
             let value: String = clean(edit.input.value()).chars().skip(scroll).collect();
             let line = Line::from(vec![
                 Span::styled(prefix, theme.hint_key),
                 Span::styled(format!("{:<width$}", trunc(&value, width)), theme.input),
+                Span::styled(count, count_style),
             ]);
             frame.render_widget(Paragraph::new(line), area);
             let x = area.x + 3 + u16::try_from(edit.input.visual_cursor().saturating_sub(scroll)).unwrap_or(0);

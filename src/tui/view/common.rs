@@ -63,7 +63,7 @@ pub fn decision_span(d: Decision, theme: &Theme) -> Span<'static> {
 pub fn check_parts(state: CheckState, theme: &Theme) -> (&'static str, &'static str, Style) {
     match state {
         CheckState::Pass => ("✓", "pass", theme.pass),
-        CheckState::Gap(_) => ("✗", "gap", theme.gap),
+        CheckState::Gap(_) => ("✗", state.word(), theme.gap),
         CheckState::Waiting(_) => ("…", "waiting", theme.waiting),
         CheckState::NotReached => ("·", "not examined", theme.muted),
     }

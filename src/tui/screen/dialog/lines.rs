@@ -20,13 +20,19 @@ fn row(label: &str, value: Vec<Span<'static>>, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// A text field drawn with brackets as well as its style, so it shows on every palette (a
+/// background colour alone vanishes on some); the focused one is marked `▸`.
 fn input_line(input: &Input, width: usize, focused: bool, theme: &Theme) -> (Line<'static>, usize) {
-    let inner = width.saturating_sub(4).max(1);
+    let inner = width.saturating_sub(7).max(1);
     let scroll = input.visual_scroll(inner);
     let text: String = clean(input.value()).chars().skip(scroll).collect();
-    let style = if focused { theme.input } else { theme.muted };
-    let line = Line::from(vec![Span::raw(" "), Span::styled(format!(" {:<inner$} ", trunc(&text, inner)), style)]);
-    (line, 2 + input.visual_cursor().saturating_sub(scroll))
+    let (mark, style) = if focused { ("▸", theme.input) } else { (" ", theme.muted) };
+    let line = Line::from(vec![
+        Span::styled(format!(" {mark} ["), theme.border_focus),
+        Span::styled(format!("{:<inner$}", trunc(&text, inner)), style),
+        Span::styled("]", theme.border_focus),
+    ]);
+    (line, 4 + input.visual_cursor().saturating_sub(scroll))
 }
 
 fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -46,6 +52,14 @@ fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
             ),
             theme.ok,
         ),
+        Phase::Done(Outcome::NothingToDo { .. }) if d.meanwhile.is_some() => (
+            format!(
+                "· nothing to do: run {} was completed meanwhile, {}. Nothing was written.",
+                d.run.id,
+                d.meanwhile.as_deref().unwrap_or_default()
+            ),
+            theme.gap,
+        ),
         Phase::Done(Outcome::NothingToDo { verdict }) => {
             let moved = if d.changed_from.is_some() { "the proof changed meanwhile; " } else { "" };
             (
@@ -59,7 +73,10 @@ fn result_lines(d: &Dialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
                 theme.gap,
             )
         }
-        Phase::Done(Outcome::Conflict(m)) => (format!("✘ {}", clean(m)), theme.danger),
+        Phase::Done(Outcome::Conflict(m)) => match &d.meanwhile {
+            Some(who) => (format!("✘ {} — it was {who}.", clean(m)), theme.danger),
+            None => (format!("✘ {}", clean(m)), theme.danger),
+        },
         Phase::Done(Outcome::Forbidden(m)) => {
             (format!("⛔ forbidden: {}. Nothing was written.", clean(m)), theme.danger)
         }
@@ -115,6 +132,16 @@ pub(super) fn body(d: &Dialog, width: usize, compact: bool, theme: &Theme) -> (V
     }
     let mut cursor = None;
     let editing = d.phase == Phase::Editing;
+    if !editing {
+        // Sent: the fields have done their work; the room goes to the result.
+        let note = d.note().map_or_else(|| "no note".to_owned(), |n| format!("note: {}", safe(&n, room)));
+        lines.push(row("Confirmed", vec![Span::raw(format!("id {} · {note}", r.id))], theme));
+        if !compact {
+            lines.push(Line::raw(""));
+        }
+        lines.extend(result_lines(d, width, theme));
+        return (lines, None);
+    }
     lines.push(Line::raw(format!(" Type the run id ({}) to confirm:", r.id)));
     let (line, x) = input_line(&d.id_input, width, editing && d.field == Field::RunId, theme);
     if editing && d.field == Field::RunId {
@@ -131,6 +158,13 @@ pub(super) fn body(d: &Dialog, width: usize, compact: bool, theme: &Theme) -> (V
         lines.push(Line::raw(""));
     }
     lines.extend(result_lines(d, width, theme));
+    if d.mismatch {
+        let typed = safe(d.id_input.value().trim(), 20);
+        let text = format!("✘ {typed:?} is not this run's id ({}): nothing was sent; type {} to confirm", r.id, r.id);
+        lines.extend(
+            wrap(&text, width.saturating_sub(2)).into_iter().map(|l| Line::styled(format!(" {l}"), theme.danger)),
+        );
+    }
     if editing {
         let enter = if d.id_matches() {
             Span::styled("Enter reconciles", theme.danger)

@@ -2,8 +2,8 @@
 //!
 //! Column widths follow the visible rows' content; when the terminal is narrow the type
 //! column goes first, then the workspace / environment column shrinks and finally gives way
-//! (the status bar always shows the selected run's), and the verdict takes what is left (its
-//! reason is cut before its decision). The selected row is marked `▶` and drawn in the
+//! (the status bar always shows the selected run's), then the outcome (the flags stay), and
+//! the verdict takes what is left (its reason is cut before its decision). The selected row is marked `▶` and drawn in the
 //! selection style as plain text, so it reads without colour: ratatui's `TableState` selects it
 //! among the rows on screen. (The window's offset stays in `ListState`: the table is only ever
 //! given the rows on screen, since a list may be far longer than what is loaded.)
@@ -87,6 +87,11 @@ fn widths<'a>(texts: impl Iterator<Item = &'a [String; 9]>, available: usize) ->
     if fixed(&shown, &w) + VERDICT_WANTED > available {
         // The selected run's workspace and environment stay in the status bar.
         shown[3] = None;
+    }
+    // The outcome goes before the flags: a completed run's verdict cell repeats its outcome,
+    // and `pending` says little, while stale and drift are what a triage looks for.
+    if fixed(&shown, &w) + VERDICT_MIN > available {
+        shown[5] = None;
     }
     if fixed(&shown, &w) + VERDICT_MIN > available {
         shown[7] = None;
