@@ -339,7 +339,9 @@ fn ctrl_c_leaves_like_q_but_exits_130_as_an_interrupt_does() {
     let db = Db::demo(200);
     let t = Tmux::start("intr");
     t.console(&db, "");
-    t.wait_for("matching");
+    // The rows, not only the count ("188 matching" shows before the first page): Enter needs a
+    // selected run.
+    t.wait_for("run 1 of");
     // From the detail view too: Ctrl-C is never a key a screen keeps for itself.
     t.keys(&["Enter"]);
     t.wait_for("Proof bundle");
