@@ -219,6 +219,25 @@ fn show_hides_payloads_unless_raw_and_masks_secrets_then() {
         assert!(text.contains("client_secret") && text.contains("••••"), "{format}: {text}");
         assert!(!text.contains("hunter2") && !text.contains("abc.def"), "{format}: secrets leaked");
     }
+    // The items table: a header, and every column starting where its header does.
+    let text = stdout(&db.run(&["--as", "alice", "--now", NOW, "show", "1000"]));
+    let lines: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("Items (")).skip(1).collect();
+    let header = lines.first().copied().unwrap_or_default();
+    assert!(header.trim_start().starts_with("ID  OUTCOME"), "{text}");
+    let name_at = header.find("NAME").expect("NAME column");
+    let items: Vec<&str> = lines[1..]
+        .iter()
+        .copied()
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .collect();
+    assert!(items.len() >= 2, "{text}");
+    for l in items {
+        // The byte where the line is as wide as the header up to NAME.
+        let at = l.char_indices().map(|(i, _)| i).find(|i| unicode_width::UnicodeWidthStr::width(&l[..*i]) == name_at);
+        let at = at.unwrap_or_else(|| panic!("NAME column in {l:?}:\n{text}"));
+        assert!(l[..at].ends_with("  ") && !l[at..].starts_with(' '), "NAME aligned in {l:?}:\n{text}");
+    }
     for cmd in [&["assess", "1000", "--format", "json"][..], &["runs", "--format", "json"][..]] {
         let mut args = vec!["--as", "alice", "--now", NOW];
         args.extend_from_slice(cmd);

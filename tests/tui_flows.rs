@@ -282,6 +282,12 @@ async fn detail_panes_jump_and_reveal_on_demand() {
     assert!(s.contains("Property 'foo' is read-only") && s.contains("••••"), "{s}");
     assert!(!s.contains("hunter2") && !s.contains("Bearer x"), "secrets stay masked");
     insta::assert_snapshot!("detail_items_revealed", s);
+    // A payload taller than its place scrolls with the page keys; j/k still choose the item.
+    press(&mut app, &svc, [code(KeyCode::End)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("PgDn/PgUp 4–12 of 12"), "the payload's end:\n{s}");
+    press(&mut app, &svc, [code(KeyCode::PageUp)]).await;
+    assert!(screen(&db, &app).contains("PgDn/PgUp 1–9 of 12"), "and back");
     press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1), code(KeyCode::Tab)]).await;
     insta::assert_snapshot!("detail_80x24_evidence", screen(&db, &app));
     press(&mut app, &svc, [code(KeyCode::Tab), code(KeyCode::End)]).await;
@@ -315,6 +321,27 @@ async fn reconcile_dialog_written_and_refreshed() {
     let s = screen(&db, &app);
     assert!(app.dialog.is_none() && s.contains("✔ succeeded"), "{s}");
     assert!(s.contains("operation_run.reconciled"), "the detail refreshed after the write: {s}");
+}
+
+#[tokio::test]
+async fn a_run_reconciled_out_of_the_filter_stays_in_view_until_the_next_key() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    press(&mut app, &svc, [key('/')]).await;
+    type_text(&mut app, &svc, "stale").await;
+    press(&mut app, &svc, [code(KeyCode::Enter), key('r')]).await;
+    type_text(&mut app, &svc, "1000").await;
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    assert_eq!(svc.run(1000).await.expect("run").status, "completed", "written");
+    // The dialog closes: the list was reloaded without the run, which stays where it was.
+    press(&mut app, &svc, [code(KeyCode::Enter)]).await;
+    let s = screen(&db, &app);
+    assert!(s.contains("▶ 1000") && s.contains("completed"), "the reconciled run is still in view:\n{s}");
+    assert!(s.contains("run 1000 reconciled → ✔ succeeded · no longer matches the filter"), "{s}");
+    assert_eq!(app.list.selected().map(|r| r.id), Some(1000), "and selected");
+    // The next key lets it go.
+    press(&mut app, &svc, [key('j')]).await;
+    let s = screen(&db, &app);
+    assert!(!s.contains("1000 restore.execute") && s.contains("No runs match"), "{s}");
 }
 
 #[tokio::test]
@@ -359,7 +386,13 @@ async fn reconcile_dialog_nothing_to_do_conflict_and_forbidden() {
     let cmds = app.update(code(KeyCode::Enter));
     let Some(Command::Reconcile { seq, id, .. }) = cmds.first().cloned() else { panic!("a reconcile command") };
     let conflict = proofdesk::service::ServiceError::Conflict(id);
-    let cmds = app.update(Msg::Reply(Reply::Reconciled { seq, id, result: Box::new(Err(conflict)), meanwhile: None }));
+    let cmds = app.update(Msg::Reply(Reply::Reconciled {
+        seq,
+        id,
+        result: Box::new(Err(conflict)),
+        meanwhile: None,
+        after: None,
+    }));
     settle(&mut app, &svc, cmds).await;
     assert!(matches!(app.dialog.as_ref().map(|d| &d.phase), Some(Phase::Done(Outcome::Conflict(_)))));
     insta::assert_snapshot!("dialog_conflict", screen(&db, &app));

@@ -342,19 +342,39 @@ pub fn detail_text(out: &mut impl Write, d: &RunDetail, now: DateTime<Utc>, raw:
             "  preview only: nothing was written to the tenant; these outcomes say what would have happened"
         )?;
     }
-    for i in &d.items {
-        writeln!(
-            out,
-            "  {:>6}  {} {:<16}  {:<22}  {:<40}  {}",
-            i.id,
-            crate::present::item_symbol(&i.outcome),
-            clean_max(&i.outcome, 16),
-            clean_max(&i.policy_type, 22),
-            clean_max(&i.policy_name, 40),
-            i.error_code.as_deref().map_or(String::new(), |c| clean_max(c, 40).into_owned())
-        )?;
+    // Columns as wide as their content (in terminal cells, capped), under a header.
+    let rows: Vec<[String; 5]> = d
+        .items
+        .iter()
+        .map(|i| {
+            [
+                i.id.to_string(),
+                format!("{} {}", crate::present::item_symbol(&i.outcome), clean_max(&i.outcome, 16)),
+                clean_max(&i.policy_type, 28).into_owned(),
+                clean_max(&i.policy_name, 48).into_owned(),
+                i.error_code.as_deref().map_or(String::new(), |c| clean_max(c, 40).into_owned()),
+            ]
+        })
+        .collect();
+    let header = ["ID", "OUTCOME", "TYPE", "NAME", "ERROR"];
+    let mut widths = header.map(unicode_width::UnicodeWidthStr::width);
+    for r in &rows {
+        for (w, text) in widths.iter_mut().zip(r) {
+            *w = (*w).max(unicode_width::UnicodeWidthStr::width(text.as_str()));
+        }
+    }
+    let line = |cells: [&str; 5]| -> String {
+        let parts: Vec<String> =
+            cells.iter().zip(widths).enumerate().map(|(k, (c, w))| super::table::cell(c, w, k == 0)).collect();
+        format!("  {}", parts.join("  ")).trim_end().to_owned()
+    };
+    if !rows.is_empty() {
+        writeln!(out, "{}", line(header))?;
+    }
+    for (i, r) in d.items.iter().zip(&rows) {
+        writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]].map(String::as_str)))?;
         if let Some(m) = &i.error_message {
-            writeln!(out, "          {}", clean_max(m, 200))?;
+            writeln!(out, "{:indent$}{}", "", clean_max(m, 200), indent = widths[0] + 4)?;
         }
         if raw {
             if let Some(p) = &i.payload {

@@ -147,11 +147,14 @@ pub fn complete(text: &str, names: &ScopeNames) -> Completion {
     };
     let prefix = if done.is_empty() { format!("{field}:") } else { format!("{field}:{done},") };
     let mut seen = std::collections::BTreeSet::new();
-    let candidates = values
+    // Values that start with what was typed first, then those that contain it (`prod` finds
+    // "Contoso Prod").
+    let (mut starting, containing): (Vec<&String>, Vec<&String>) = values
         .iter()
-        .filter(|v| v.to_lowercase().starts_with(&last) && seen.insert(v.to_lowercase()))
-        .map(|v| format!("{prefix}{}", quote(v)))
-        .collect();
+        .filter(|v| v.to_lowercase().contains(&last) && seen.insert(v.to_lowercase()))
+        .partition(|v| v.to_lowercase().starts_with(&last));
+    starting.extend(containing);
+    let candidates = starting.into_iter().map(|v| format!("{prefix}{}", quote(v))).collect();
     Completion { start, candidates }
 }
 
@@ -202,6 +205,8 @@ mod tests {
         assert_eq!(complete(r#"env:"Fab"#, &n).candidates, [r#"env:"Fabrikam Prod""#]);
         assert_eq!(complete("decision:", &n).candidates.len(), Decision::ALL.len());
         assert!(complete("since:", &n).candidates.is_empty());
+        assert_eq!(complete("env:prod", &n).candidates, [r#"env:"Contoso Prod""#, r#"env:"Fabrikam Prod""#]);
+        assert_eq!(complete("env:lab", &n).candidates, [r#"env:"Contoso Lab""#], "a contained word completes too");
     }
 
     #[test]

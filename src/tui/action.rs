@@ -39,6 +39,8 @@ pub enum Action {
     Pause,
     /// Refresh what is on screen now.
     Refresh,
+    /// Zoom the focused pane of the detail view to the whole screen, or back.
+    Zoom,
     /// Focus the next pane of the detail view.
     NextPane,
     /// Focus the previous pane of the detail view.
@@ -67,7 +69,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 30] = [
         Self::Quit,
         Self::Help,
         Self::Back,
@@ -85,6 +87,7 @@ impl Action {
         Self::Reconcile,
         Self::Pause,
         Self::Refresh,
+        Self::Zoom,
         Self::NextPane,
         Self::PrevPane,
         Self::NextGap,
@@ -120,6 +123,7 @@ impl Action {
             Self::Reconcile => "reconcile",
             Self::Pause => "pause",
             Self::Refresh => "refresh",
+            Self::Zoom => "zoom",
             Self::NextPane => "next-pane",
             Self::PrevPane => "prev-pane",
             Self::NextGap => "next-gap",

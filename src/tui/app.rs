@@ -95,6 +95,10 @@ pub struct App {
     names: Option<ScopeNames>,
     /// Filters applied this session, oldest first (↑ in the filter bar).
     filter_history: Vec<String>,
+    /// A run just reconciled from the list: kept in view when the reload would drop it.
+    pin_after_reload: Option<Box<RunView>>,
+    /// What happened to that run, said once the dialog closes.
+    pin_note: Option<String>,
 }
 
 impl App {
@@ -129,6 +133,8 @@ impl App {
             probe_seq: None,
             names: None,
             filter_history: Vec::new(),
+            pin_after_reload: None,
+            pin_note: None,
         };
         let mut cmds = app.reload_list();
         app.seq += 1;
@@ -186,7 +192,8 @@ impl App {
 
     fn detail_areas(&self) -> DetailAreas {
         let load_error = self.detail.as_ref().is_some_and(|d| d.error.is_some());
-        DetailAreas::new(self.frame_areas().body, load_error)
+        let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
+        DetailAreas::new(self.frame_areas().body, load_error, zoom)
     }
 
     /// The outage banner's text, while the database is unreachable.
@@ -402,6 +409,9 @@ impl App {
                     return Vec::new();
                 }
                 self.dirty = true;
+                if let Some(run) = self.pin_after_reload.take() {
+                    self.pin(*run);
+                }
                 if failed {
                     // Asking again at once would hammer a failing database: the next refresh
                     // (or retry, during an outage) asks again.
@@ -420,7 +430,8 @@ impl App {
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
                 // The loaded detail shows no load error line.
-                let areas = DetailAreas::new(self.frame_areas().body, false);
+                let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
+                let areas = DetailAreas::new(self.frame_areas().body, false, zoom);
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {
@@ -434,7 +445,9 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Reply::Reconciled { seq, id: _, result, meanwhile } => self.on_reconciled(seq, *result, meanwhile),
+            Reply::Reconciled { seq, id: _, result, meanwhile, after } => {
+                self.on_reconciled(seq, *result, meanwhile, after)
+            }
             Reply::Probed { seq, result } => self.on_probed(seq, result),
             Reply::Names { result } => {
                 self.names = result.map_err(|e| tracing::warn!(error = %e, "scope names unavailable")).ok();
@@ -456,6 +469,15 @@ impl App {
         }
         if self.dialog.is_some() {
             return self.dialog_key(ev);
+        }
+        // A run kept in view after its reconciliation leaves at the next key. It stood where
+        // the next run stands now: ↓ from it lands there without moving.
+        if self.view == View::List && self.list.unpin() {
+            let height = self.list_height();
+            self.list.select(self.list.sel, height);
+            if self.notice.is_none() && keymap::lookup(Scope::List, &ev) == Some(Action::Down) {
+                return Vec::new();
+            }
         }
         if self.notice.is_some() || self.help.is_some() {
             let action = keymap::lookup(Scope::List, &ev);
@@ -546,6 +568,17 @@ impl App {
             }
             Handled::Flash(text) => {
                 self.flash = Some(text.to_owned());
+                Vec::new()
+            }
+            // Zoomed or back: the panes have new sizes, and scroll as far as those allow.
+            Handled::Pass(Action::Zoom) => {
+                d.zoom = !d.zoom;
+                let areas = self.detail_areas();
+                if let Some(d) = self.detail.as_mut() {
+                    d.measure(&self.service, &areas);
+                    let max = d.max_scroll(d.focus, &areas);
+                    d.scroll(0, max);
+                }
                 Vec::new()
             }
             // The payloads, the first time one is shown.

@@ -7,7 +7,7 @@ use std::time::Instant;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 use crate::service::filter_hint::ScopeNames;
-use crate::service::{DataVersion, Page, ReconcileOutcome, Reconciliation, RunDetail, ServiceError};
+use crate::service::{DataVersion, Page, ReconcileOutcome, Reconciliation, RunDetail, RunView, ServiceError};
 use crate::tui::worker::Panicked;
 
 /// One input to the app.
@@ -39,6 +39,8 @@ pub enum Reply {
         id: i64,
         result: Box<Result<ReconcileOutcome, ServiceError>>,
         meanwhile: Option<Reconciliation>,
+        /// The run as it reads after a write.
+        after: Option<Box<RunView>>,
     },
     /// The operator's workspace and environment names.
     Names { result: Result<ScopeNames, ServiceError> },

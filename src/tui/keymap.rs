@@ -131,7 +131,8 @@ pub const KEYMAP: &[Binding] = &[
     // Run detail.
     b(&[code(KeyCode::Tab)], "Tab", A::NextPane, "next pane", S::Detail, Some("pane")),
     b(&[code(KeyCode::BackTab)], "S-Tab", A::PrevPane, "previous pane", S::Detail, None),
-    b(&[code(KeyCode::Esc)], "Esc", A::Back, "back to the list", S::Detail, Some("back")),
+    b(&[k('z')], "z", A::Zoom, "zoom the pane / all panes", S::Detail, Some("zoom")),
+    b(&[code(KeyCode::Esc)], "Esc", A::Back, "back (from a zoom: all panes)", S::Detail, Some("back")),
     b(&[k('j'), code(KeyCode::Down)], "j ↓", A::Down, "scroll down / next item", S::Detail, Some("scroll")),
     b(&[k('k'), code(KeyCode::Up)], "k ↑", A::Up, "scroll up / prev. item", S::Detail, None),
     b(&[code(KeyCode::PageDown), ctrl('d')], "PgDn ^d", A::PageDown, "one screen down", S::Detail, None),

@@ -100,11 +100,13 @@ pub struct DetailAreas {
 
 impl DetailAreas {
     #[must_use]
-    pub fn new(body: Rect, load_error: bool) -> Self {
+    /// `zoom`: the focused pane takes the whole body (under the tab strip), as in a narrow
+    /// terminal.
+    pub fn new(body: Rect, load_error: bool, zoom: bool) -> Self {
         let error = load_error.then_some(Rect { height: 1.min(body.height), ..body });
         let panes =
             if load_error { Rect { y: body.y + 1, height: body.height.saturating_sub(1), ..body } } else { body };
-        if panes.width >= SPLIT_WIDTH {
+        if panes.width >= SPLIT_WIDTH && !zoom {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(panes);
             let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(right);
@@ -154,9 +156,9 @@ mod tests {
 
     #[test]
     fn wide_details_split_and_narrow_ones_tab() {
-        let wide = DetailAreas::new(FrameAreas::of_size((200, 50), false).body, false);
+        let wide = DetailAreas::new(FrameAreas::of_size((200, 50), false).body, false, false);
         assert!(wide.tabs.is_none() && wide.proof.x == 0 && wide.items.x > 0 && wide.evidence.y > wide.items.y);
-        let narrow = DetailAreas::new(FrameAreas::of_size((80, 24), false).body, true);
+        let narrow = DetailAreas::new(FrameAreas::of_size((80, 24), false).body, true, false);
         assert_eq!((narrow.error.map(|e| e.y), narrow.tabs.map(|t| t.y), narrow.proof.y), (Some(1), Some(2), 3));
         assert_eq!((narrow.proof, narrow.page()), (narrow.evidence, 9));
     }

@@ -121,7 +121,12 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
                 Err(_) => false,
             };
             let meanwhile = if lost_race { service.reconciled_meanwhile(id).await } else { None };
-            Reply::Reconciled { seq, id, result: Box::new(result), meanwhile }
+            // Written: the run as it reads now, for the list to keep in view.
+            let after = match &result {
+                Ok(out) if out.written => service.assess(id).await.ok().map(Box::new),
+                _ => None,
+            };
+            Reply::Reconciled { seq, id, result: Box::new(result), meanwhile, after }
         }
     };
     Msg::Reply(reply)

@@ -76,7 +76,13 @@ impl App {
                         let more = several.len().saturating_sub(shown.len());
                         let more = if more > 0 { format!(" … {more} more") } else { String::new() };
                         hint = Some(format!("Tab: {}{more}", shown.join("  ")));
-                        format!("{}{}", &value[..c.start], c.common_prefix())
+                        // What they share, unless that is less than what was typed.
+                        let shared = c.common_prefix();
+                        if shared.len() >= value.len() - c.start {
+                            format!("{}{shared}", &value[..c.start])
+                        } else {
+                            value.clone()
+                        }
                     }
                 };
                 edit.input = Input::new(text);

@@ -5,9 +5,9 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::App;
+use super::{App, View};
 use crate::sanitize::clean;
-use crate::service::{Reconciliation, ServiceError};
+use crate::service::{Reconciliation, RunView, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::screen::dialog::{Dialog, Phase};
 use crate::tui::screen::notice::Notice;
@@ -20,7 +20,11 @@ impl App {
         seq: u64,
         result: Result<crate::service::ReconcileOutcome, ServiceError>,
         meanwhile: Option<Reconciliation>,
+        after: Option<Box<RunView>>,
     ) -> Vec<Command> {
+        if self.view == View::List {
+            self.pin_after_reload = after;
+        }
         self.heard(result.as_ref().err());
         // Who got there first, in words (database text sanitized).
         let now = self.service.now();
@@ -53,7 +57,10 @@ impl App {
                 self.background = self.dialog.take();
                 self.flash = Some("the reconciliation continues in the background; its result will be shown".into());
             }
-            Handled::Close => self.dialog = None,
+            Handled::Close => {
+                self.dialog = None;
+                self.flash = self.pin_note.take();
+            }
             Handled::Request => {
                 self.seq += 1;
                 return vec![d.send(self.seq)];
@@ -110,6 +117,28 @@ impl App {
                 dialog.profile = self.service.profile().cloned();
                 self.dialog = Some(dialog);
             }
+        }
+    }
+}
+
+impl App {
+    /// After the reload that follows a reconciliation from the list: a run the filter no
+    /// longer matches stays in view, where it was, until the next key, and a line says what
+    /// happened to it (a run still matched just gets the line).
+    pub(super) fn pin(&mut self, run: RunView) {
+        let what =
+            format!("run {} reconciled → {} {}", run.id, crate::present::symbol(&run.outcome), clean(&run.outcome));
+        let note = if self.list.contains(run.id) {
+            what
+        } else {
+            self.list.pin(run);
+            format!("{what} · no longer matches the filter: leaves at the next key")
+        };
+        // Said now, or when the dialog closes (its closing key would clear it).
+        if self.dialog.is_some() {
+            self.pin_note = Some(note);
+        } else {
+            self.flash = Some(note);
         }
     }
 }

@@ -229,6 +229,18 @@ mod tests {
     }
 
     #[test]
+    fn every_bound_action_has_a_name_and_names_are_unique() {
+        for b in KEYMAP {
+            assert!(Action::ALL.contains(&b.action), "{:?} is missing from Action::ALL", b.action);
+            assert_eq!(Action::from_name(b.action.name()), Some(b.action));
+        }
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+
+    #[test]
     fn key_names_read_both_ways() {
         for name in ["n", "^d", "↓", "PgDn", "S-Tab", "F5", "Space", "Enter"] {
             let key = parse_key(name).unwrap_or_else(|| panic!("{name} parses"));

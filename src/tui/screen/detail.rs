@@ -88,6 +88,8 @@ pub struct DetailState {
     /// Whether the loaded data carries the masked payloads.
     pub raw: bool,
     pub focus: Pane,
+    /// The focused pane has the whole screen (`z`).
+    pub zoom: bool,
     pub proof_scroll: usize,
     pub evidence_scroll: usize,
     pub item_sel: usize,
@@ -112,10 +114,11 @@ impl DetailState {
             inflight: true,
             raw: false,
             focus: Pane::Proof,
+            zoom: false,
             proof_scroll: 0,
             evidence_scroll: 0,
             item_sel: 0,
-            payload: Payload { show_error: false, show_payload: false },
+            payload: Payload { show_error: false, show_payload: false, scroll: 0 },
             gap_mark: None,
             loaded_at: None,
             measured: None,
@@ -137,6 +140,27 @@ impl DetailState {
     pub fn handle_key(&mut self, action: Action, areas: &DetailAreas) -> Handled {
         let page = isize::try_from(areas.page()).unwrap_or(1);
         let max = self.max_scroll(self.focus, areas);
+        // Under the items, an error message or payload scrolls with the page keys (j/k still
+        // choose the item).
+        if self.focus == Pane::Items && self.payload.shown() {
+            let page = areas.page();
+            match action {
+                Action::PageDown => self.payload.scroll += page,
+                Action::PageUp => self.payload.scroll = self.payload.scroll.saturating_sub(page),
+                Action::Top => self.payload.scroll = 0,
+                Action::Bottom => self.payload.scroll = usize::MAX / 2,
+                _ => {}
+            }
+            if matches!(action, Action::PageDown | Action::PageUp | Action::Top | Action::Bottom) {
+                // As far as what is shown allows in its place (half the items pane).
+                let inner = pane_inner(areas.items);
+                let item = self.data.as_ref().and_then(|d| d.items.get(self.item_sel));
+                let lines = item.map_or(0, |it| self.payload.line_count(it, usize::from(inner.width)));
+                let max = lines.saturating_sub(usize::from(self.payload.height(inner.height)));
+                self.payload.scroll = self.payload.scroll.min(max);
+                return Handled::Done;
+            }
+        }
         match action {
             Action::NextPane => self.focus = self.focus.next(false),
             Action::PrevPane => self.focus = self.focus.next(true),
@@ -157,7 +181,9 @@ impl DetailState {
                     return Handled::Request;
                 }
             }
-            Action::Back => return Handled::Pass(action),
+            // Esc first leaves the zoom.
+            Action::Back if self.zoom => return Handled::Pass(Action::Zoom),
+            Action::Back | Action::Zoom => return Handled::Pass(action),
             _ => {}
         }
         Handled::Done
@@ -171,7 +197,11 @@ impl DetailState {
             Pane::Evidence => self.evidence_scroll = self.evidence_scroll.saturating_add_signed(delta).min(max),
             Pane::Items => {
                 let last = self.items_len().saturating_sub(1);
-                self.item_sel = self.item_sel.saturating_add_signed(delta).min(last);
+                let sel = self.item_sel.saturating_add_signed(delta).min(last);
+                if sel != self.item_sel {
+                    self.payload.scroll = 0;
+                }
+                self.item_sel = sel;
             }
         }
     }
@@ -302,7 +332,7 @@ impl DetailState {
             frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.error)), body);
             return;
         };
-        let areas = DetailAreas::new(body, self.error.is_some());
+        let areas = DetailAreas::new(body, self.error.is_some(), self.zoom);
         if let (Some(e), Some(err)) = (&self.error, areas.error) {
             let text = format!(" refresh failed: {} (showing the last data)", clean(e));
             frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
@@ -321,7 +351,8 @@ impl DetailState {
             spans.push(Span::styled(format!("{mark}{} ", tab.title()), look));
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled("Tab: next pane", theme.hint));
+        spans
+            .push(Span::styled(if self.zoom { "Tab: next pane · z: all panes" } else { "Tab: next pane" }, theme.hint));
         frame.render_widget(Paragraph::new(Line::from(spans)), tabs);
     }
 
@@ -330,26 +361,34 @@ impl DetailState {
         let (style, mark) = if focused { (theme.border_focus, "▶ ") } else { (theme.border, "") };
         let b = Block::bordered().border_style(style).title(Span::styled(format!(" {mark}{} ", p.title()), style));
         let inner = b.inner(area);
-        frame.render_widget(b, area);
         if inner.width == 0 || inner.height == 0 {
+            frame.render_widget(b, area);
             return;
         }
         let width = usize::from(inner.width);
-        match p {
-            Pane::Proof => {
-                let lines = proof::lines(data, session.now(), session.stale_after(), self.gap_mark, width, theme);
-                scrolled(frame, inner, lines, self.proof_scroll);
+        let (lines, scroll) = match p {
+            Pane::Proof => (
+                proof::lines(data, session.now(), session.stale_after(), self.gap_mark, width, theme),
+                self.proof_scroll,
+            ),
+            Pane::Evidence => (panes::evidence_lines(data, width, theme), self.evidence_scroll),
+            Pane::Items => {
+                frame.render_widget(b, area);
+                panes::items(frame, inner, data, self, theme);
+                return;
             }
-            Pane::Items => panes::items(frame, inner, data, self, theme),
-            Pane::Evidence => scrolled(frame, inner, panes::evidence_lines(data, width, theme), self.evidence_scroll),
-        }
+        };
+        // Where the pane stands, when it holds more than it shows.
+        let h = usize::from(inner.height);
+        let top = scroll.min(lines.len().saturating_sub(h));
+        let b = if lines.len() > h {
+            let at = format!(" {}–{} of {} ", top + 1, (top + h).min(lines.len()), lines.len());
+            b.title_bottom(Line::styled(at, style).right_aligned())
+        } else {
+            b
+        };
+        frame.render_widget(b, area);
+        let visible: Vec<Line<'static>> = lines.into_iter().skip(top).take(h).collect();
+        frame.render_widget(Paragraph::new(visible), inner);
     }
-}
-
-/// Lines from `scroll` (clamped so the last screen stays full).
-fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: usize) {
-    let h = usize::from(area.height);
-    let top = scroll.min(lines.len().saturating_sub(h));
-    let visible: Vec<Line<'static>> = lines.into_iter().skip(top).take(h).collect();
-    frame.render_widget(Paragraph::new(visible), area);
 }

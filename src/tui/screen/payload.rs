@@ -19,6 +19,8 @@ use crate::tui::view::common::wrap;
 pub struct Payload {
     pub show_error: bool,
     pub show_payload: bool,
+    /// The first line shown, when what is shown is taller than its place (PgDn/PgUp, Home/End).
+    pub scroll: usize,
 }
 
 impl Payload {
@@ -47,10 +49,34 @@ impl Payload {
         }
     }
 
-    /// Draws what is shown of `item`; `loading` while the detail is being loaded again.
+    /// How many lines what is shown of `it` takes at `width`.
+    #[must_use]
+    pub fn line_count(&self, it: &ItemView, width: usize) -> usize {
+        self.lines(it, false, width, &Theme::default()).len()
+    }
+
+    /// Whether anything is shown (the page keys then scroll it).
+    #[must_use]
+    pub const fn shown(&self) -> bool {
+        self.show_error || self.show_payload
+    }
+
+    /// Draws what is shown of `item`, from `scroll` (clamped so the last screen stays full),
+    /// with where it stands in the corner when it holds more than it shows; `loading` while the
+    /// detail is being loaded again.
     pub fn render(&self, frame: &mut Frame<'_>, area: Rect, item: Option<&ItemView>, loading: bool, theme: &Theme) {
         let Some(it) = item else { return };
-        frame.render_widget(Paragraph::new(self.lines(it, loading, usize::from(area.width), theme)), area);
+        let lines = self.lines(it, loading, usize::from(area.width), theme);
+        let h = usize::from(area.height);
+        let top = self.scroll.min(lines.len().saturating_sub(h));
+        let total = lines.len();
+        frame.render_widget(Paragraph::new(lines.into_iter().skip(top).take(h).collect::<Vec<_>>()), area);
+        if total > h && area.height > 0 {
+            let at = format!(" PgDn/PgUp {}–{} of {total} ", top + 1, (top + h).min(total));
+            let w = u16::try_from(at.chars().count()).unwrap_or(u16::MAX).min(area.width);
+            let corner = Rect { x: area.right() - w, y: area.bottom() - 1, width: w, height: 1 };
+            frame.render_widget(Paragraph::new(Line::styled(at, theme.hint_key)), corner);
+        }
     }
 
     fn lines(self, it: &ItemView, loading: bool, width: usize, theme: &Theme) -> Vec<Line<'static>> {

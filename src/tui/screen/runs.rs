@@ -72,7 +72,7 @@ impl FilterEdit {
     /// Whether the bar takes a second line (an error, or Tab's candidates).
     #[must_use]
     pub const fn has_line(&self) -> bool {
-        self.error.is_some() || self.hint.is_some()
+        self.error.is_some() || self.hint.is_some() || matches!(self.preview, Preview::Invalid(_))
     }
 
     /// The live count, as the bar's right end shows it.
@@ -83,7 +83,7 @@ impl FilterEdit {
             Preview::Count { n, approx } => {
                 format!(" → {}{} match ", if *approx { "≤" } else { "" }, grouped(n.unsigned_abs()))
             }
-            Preview::Invalid(_) => " ✘ Enter would refuse this ".to_owned(),
+            Preview::Invalid(_) => " ✘ ".to_owned(),
             Preview::Failed => " count failed ".to_owned(),
         }
     }
@@ -160,12 +160,13 @@ impl ListState {
         let edit = view.filter_edit;
         let areas = ListAreas::new(body, edit.is_some_and(FilterEdit::has_line));
         self.filter_bar(frame, areas.bar, edit, theme);
-        let second = edit.and_then(|f| match (&f.error, &f.hint) {
-            (Some(e), _) => {
+        let second = edit.and_then(|f| match (&f.error, &f.hint, &f.preview) {
+            (Some(e), _, _) => {
                 Some((format!(" ✘ {} — the previous filter stays active", clean(&e.to_string())), theme.error))
             }
-            (None, Some(h)) => Some((format!(" {}", clean(h)), theme.muted)),
-            (None, None) => None,
+            (None, Some(h), _) => Some((format!(" {}", clean(h)), theme.muted)),
+            (None, None, Preview::Invalid(why)) => Some((format!(" ✘ {}", clean(why)), theme.error)),
+            (None, None, _) => None,
         });
         if let Some((text, style)) = second {
             let line = areas.error;

@@ -128,9 +128,16 @@ pub(super) fn evidence_lines(data: &RunDetail, width: usize, theme: &Theme) -> V
             a.subject_id
         );
         out.extend(wrap(&text, width).into_iter().map(Line::raw));
-        if a.metadata.as_object().is_some_and(|m| !m.is_empty()) {
-            let meta = format!("    {}", clean(&a.metadata.to_string()));
-            out.extend(wrap(&meta, width).into_iter().map(|l| Line::styled(l, theme.muted)));
+        // Metadata as `key: value` lines (strings unquoted, anything else as compact JSON),
+        // each wrapped under its key.
+        if let Some(meta) = a.metadata.as_object() {
+            for (key, value) in meta {
+                let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                let text = format!("{}: {}", clean(key), clean(&value));
+                let mut lines = wrap(&text, width.saturating_sub(6)).into_iter();
+                out.extend(lines.next().map(|l| Line::styled(format!("    {l}"), theme.muted)));
+                out.extend(lines.map(|l| Line::styled(format!("      {l}"), theme.muted)));
+            }
         }
     }
     out

@@ -32,7 +32,8 @@ const VERDICT_WANTED: usize = 32;
 
 /// The cell texts of one run (sanitized), in column order; the first is the marker column,
 /// which the table's highlight symbol fills.
-fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
+/// The AGE column follows the sort: sorted by last update, it is the time since the update.
+fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>, by_update: bool) -> [String; 9] {
     let (verdict, flags) = match &r.verdict {
         Ok(v) => {
             let mut flags = Vec::new();
@@ -55,7 +56,7 @@ fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>) -> [String; 9] {
         outcome_text(&r.outcome),
         verdict,
         flags,
-        age(now, r.created_at),
+        age(now, if by_update { r.updated_at } else { r.created_at }),
     ]
 }
 
@@ -113,7 +114,7 @@ pub(super) fn render(
 ) {
     let (area, height) = (areas.table, areas.rows());
     let (known, more) = list.known_rows();
-    if known == 0 {
+    if known == 0 && list.pinned.is_none() {
         let text = if let Some(e) = &list.error {
             Line::styled(format!(" could not load runs: {}", clean(&e.to_string())), theme.error)
         } else if list.first_loaded() && !more {
@@ -126,26 +127,31 @@ pub(super) fn render(
     }
     let end = (list.offset + height).min(known);
     // Each row's texts are made once: they size the columns, then fill them.
-    let visible: Vec<(&RunView, [String; 9])> =
-        (list.offset..end).filter_map(|i| list.row(i)).map(|r| (r, cells(r, now))).collect();
-    let shown = widths(visible.iter().map(|(_, t)| t), usize::from(area.width));
+    // One slot per row on screen: a loaded run with its texts, or a placeholder for a row
+    // whose page is not loaded (yet).
+    let by_update = list.filter.query.sort == crate::service::SortKey::Updated;
+    let mut slots: Vec<Option<(&RunView, [String; 9])>> =
+        (list.offset..end).map(|i| list.row(i).map(|r| (r, cells(r, now, by_update)))).collect();
+    // A run just reconciled out of the filter stays where it was until the next key.
+    if let Some(p) = list.pinned.as_ref().filter(|_| list.sel >= list.offset) {
+        let at = (list.sel - list.offset).min(slots.len());
+        slots.insert(at, Some((p, cells(p, now, by_update))));
+        slots.truncate(height);
+    }
+    let shown = widths(slots.iter().flatten().map(|(_, t)| t), usize::from(area.width));
     // Column 0 (the marker) is the table's selection column.
     let cols: Vec<usize> = (1..9).filter(|i| shown[*i].is_some()).collect();
     let constraint = |i: usize| Constraint::Length(u16::try_from(shown[i].unwrap_or(0)).unwrap_or(u16::MAX));
-    let header = Row::new(cols.iter().map(|i| Cell::from(HEADERS[*i]))).style(theme.header);
-    let mut texts = visible.into_iter();
-    let mut table_rows = Vec::with_capacity(end - list.offset);
-    let mut selected = None;
-    for i in list.offset..end {
-        // A row whose page is not loaded (yet) is a placeholder.
-        let Some((r, t)) = list.row(i).and_then(|_| texts.next()) else {
+    let header = Row::new(cols.iter().map(|i| Cell::from(if *i == 8 && by_update { "UPD" } else { HEADERS[*i] })))
+        .style(theme.header);
+    let mut table_rows = Vec::with_capacity(slots.len());
+    let selected = list.sel.checked_sub(list.offset).filter(|s| *s < slots.len());
+    for (at, slot) in slots.into_iter().enumerate() {
+        let Some((r, t)) = slot else {
             table_rows.push(Row::new(vec![Cell::from(Span::styled("…", theme.muted))]));
             continue;
         };
-        let is_selected = i == list.sel;
-        if is_selected {
-            selected = Some(i - list.offset);
-        }
+        let is_selected = Some(at) == selected;
         let styled = |c: usize| -> Cell<'static> {
             let text = trunc(&t[c], shown[c].unwrap_or(0));
             if is_selected {

@@ -47,6 +47,9 @@ pub struct ListState {
     /// The last load error, shown until the next successful load.
     pub error: Option<ServiceError>,
     pub loaded_at: Option<Instant>,
+    /// A run kept in view at the selection though the list no longer holds it (just
+    /// reconciled out of the filter), until the next key.
+    pub pinned: Option<RunView>,
 }
 
 impl ListState {
@@ -68,6 +71,7 @@ impl ListState {
             selected_id: None,
             error: None,
             loaded_at: None,
+            pinned: None,
         }
     }
 
@@ -102,10 +106,26 @@ impl ListState {
         self.pages.get(&(i / P)).and_then(|p| p.get(i % P))
     }
 
-    /// The selected run, when loaded.
+    /// The selected run, when loaded (a pinned run while it is pinned).
     #[must_use]
     pub fn selected(&self) -> Option<&RunView> {
-        self.row(self.sel)
+        self.pinned.as_ref().or_else(|| self.row(self.sel))
+    }
+
+    /// Whether a cached page holds run `id`.
+    #[must_use]
+    pub fn contains(&self, id: i64) -> bool {
+        self.pages.values().any(|rows| rows.iter().any(|r| r.id == id))
+    }
+
+    /// Keeps `run` in view at the selection until [`ListState::unpin`].
+    pub fn pin(&mut self, run: RunView) {
+        self.pinned = Some(run);
+    }
+
+    /// Lets a pinned run go; whether there was one.
+    pub fn unpin(&mut self) -> bool {
+        self.pinned.take().is_some()
     }
 
     /// Moves the selection to row `i` (clamped) and keeps it inside a window of `height` rows.
