@@ -3,9 +3,11 @@
 //! output lives in `cli/output.rs`.
 
 mod filter;
+mod info;
 mod list;
 pub(crate) mod output;
 mod reconcile;
+mod settle;
 mod shell;
 mod table;
 
@@ -18,7 +20,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::{Decision, OpStatus, Outcome};
 use crate::present::{check_instant, parse_duration, TimeError};
 use crate::sanitize::clean;
-use crate::service::{self, Clock, OpenOptions, Service, ServiceError};
+use crate::service::{self, Clock, Service, ServiceError};
 
 /// Exit code: `reconcile` asked, verdict `not_reconciled`, nothing written.
 pub const EXIT_NOT_RECONCILED: u8 = 6;
@@ -37,6 +39,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "one field per on/off flag of the command line")]
 pub struct Global {
     /// Database URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded demo database)
     #[arg(long, env = "DATABASE_URL", global = true)]
@@ -65,6 +68,18 @@ pub struct Global {
     /// Write diagnostics here (default: $XDG_STATE_HOME/proofdesk/proofdesk.log)
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<std::path::PathBuf>,
+    /// Config file (default: $XDG_CONFIG_HOME/proofdesk/config.toml; read, never written)
+    #[arg(long, env = "PROOFDESK_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<std::path::PathBuf>,
+    /// Use this profile of the config file (database, operator, read-only, theme)
+    #[arg(short = 'P', long, env = "PROOFDESK_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Console: click selects a row, the wheel scrolls, a click focuses a pane
+    #[arg(long, global = true)]
+    pub mouse: bool,
+    /// What the config file and the profile add (set by `settle` after parsing).
+    #[arg(skip)]
+    pub settings: crate::config::Settings,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, TimeError> {
@@ -121,6 +136,11 @@ pub enum Command {
     },
     /// The manual page (roff) on standard output, e.g. `proofdesk man | man -l -`
     Man,
+    /// Version, commit, config file, profile, database (never a password), operator, schema, paths
+    Info {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
 }
 
 /// The filters that are a bare flag (a bare word in the filter language).
@@ -319,10 +339,14 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 /// Parses the command line, runs it, and turns any failure into one stderr line and its code.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e),
     };
+    if let Err(e) = settle::settle(&mut cli.global) {
+        note(&format!("proofdesk: {e}"));
+        return ExitCode::from(2);
+    }
     let verbose = cli.global.verbose;
     crate::logging::init(cli.global.log_file.clone(), verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
@@ -351,15 +375,8 @@ fn clock(g: &Global) -> Clock {
 }
 
 async fn open(g: &Global) -> Result<Service, Failure> {
-    Ok(Service::open(OpenOptions {
-        url: g.db.clone(),
-        operator: g.operator.clone(),
-        read_only: g.read_only,
-        stale_after: g.stale_after,
-        clock: clock(g),
-    })
-    .await?
-    .with_redaction(g.redact))
+    let service = Service::open(settle::open_options(g)?).await?.with_replica(settle::read_url(g)?.as_deref()).await?;
+    Ok(service.with_redaction(g.redact).with_profile(settle::profile_tag(g)))
 }
 
 /// Runs one parsed command line; returns the exit code.
@@ -383,16 +400,18 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                     "TERM=dumb cannot draw the console; use `proofdesk runs`, `show`, `assess` or `reconcile` instead",
                 ));
             }
-            let service = open(g).await?;
-            crate::tui::run(service, g.theme.as_deref()).await.map_err(|e| Failure {
-                code: 1,
-                message: e.to_string(),
-                detail: Some(format!("{e:?}")),
-            })
+            // The console draws its first frame while the session opens.
+            let connecting = crate::tui::Connecting { label: settle::label(g), profile: settle::profile_tag(g) };
+            match crate::tui::run(open(g), connecting, g.theme.as_deref(), g.mouse).await {
+                Ok(Ok(code)) => Ok(code),
+                Ok(Err(failure)) => Err(failure),
+                Err(e) => Err(Failure { code: 1, message: e.to_string(), detail: Some(format!("{e:?}")) }),
+            }
         }
         Some(Command::Db(cmd)) => db(g, cmd).await,
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
+        Some(Command::Info { format }) => info::info(g, format).await,
         Some(Command::Runs(args)) => {
             let service = open(g).await?;
             list::runs(&service, &args).await
@@ -440,7 +459,7 @@ async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
         // Every `db` command writes (a schema, rows); --read-only writes nothing by any path.
         return Err(ServiceError::Forbidden(crate::domain::Denied::ReadOnlySession).into());
     }
-    let admin = service::Admin::open(g.db.as_deref(), clock(g)).await?;
+    let admin = service::Admin::open(settle::connect_url(g)?.as_deref(), clock(g)).await?;
     let result = match cmd {
         DbCommand::Migrate => writeln!(std::io::stdout().lock(), "migrations applied: {}", clean(admin.label()))
             .map(|()| 0)

@@ -21,6 +21,8 @@
 //! - [`demo`]: the demo data set (scenarios plus generated runs), written through the store.
 //! - [`cli`]: the command line and its text/JSON output.
 //! - [`tui`]: the terminal UI; it talks to the service only.
+//! - [`config`]: the config file and its profiles, resolved into what the command line uses.
+//! - [`paths`]: the XDG directories (config, state, data), through `etcetera`.
 //! - [`logging`]: diagnostics to a file under the XDG state directory, never the terminal.
 //! - [`present`]: symbols, ages and times shared by the CLI and the TUI (pure).
 //! - [`sanitize`]: the one place database text is made safe for a terminal.
@@ -29,7 +31,9 @@ pub mod cli;
 pub mod demo;
 /// The pure core, its own crate: `proofdesk-core` (crates/proofdesk-core).
 pub use proofdesk_core as domain;
+pub mod config;
 pub mod logging;
+pub mod paths;
 pub mod present;
 pub mod sanitize;
 pub mod service;

@@ -14,11 +14,7 @@ use tracing_subscriber::EnvFilter;
 /// Where logs go when no `--log-file` is given.
 #[must_use]
 pub fn default_log_file() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))?;
-    Some(state.join("proofdesk").join("proofdesk.log"))
+    Some(crate::paths::state_dir()?.join("proofdesk.log"))
 }
 
 /// Installs the file subscriber; returns the file in use, if any.

@@ -11,6 +11,7 @@ mod filter;
 pub mod filter_hint;
 pub mod filter_text;
 mod history;
+mod profile;
 pub mod reconcile;
 pub mod runs;
 
@@ -19,10 +20,11 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::domain::Cursor;
-pub use crate::store::{redact_passwords, DataVersion};
+pub use crate::store::{describe_url, redact_passwords, DataVersion};
 pub use admin::Admin;
 pub use clock::Clock;
 pub use history::Reconciliation;
+pub use profile::ProfileTag;
 pub use reconcile::{BatchItem, BatchReport, BatchResult, ReconcileOutcome, Transition};
 pub use runs::{
     first_sql_page, next_sql_page, AuditView, EvidenceView, FilterTooBig, ItemView, Page, RunDetail, RunFilter,
@@ -146,12 +148,7 @@ pub fn demo_db_path() -> PathBuf {
     if checkout.is_dir() {
         return checkout.join("demo.sqlite");
     }
-    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .and_then(absolute)
-        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".local").join("share")))
-        .unwrap_or_else(std::env::temp_dir);
-    data.join("proofdesk").join("demo.sqlite")
+    crate::paths::data_dir().unwrap_or_else(|| std::env::temp_dir().join("proofdesk")).join("demo.sqlite")
 }
 
 /// The synthetic runs the embedded demo database gets on first use.
@@ -198,6 +195,10 @@ pub struct Service {
     stale_after: Duration,
     read_only: bool,
     redact: bool,
+    /// The config profile the session was opened with.
+    profile: Option<ProfileTag>,
+    /// A replica that lists, details and assessments read (`read_db`); writes never go there.
+    reader: Option<Store>,
     /// Per verdict filter, the share of runs that matched last time (see
     /// [`runs::first_sql_page`]); shared by the clones of one session.
     densities: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<RunFilter, f64>>>,
@@ -270,6 +271,8 @@ impl Service {
             stale_after: opts.stale_after,
             read_only: opts.read_only,
             redact: false,
+            profile: None,
+            reader: None,
             densities: std::sync::Arc::default(),
             statements: None,
         })
@@ -337,15 +340,23 @@ impl Service {
     /// # Errors
     /// Database errors.
     pub async fn data_version(&self) -> Result<DataVersion, ServiceError> {
-        Ok(self.store.data_version().await?)
+        Ok(self.reads().data_version().await?)
     }
 
     pub(crate) const fn store(&self) -> &Store {
         &self.store
     }
 
+    /// Where reads go: the replica when there is one, else the database.
+    pub(crate) fn reads(&self) -> &Store {
+        self.reader.as_ref().unwrap_or(&self.store)
+    }
+
     /// Closes the pool so every connection is returned before the process exits.
     pub async fn close(&self) {
+        if let Some(r) = &self.reader {
+            r.close().await;
+        }
         self.store.close().await;
     }
 }

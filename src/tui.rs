@@ -28,6 +28,7 @@
 
 pub mod action;
 pub mod app;
+pub mod connecting;
 pub mod event;
 pub mod export;
 /// The filter bar's language lives in the service, which the command line's `--filter` shares.
@@ -47,6 +48,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::clipboard::CopyToClipboard;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
 use ratatui::Terminal;
@@ -54,6 +56,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 pub use self::app::App;
+pub use self::connecting::Connecting;
 use self::event::Msg;
 pub use self::theme::{Theme, ThemeError};
 pub use self::view::render;
@@ -86,7 +89,7 @@ fn frame_writer<W: Write>(inner: W) -> BufWriter<W> {
 pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        ratatui::restore();
+        restore();
         hook(info);
     }));
     enable_raw_mode()?;
@@ -94,13 +97,28 @@ pub fn init_terminal() -> std::io::Result<ConsoleTerminal> {
     Terminal::new(CrosstermBackend::new(frame_writer(std::io::stdout())))
 }
 
-/// Runs the console until the operator quits; returns the exit code: 0 after `q`, 130 after
-/// Ctrl-C, 143 on SIGTERM and 129 on SIGHUP (128 + the signal, as shells report them).
+/// Gives the terminal back: `ratatui::restore`, and mouse capture off (a no-op when it was
+/// never on).
+pub fn restore() {
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// Runs the console until the operator quits. The terminal is taken first and the
+/// connecting frame drawn while `connect` opens the session (see `connecting.rs`); when it
+/// fails, the terminal is given back and its error returned as `Ok(Err(e))`, for the caller to
+/// report as it would have without the console. Otherwise the exit code: 0 after `q`, 130
+/// after Ctrl-C, 143 on SIGTERM and 129 on SIGHUP (128 + the signal, as shells report them).
 ///
 /// # Errors
 /// A bad theme, no terminal, terminal I/O failures, or a crashed background task; the
 /// terminal is restored before any of them is returned.
-pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<u8> {
+pub async fn run<E>(
+    connect: impl std::future::Future<Output = Result<Service, E>>,
+    connecting: Connecting,
+    theme: Option<&str>,
+    mouse: bool,
+) -> color_eyre::Result<Result<u8, E>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -110,17 +128,44 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<u8
     }
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(service.clone(), tx);
     let mut terminal = match init_terminal() {
         Ok(t) => t,
         Err(e) => {
-            ratatui::restore();
+            restore();
             return Err(e.into());
         }
     };
-    let result = event_loop(&mut terminal, &service, &theme, &mut worker, rx, (&mut sigterm, &mut sighup)).await;
-    ratatui::restore();
+    // Mouse capture only when asked: it takes the terminal's own selection away.
+    if mouse {
+        if let Err(e) = execute!(std::io::stdout(), EnableMouseCapture) {
+            restore();
+            return Err(e.into());
+        }
+    }
+    // One event stream for the connecting frame and the console: a second stream would race
+    // the first one's reader thread for the keys typed as the console opens.
+    let mut events = EventStream::new();
+    let service = match connecting.wait(&mut terminal, connect, &mut events, &theme, (&mut sigterm, &mut sighup)).await
+    {
+        Ok(Ok(Ok(service))) => service,
+        Ok(Ok(Err(e))) => {
+            restore();
+            return Ok(Err(e));
+        }
+        Ok(Err(code)) => {
+            restore();
+            return Ok(Ok(code));
+        }
+        Err(e) => {
+            restore();
+            return Err(e.into());
+        }
+    };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut worker = Worker::new(service.clone(), tx);
+    let result =
+        event_loop(&mut terminal, &service, &theme, &mut worker, rx, &mut events, (&mut sigterm, &mut sighup)).await;
+    restore();
     if worker.writing() {
         // A closed stderr is no reason to stop waiting for the write.
         let _ = writeln!(
@@ -130,7 +175,7 @@ pub async fn run(service: Service, theme: Option<&str>) -> color_eyre::Result<u8
     }
     worker.finish_writes(WRITE_GRACE).await;
     service.close().await;
-    result
+    result.map(Ok)
 }
 
 async fn event_loop(
@@ -139,6 +184,7 @@ async fn event_loop(
     theme: &Theme,
     worker: &mut Worker,
     mut rx: mpsc::UnboundedReceiver<Msg>,
+    events: &mut EventStream,
     (sigterm, sighup): (&mut tokio::signal::unix::Signal, &mut tokio::signal::unix::Signal),
 ) -> color_eyre::Result<u8> {
     let size = terminal.size()?;
@@ -146,7 +192,6 @@ async fn event_loop(
     for c in cmds {
         worker.spawn(c);
     }
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut code = 0;
@@ -164,6 +209,7 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

@@ -14,7 +14,7 @@ use common::{case, code, stale_runs_doc, stderr, write_doc, TestDb, NOW};
 
 /// `proofdesk ARGS…` with no database or operator from the environment.
 fn proofdesk(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_proofdesk"));
+    let mut c = common::proofdesk();
     c.args(args).env_remove("DATABASE_URL").env_remove("PROOFDESK_OPERATOR").env_remove("RUST_BACKTRACE");
     c
 }

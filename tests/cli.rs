@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{case, code, json, stderr, stdout, TestDb, NOW};
 use serde_json::json;
 
@@ -287,7 +285,7 @@ fn bad_input_gets_one_line_and_the_contract_code() {
 /// Closed sets come from the core's vocabularies, so `--help` lists exactly the contract's values.
 #[test]
 fn help_lists_the_closed_values() {
-    let out = Command::new(env!("CARGO_BIN_EXE_proofdesk")).args(["runs", "--help"]).output().expect("run");
+    let out = common::proofdesk().args(["runs", "--help"]).output().expect("run");
     let help = stdout(&out);
     assert!(help.contains("[possible values: queued, running, completed]"), "{help}");
     assert!(
@@ -300,7 +298,7 @@ fn help_lists_the_closed_values() {
 fn databases_that_cannot_be_used_say_how_to_fix_it() {
     let dir = tempfile::tempdir().expect("dir");
     let missing = format!("sqlite:{}", dir.path().join("nope.sqlite").display());
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_proofdesk")).args(args).output().expect("run");
+    let run = |args: &[&str]| common::proofdesk().args(args).output().expect("run");
     let out = run(&["--db", &missing, "--as", "alice", "runs"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("db migrate"), "says how to create it: {}", stderr(&out));
@@ -385,9 +383,8 @@ fn the_console_refuses_clearly_without_a_usable_terminal() {
 
 #[test]
 fn completions_and_the_manual_page_come_from_the_command_line_definition() {
-    let bin = env!("CARGO_BIN_EXE_proofdesk");
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let out = Command::new(bin).args(["completions", shell]).output().expect("run");
+        let out = common::proofdesk().args(["completions", shell]).output().expect("run");
         assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
         let script = stdout(&out);
         for flag in ["drift", "filter", "count", "stale-after"] {
@@ -397,14 +394,14 @@ fn completions_and_the_manual_page_come_from_the_command_line_definition() {
         }
         assert!(script.contains("seed-demo"), "{shell} completes subcommands");
     }
-    let man = Command::new(bin).arg("man").output().expect("run");
+    let man = common::proofdesk().arg("man").output().expect("run");
     assert_eq!(code(&man), 0, "{}", stderr(&man));
     let page = stdout(&man);
     assert!(page.starts_with(".ie") || page.contains(".TH proofdesk"), "a roff page: {}", &page[..page.len().min(200)]);
     for word in ["reconcile", "completions", "\\-\\-read\\-only"] {
         assert!(page.contains(word), "the page names {word}");
     }
-    let bad = Command::new(bin).args(["completions", "tcsh"]).output().expect("run");
+    let bad = common::proofdesk().args(["completions", "tcsh"]).output().expect("run");
     assert_eq!(code(&bad), 2, "an unknown shell is bad usage");
     assert_eq!(stderr(&bad).trim().lines().count(), 1, "one line: {}", stderr(&bad));
 }

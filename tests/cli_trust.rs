@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{case, code, json, stale_runs_doc, stderr, stdout, write_doc, TestDb, NOW, STALE_FIRST};
 use unicode_width::UnicodeWidthStr;
@@ -131,7 +131,7 @@ fn since_and_until_take_one_syntax_in_every_spelling() {
         }
         assert_eq!(n(&["--since", "2026-01-01T00:00:00Z", "--until", "2026-11-20T12:00:00+00:00"]), 1);
     }
-    let help = Command::new(env!("CARGO_BIN_EXE_proofdesk")).args(["runs", "--help"]).output().expect("help");
+    let help = common::proofdesk().args(["runs", "--help"]).output().expect("help");
     let text = stdout(&help);
     assert!(text.contains("-24h") && text.contains("RFC 3339") && text.contains("2026-11-20"), "{text}");
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
@@ -245,9 +245,7 @@ fn every_line_that_echoes_a_path_is_sanitized() {
     let db_path = dir.path().join(format!("db{HOSTILE}.sqlite"));
     let url = format!("sqlite:{}", db_path.display());
     let demo_url = format!("sqlite:{}", dir.path().join(format!("demo{HOSTILE}.sqlite")).display());
-    let run_on = |url: &str, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_proofdesk")).arg("--db").arg(url).args(args).output().expect("run")
-    };
+    let run_on = |url: &str, args: &[&str]| common::proofdesk().arg("--db").arg(url).args(args).output().expect("run");
     let run = |args: &[&str]| run_on(&url, args);
     let file_arg = file.to_str().expect("utf-8");
     let missing = dir.path().join(format!("missing{HOSTILE}.json"));
@@ -282,11 +280,7 @@ fn a_theme_path_is_read_with_a_bound() {
     let big = dir.path().join("big.toml");
     std::fs::write(&big, "# a comment line that pads the file\n".repeat(30_000)).expect("write");
     for path in ["/dev/zero", big.to_str().expect("utf-8")] {
-        let out = Command::new(env!("CARGO_BIN_EXE_proofdesk"))
-            .args(["--theme", path])
-            .stdin(Stdio::null())
-            .output()
-            .expect("run");
+        let out = common::proofdesk().args(["--theme", path]).stdin(Stdio::null()).output().expect("run");
         assert_eq!(code(&out), 2, "{path}: {}", stderr(&out));
         assert_eq!(stderr(&out).lines().count(), 1, "{path}: {}", stderr(&out));
         assert!(stderr(&out).contains("too large: at most 64 KiB"), "{path}: {}", stderr(&out));

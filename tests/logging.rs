@@ -70,7 +70,7 @@ fn a_postgres_password_never_reaches_the_terminal_or_the_log() {
         (vec!["--db", &unreachable, "--as", "alice", "runs"], 2),
     ];
     for (args, expected) in runs {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_proofdesk"))
+        let out = common::proofdesk()
             .args(["-v", "--log-file", log_arg])
             .args(&args)
             .env_remove("DATABASE_URL")

@@ -33,7 +33,7 @@ fn tls_require_works_and_verify_full_without_the_ca_is_one_clear_line() {
         return;
     }
     let run = |url: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_proofdesk"))
+        common::proofdesk()
             .args(["--db", url, "--as", "alice", "--now", NOW, "assess", "1000", "--format", "json"])
             .env_remove("DATABASE_URL")
             .output()

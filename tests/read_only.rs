@@ -13,7 +13,7 @@ use common::{case, code, stderr, stdout, TestDb, NOW};
 use proofdesk::store::{Create, Sql, Store};
 
 fn proofdesk(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_proofdesk"));
+    let mut c = common::proofdesk();
     c.args(args).env_remove("DATABASE_URL").env_remove("PROOFDESK_OPERATOR").env_remove("RUST_BACKTRACE");
     c
 }

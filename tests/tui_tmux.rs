@@ -39,6 +39,8 @@ impl Db {
 
     fn cli(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_proofdesk"))
+            .env("PROOFDESK_CONFIG", "/dev/null")
+            .env_remove("PROOFDESK_PROFILE")
             .arg("--db")
             .arg(&self.url)
             .args(args)
@@ -88,6 +90,9 @@ impl Tmux {
             .args(args)
             .env_remove("TMUX")
             .env_remove("NO_COLOR")
+            // The shells in the session start with this environment: no developer config.
+            .env("PROOFDESK_CONFIG", "/dev/null")
+            .env_remove("PROOFDESK_PROFILE")
             .output()
             .expect("run tmux")
     }
@@ -334,7 +339,9 @@ fn ctrl_c_leaves_like_q_but_exits_130_as_an_interrupt_does() {
     let db = Db::demo(200);
     let t = Tmux::start("intr");
     t.console(&db, "");
-    t.wait_for("matching");
+    // The rows, not only the count ("188 matching" shows before the first page): Enter needs a
+    // selected run.
+    t.wait_for("run 1 of");
     // From the detail view too: Ctrl-C is never a key a screen keeps for itself.
     t.keys(&["Enter"]);
     t.wait_for("Proof bundle");

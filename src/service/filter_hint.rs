@@ -20,7 +20,7 @@ impl Service {
     /// Database errors.
     pub async fn scope_names(&self) -> Result<ScopeNames, ServiceError> {
         let (workspaces, environments) =
-            crate::store::queries::visible_scope_names(self.store(), self.operator().id).await?;
+            crate::store::queries::visible_scope_names(self.reads(), self.operator().id).await?;
         Ok(ScopeNames { workspaces, environments })
     }
 }

@@ -274,10 +274,10 @@ impl Service {
         // Search terms are looked up once, on the pool; each SQL page and its proof bundles
         // then run on one connection.
         let log = self.statements.as_ref();
-        let search = queries::search_of(self.store(), self.operator().id, &query, log).await?;
-        let mut conn = self.store().acquire().await?;
+        let search = queries::search_of(self.reads(), self.operator().id, &query, log).await?;
+        let mut conn = self.reads().acquire().await?;
         loop {
-            let sql = queries::page_sql(self.store(), self.operator().id, &query, search.as_ref(), cursor, batch);
+            let sql = queries::page_sql(self.reads(), self.operator().id, &query, search.as_ref(), cursor, batch);
             // The restore links first (the column the page adds for them, read as the rows
             // arrive), so the restores' proof-bundle statement can go before the runs are decoded.
             let (fetched, links) = conn.fetch_page(&sql).await?;
@@ -361,7 +361,7 @@ impl Service {
         let Some(query) = filter.sql_query(Some(stale_before(self.now(), self.stale_after))) else {
             return Ok(0);
         };
-        Ok(queries::count_runs(self.store(), self.operator().id, &query).await?)
+        Ok(queries::count_runs(self.reads(), self.operator().id, &query).await?)
     }
 
     /// How many visible runs match `filter`, exactly: the SQL count when no verdict filter is
@@ -393,7 +393,7 @@ impl Service {
     }
 
     async fn run_with_bundle(&self, id: i64) -> Result<(RunView, Option<ProofBundle>), ServiceError> {
-        let mut store = self.store();
+        let mut store = self.reads();
         let row = queries::run_by_id(&mut store, id).await?.ok_or(ServiceError::NotFound(id))?;
         let grant = queries::grant(&mut store, self.operator().id, row.workspace_id, row.environment_id).await?;
         if !grant.can_see() {
@@ -443,7 +443,7 @@ impl Service {
         let restore = in_scope.and_then(|_| bundle.and_then(|b| b.restore));
         let restore_id = restore.as_ref().map(|r| r.id);
         let (items, evidence) = match restore_id {
-            Some(rid) => (queries::items_of(self.store(), rid).await?, queries::evidence_of(self.store(), rid).await?),
+            Some(rid) => (queries::items_of(self.reads(), rid).await?, queries::evidence_of(self.reads(), rid).await?),
             None => (Vec::new(), Vec::new()),
         };
         let scope = queries::RunScope {
@@ -451,7 +451,7 @@ impl Service {
             workspace_id: run.workspace_id,
             environment_id: run.environment_id,
         };
-        let audit = queries::audit_of(self.store(), scope, restore_id).await?;
+        let audit = queries::audit_of(self.reads(), scope, restore_id).await?;
         let items = items
             .into_iter()
             .map(|i| ItemView {
@@ -542,7 +542,7 @@ impl Service {
         }
         links.sort_unstable();
         links.dedup();
-        let foreign = queries::restores_out_of_scope(self.store(), scope, &links).await?;
+        let foreign = queries::restores_out_of_scope(self.reads(), scope, &links).await?;
         if foreign.is_empty() {
             return Ok(());
         }

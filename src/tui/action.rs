@@ -70,3 +70,86 @@ pub enum Action {
     /// In the filter bar: a later filter (past the last: the active one).
     HistoryForward,
 }
+
+impl Action {
+    /// Every action, in the order help lists them.
+    pub const ALL: [Self; 32] = [
+        Self::Quit,
+        Self::Help,
+        Self::Back,
+        Self::Down,
+        Self::Up,
+        Self::PageDown,
+        Self::PageUp,
+        Self::Top,
+        Self::Bottom,
+        Self::Open,
+        Self::Filter,
+        Self::ClearFilter,
+        Self::CycleSort,
+        Self::ReverseSort,
+        Self::Reconcile,
+        Self::Pause,
+        Self::Refresh,
+        Self::CommandMode,
+        Self::Copy,
+        Self::Zoom,
+        Self::NextPane,
+        Self::PrevPane,
+        Self::NextGap,
+        Self::NextFailed,
+        Self::ToggleError,
+        Self::TogglePayload,
+        Self::Submit,
+        Self::Cancel,
+        Self::SwitchField,
+        Self::Complete,
+        Self::HistoryBack,
+        Self::HistoryForward,
+    ];
+
+    /// The name `[keys]` in the config file uses, as help lists it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "help",
+            Self::Back => "back",
+            Self::Down => "down",
+            Self::Up => "up",
+            Self::PageDown => "page-down",
+            Self::PageUp => "page-up",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::Open => "open",
+            Self::Filter => "filter",
+            Self::ClearFilter => "clear-filter",
+            Self::CycleSort => "sort",
+            Self::ReverseSort => "reverse-sort",
+            Self::Reconcile => "reconcile",
+            Self::Pause => "pause",
+            Self::Refresh => "refresh",
+            Self::CommandMode => "command",
+            Self::Copy => "copy",
+            Self::Zoom => "zoom",
+            Self::NextPane => "next-pane",
+            Self::PrevPane => "prev-pane",
+            Self::NextGap => "next-gap",
+            Self::NextFailed => "next-failed",
+            Self::ToggleError => "error",
+            Self::TogglePayload => "payload",
+            Self::Submit => "submit",
+            Self::Cancel => "cancel",
+            Self::SwitchField => "switch-field",
+            Self::Complete => "complete",
+            Self::HistoryBack => "history-back",
+            Self::HistoryForward => "history-forward",
+        }
+    }
+
+    /// The action a `[keys]` name names.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+}

@@ -12,6 +12,7 @@
 
 mod command;
 mod filter_bar;
+mod mouse;
 pub mod outage;
 mod reconcile;
 
@@ -283,6 +284,7 @@ impl App {
                 self.seq = seq;
                 cmds
             }
+            Msg::Mouse(ev) => self.on_mouse(ev),
             Msg::Tick(at) => self.on_tick(at),
             Msg::Reply(reply) => self.on_reply(reply),
         }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 use crate::service::filter_hint::ScopeNames;
 use crate::service::{DataVersion, Page, ReconcileOutcome, Reconciliation, RunDetail, RunView, ServiceError};
@@ -14,6 +14,8 @@ use crate::tui::worker::Panicked;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or the wheel (only with `--mouse`).
+    Mouse(MouseEvent),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
     /// About once a second: drives live refresh and the data age.

@@ -3,9 +3,27 @@
 //! exactly once. Character keys match by character (`G` is `G` with or without a reported
 //! Shift); other keys match code and modifiers exactly.
 
+pub mod custom;
+
+use std::sync::OnceLock;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+
+/// The keymap in use: [`KEYMAP`] with the config's `[keys]` applied (see `custom.rs`).
+static ACTIVE: OnceLock<&'static [Binding]> = OnceLock::new();
+
+/// The keymap in use.
+#[must_use]
+pub fn active() -> &'static [Binding] {
+    ACTIVE.get().copied().unwrap_or(KEYMAP)
+}
+
+/// Makes `table` the keymap in use, once per process; false when one was installed already.
+pub fn install(table: &'static [Binding]) -> bool {
+    ACTIVE.set(table).is_ok()
+}
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,13 +176,13 @@ pub const KEYMAP: &[Binding] = &[
 #[must_use]
 pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
     let find =
-        |s: Scope| KEYMAP.iter().find(|b| b.scope == s && b.keys.iter().any(|k| k.matches(ev))).map(|b| b.action);
+        |s: Scope| active().iter().find(|b| b.scope == s && b.keys.iter().any(|k| k.matches(ev))).map(|b| b.action);
     find(scope).or_else(|| if matches!(scope, Scope::List | Scope::Detail) { find(Scope::Global) } else { None })
 }
 
 /// The bindings of one scope, in table order.
 pub fn bindings(scope: Scope) -> impl Iterator<Item = &'static Binding> {
-    KEYMAP.iter().filter(move |b| b.scope == scope)
+    active().iter().filter(move |b| b.scope == scope)
 }
 
 /// The status-bar hints of a scope (plus the global ones for views): (first key, word).

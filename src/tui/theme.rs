@@ -178,6 +178,9 @@ pub struct ThemeFile {
     pub error: StyleDef,
     #[serde(default)]
     pub ok: StyleDef,
+    /// A production profile's banner and status-bar mark (always with the word PRODUCTION).
+    #[serde(default)]
+    pub production: StyleDef,
     /// Operation outcomes and verdict decisions share one table (`[outcome]`).
     #[serde(default)]
     pub outcome: OutcomeDefs,
@@ -211,6 +214,7 @@ pub struct Theme {
     pub danger: Style,
     pub error: Style,
     pub ok: Style,
+    pub production: Style,
     outcomes: [Style; 7],
     items: [Style; 5],
 }
@@ -304,6 +308,12 @@ impl Theme {
             danger: s(&f.danger, "danger")?,
             error: s(&f.error, "error")?,
             ok: s(&f.ok, "ok")?,
+            // A custom theme without the role still marks production: its danger, reversed.
+            production: if f.production == StyleDef::default() {
+                s(&f.danger, "danger")?.add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                s(&f.production, "production")?
+            },
             outcomes,
             items,
         })

@@ -40,6 +40,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         (View::Detail, Some(d)) => d.render(frame, [f.title, f.body], session, stale, theme),
         (View::Detail, None) => {}
     }
+    if session.profile().is_some_and(|p| p.production) {
+        status_bar::render_production(frame, f.title, theme);
+    }
     if let Some(text) = app.banner() {
         status_bar::render_banner(frame, f.banner, &text, theme);
     }

@@ -17,6 +17,17 @@ pub fn case(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(name)
 }
 
+/// The real binary, kept from the developer's own setup: no config file (`PROOFDESK_CONFIG`
+/// names an empty one) and no profile, database or operator from the environment.
+pub fn proofdesk() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_proofdesk"));
+    c.env("PROOFDESK_CONFIG", "/dev/null")
+        .env_remove("PROOFDESK_PROFILE")
+        .env_remove("DATABASE_URL")
+        .env_remove("PROOFDESK_OPERATOR");
+    c
+}
+
 /// One fresh, empty database.
 pub struct TestDb {
     pub url: String,
@@ -62,20 +73,13 @@ impl TestDb {
 
     /// `proofdesk --db URL ARGS…`
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_proofdesk"))
-            .arg("--db")
-            .arg(&self.url)
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .env_remove("PROOFDESK_OPERATOR")
-            .output()
-            .expect("run proofdesk")
+        proofdesk().arg("--db").arg(&self.url).args(args).output().expect("run proofdesk")
     }
 
     /// A command ready to spawn.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_proofdesk"));
-        c.arg("--db").arg(&self.url).args(args).env_remove("DATABASE_URL").env_remove("PROOFDESK_OPERATOR");
+        let mut c = proofdesk();
+        c.arg("--db").arg(&self.url).args(args);
         c
     }
 

@@ -113,7 +113,9 @@ impl App {
             }
             Ok(v) => {
                 let v = v.clone();
-                self.dialog = Some(Dialog::new(run, v));
+                let mut dialog = Dialog::new(run, v);
+                dialog.profile = self.service.profile().cloned();
+                self.dialog = Some(dialog);
             }
         }
     }

@@ -22,7 +22,7 @@ use tui_input::Input;
 
 use super::Handled;
 use crate::domain::{Decision, Verdict};
-use crate::service::{Lost, ReconcileOutcome, RunView, ServiceError};
+use crate::service::{Lost, ProfileTag, ReconcileOutcome, RunView, ServiceError};
 use crate::tui::action::Action;
 use crate::tui::keymap::{self, Scope};
 use crate::tui::layout::popup;
@@ -89,6 +89,8 @@ pub struct Dialog {
     pub mismatch: bool,
     /// When another reconciliation completed the run first: who, when, to what (sanitized).
     pub meanwhile: Option<String>,
+    /// The session's config profile, named in the title (marked when production).
+    pub profile: Option<ProfileTag>,
 }
 
 impl Dialog {
@@ -105,6 +107,7 @@ impl Dialog {
             changed_from: None,
             mismatch: false,
             meanwhile: None,
+            profile: None,
         }
     }
 
@@ -224,7 +227,14 @@ impl Dialog {
         }
         let height = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
         let rect = popup(area, width, height);
-        let title = Span::styled(format!(" Reconcile run {} ", self.run.id), theme.title);
+        let title = match &self.profile {
+            Some(p) if p.production => Span::styled(
+                format!(" Reconcile run {} on PRODUCTION · profile {} ", self.run.id, p.name),
+                theme.production,
+            ),
+            Some(p) => Span::styled(format!(" Reconcile run {} · profile {} ", self.run.id, p.name), theme.title),
+            None => Span::styled(format!(" Reconcile run {} ", self.run.id), theme.title),
+        };
         let block = Block::bordered().title(title).border_style(theme.border_focus).style(theme.modal);
         let inner = block.inner(rect);
         frame.render_widget(Clear, rect);

@@ -16,6 +16,7 @@ use crate::tui::keymap::{bindings, Scope};
 use crate::tui::layout::popup;
 use crate::tui::theme::Theme;
 use crate::tui::view::common::{trunc, wrap};
+use unicode_width::UnicodeWidthStr;
 
 /// The open help: whose keys it lists, and how far it is scrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +32,16 @@ pub struct Help {
 fn section(scope: Scope, hide: &[Action], width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(format!(" {}", scope.title()), theme.header)];
     for b in bindings(scope).filter(|b| !hide.contains(&b.action)) {
-        let text = trunc(b.description, width.saturating_sub(13));
-        lines.push(Line::from(vec![Span::styled(format!("   {:<10}", b.label), theme.hint_key), Span::raw(text)]));
+        let room = width.saturating_sub(13);
+        let text = trunc(b.description, room);
+        // The action's name, for `[keys]` in the config file, where it fits.
+        let name = format!(" · {}", b.action.name());
+        let name = if text.width() + name.width() <= room { name } else { String::new() };
+        lines.push(Line::from(vec![
+            Span::styled(format!("   {:<10}", b.label), theme.hint_key),
+            Span::raw(text),
+            Span::styled(name, theme.muted),
+        ]));
     }
     lines
 }

@@ -78,17 +78,25 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         (Some(d), false) => short_age(d),
         (None, false) => "no data".to_owned(),
     };
-    let tail = [
-        format!(" {} ({role}) ", safe(&me.handle, 24)),
-        format!(" {mode} "),
-        format!(" {} ", safe(&scope, 48)),
-        format!(" {live} {age} "),
-    ];
-    let tail_width: usize = tail.iter().map(|t| t.width() + 1).sum();
+    // The profile first, in full: nothing to its left can push it off a narrow terminal.
+    let profile = session.profile().map(|p| {
+        let text = if p.production { format!(" ▲ PRODUCTION {} ", p.name) } else { format!(" {} ", p.name) };
+        Span::styled(text, if p.production { theme.production } else { theme.status_accent })
+    });
+    let profile_width = profile.as_ref().map_or(0, |p| p.content.width() + 1);
+    let who = format!(" {} ({role}) ", safe(&me.handle, 24));
+    let live = format!(" {live} {age} ");
+    // The workspace / environment gives way (to 8 columns, then the database to 6) so the
+    // live/stale mark stays on screen next to a profile.
+    let fixed = profile_width + who.width() + mode.width() + live.width() + 6 + 2;
+    let scope_room = usize::from(area.width).saturating_sub(fixed + 10).clamp(8, 48);
+    let tail = [who, format!(" {mode} "), format!(" {} ", safe(&scope, scope_room)), live];
+    let tail_width: usize = tail.iter().map(|t| t.width() + 1).sum::<usize>() + profile_width;
     let db_width = usize::from(area.width).saturating_sub(tail_width + 2).max(6);
     let db = format!(" {} ", keep_end(&clean(session.database_label()), db_width));
     let sep = Span::styled("│", theme.status_bar);
-    let mut spans = vec![Span::styled(db, theme.status_bar), sep.clone()];
+    let mut spans = profile.map_or_else(Vec::new, |p| vec![p, sep.clone()]);
+    spans.extend([Span::styled(db, theme.status_bar), sep.clone()]);
     for (i, t) in tail.into_iter().enumerate() {
         let style = match i {
             1 if session.read_only() => theme.status_accent,
@@ -112,6 +120,18 @@ pub fn render_banner(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Them
     let pad = usize::from(area.width).saturating_sub(line.width());
     let text = format!("{}{}", trunc(&line, usize::from(area.width)), " ".repeat(pad));
     frame.render_widget(Paragraph::new(Span::styled(text, theme.danger)), area);
+}
+
+/// A production profile's banner: the title line in the production style, and the word at its
+/// right end (in every theme: the word, never colour alone, says it).
+pub fn render_production(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+    const MARK: &str = " ▲ PRODUCTION ▲ ";
+    frame.buffer_mut().set_style(area, theme.production);
+    let width = u16::try_from(MARK.width()).unwrap_or(u16::MAX).min(area.width);
+    let at = Rect { x: area.right().saturating_sub(width), width, ..area };
+    // Cleared first: the word takes none of the title's styles (a dim count under it).
+    frame.render_widget(ratatui::widgets::Clear, at);
+    frame.render_widget(Paragraph::new(Span::styled(MARK, theme.production)).style(theme.production), at);
 }
 
 /// The scope whose keys are live now.
