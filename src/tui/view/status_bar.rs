@@ -1,6 +1,7 @@
-//! The two bottom lines. The status bar: database (label only, never a password), operator
-//! and role in the current run's workspace, `[RO]`/`[RW]`, the current run's workspace and
-//! environment, and live/paused/stale with the data's age. Above it, while the database is
+//! The two bottom lines. The status bar: database (label only, never a password), operator,
+//! `[RW]` where the operator may write in the selected run's scope (else `[RO]`), the selected
+//! run's workspace, environment and the operator's role there (labelled as the run's), and
+//! live/paused/stale with the data's age. Above it, while the database is
 //! unreachable, the outage banner. The hint line: a flash message, or the
 //! current context's hints generated from the keymap table (writes hidden when read-only).
 
@@ -62,8 +63,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let me = session.operator();
     let run = app.current_run();
     let role = run.map_or_else(|| me.headline_role(), |r| me.role_in(r.workspace_id)).map_or("no role", |r| r.as_str());
-    let mode = if session.read_only() { "[RO]" } else { "[RW]" };
-    let scope = run.map_or_else(|| "no run selected".to_owned(), |r| format!("{} / {}", r.workspace, r.environment));
+    // [RW] only where this operator may write: a read-only session, or a role that may not
+    // reconcile in the selected run's workspace, reads [RO].
+    let may_write = !session.read_only() && run.is_none_or(|r| session.may_reconcile(r).is_ok());
+    let mode = if may_write { "[RW]" } else { "[RO]" };
+    // The workspace / environment and the role are the selected run's, and say so.
+    let scope = run.map_or_else(
+        || "no run selected".to_owned(),
+        |r| format!("{role} · run's {} / {}", r.workspace, r.environment),
+    );
     let loading = match app.view {
         View::List => app.list.loading(),
         View::Detail => app.detail.as_ref().is_some_and(|d| d.inflight),
@@ -84,12 +92,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Span::styled(text, if p.production { theme.production } else { theme.status_accent })
     });
     let profile_width = profile.as_ref().map_or(0, |p| p.content.width() + 1);
-    let who = format!(" {} ({role}) ", safe(&me.handle, 24));
+    let who = format!(" {} ", safe(&me.handle, 24));
     let live = format!(" {live} {age} ");
     // The workspace / environment gives way (to 8 columns, then the database to 6) so the
     // live/stale mark stays on screen next to a profile.
     let fixed = profile_width + who.width() + mode.width() + live.width() + 6 + 2;
-    let scope_room = usize::from(area.width).saturating_sub(fixed + 10).clamp(8, 48);
+    // The database keeps room for its kind and its file or database name (`sqlite …d.sqlite`).
+    let scope_room = usize::from(area.width).saturating_sub(fixed + 18).clamp(8, 48);
     let tail = [who, format!(" {mode} "), format!(" {} ", safe(&scope, scope_room)), live];
     let tail_width: usize = tail.iter().map(|t| t.width() + 1).sum::<usize>() + profile_width;
     let db_width = usize::from(area.width).saturating_sub(tail_width + 2).max(6);
@@ -166,7 +175,9 @@ pub fn render_hints(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme)
         return;
     }
     let mut hide = vec![];
-    if app.session().read_only() {
+    // Only what the operator may do: no `r` where reconciling would be refused anyway.
+    let session = app.session();
+    if session.read_only() || app.current_run().is_some_and(|r| session.may_reconcile(r).is_err()) {
         hide.push(Action::Reconcile);
     }
     if app.dialog.as_ref().is_some_and(|d| d.phase != Phase::Editing) {
