@@ -77,6 +77,9 @@ pub struct Global {
     /// Console: click selects a row, the wheel scrolls, a click focuses a pane
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Console: start clean, without the last session's filter, sort and selection
+    #[arg(long, global = true)]
+    pub fresh: bool,
     /// What the config file and the profile add (set by `settle` after parsing).
     #[arg(skip)]
     pub settings: crate::config::Settings,
@@ -402,7 +405,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             // The console draws its first frame while the session opens.
             let connecting = crate::tui::Connecting { label: settle::label(g), profile: settle::profile_tag(g) };
-            match crate::tui::run(open(g), connecting, g.theme.as_deref(), g.mouse).await {
+            match crate::tui::run(open(g), connecting, g.theme.as_deref(), (g.mouse, g.fresh)).await {
                 Ok(Ok(code)) => Ok(code),
                 Ok(Err(failure)) => Err(failure),
                 Err(e) => Err(Failure { code: 1, message: e.to_string(), detail: Some(format!("{e:?}")) }),

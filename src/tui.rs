@@ -31,6 +31,7 @@ pub mod app;
 pub mod connecting;
 pub mod event;
 pub mod export;
+pub mod state;
 /// The filter bar's language lives in the service, which the command line's `--filter` shares.
 pub use crate::service::filter_text as filter;
 pub mod keymap;
@@ -117,7 +118,7 @@ pub async fn run<E>(
     connect: impl std::future::Future<Output = Result<Service, E>>,
     connecting: Connecting,
     theme: Option<&str>,
-    mouse: bool,
+    (mouse, fresh): (bool, bool),
 ) -> color_eyre::Result<Result<u8, E>> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(theme, no_color)?;
@@ -163,8 +164,9 @@ pub async fn run<E>(
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(service.clone(), tx);
+    let session = Session { theme: &theme, state: state::StateDir::standard(), fresh };
     let result =
-        event_loop(&mut terminal, &service, &theme, &mut worker, rx, &mut events, (&mut sigterm, &mut sighup)).await;
+        event_loop(&mut terminal, &service, &session, &mut worker, rx, &mut events, (&mut sigterm, &mut sighup)).await;
     restore();
     if worker.writing() {
         // A closed stderr is no reason to stop waiting for the write.
@@ -178,18 +180,32 @@ pub async fn run<E>(
     result.map(Ok)
 }
 
+/// How the console draws and what it keeps between sessions.
+struct Session<'a> {
+    theme: &'a Theme,
+    state: state::StateDir,
+    /// `--fresh`: the last session's view is not restored.
+    fresh: bool,
+}
+
 async fn event_loop(
     terminal: &mut ConsoleTerminal,
     service: &Service,
-    theme: &Theme,
+    session: &Session<'_>,
     worker: &mut Worker,
     mut rx: mpsc::UnboundedReceiver<Msg>,
     events: &mut EventStream,
     (sigterm, sighup): (&mut tokio::signal::unix::Signal, &mut tokio::signal::unix::Signal),
 ) -> color_eyre::Result<u8> {
     let size = terminal.size()?;
+    let theme = session.theme;
     let (mut app, cmds) = App::new(service.clone(), (size.width, size.height), Instant::now());
     for c in cmds {
+        worker.spawn(c);
+    }
+    // The saved views, and the last session's filter, sort and selection unless `--fresh`.
+    let last = if session.fresh { None } else { session.state.session() };
+    for c in app.restore(session.state.clone(), session.state.views(), last.as_ref()) {
         worker.spawn(c);
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -225,6 +241,11 @@ async fn event_loop(
         // `y`: the clipboard through the terminal (OSC 52), base64 so nothing in it can act.
         if let Some(text) = app.take_clipboard() {
             execute!(terminal.backend_mut(), CopyToClipboard::to_clipboard_from(text))?;
+        }
+    }
+    if app.crashed.is_none() {
+        if let Err(e) = session.state.save_session(&app.snapshot()) {
+            tracing::warn!(error = %e, "the session's view was not kept");
         }
     }
     app.crashed.take().map_or(Ok(code), |panicked| Err(panicked.into()))

@@ -71,13 +71,15 @@ impl Db {
 /// One tmux server of our own, killed on drop.
 struct Tmux {
     socket: String,
+    /// The consoles' `$XDG_STATE_HOME`: their sessions and views stay in the test.
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
     /// A shell in a detached 120×40 session.
     fn start(tag: &str) -> Self {
         let socket = format!("pdtest-{tag}-{}", std::process::id());
-        let t = Self { socket };
+        let t = Self { socket, state: tempfile::tempdir().expect("state dir") };
         let out = t.tmux(&["new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "env PS1='$ ' sh"]);
         assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
         t
@@ -90,8 +92,10 @@ impl Tmux {
             .args(args)
             .env_remove("TMUX")
             .env_remove("NO_COLOR")
-            // The shells in the session start with this environment: no developer config.
+            // The shells in the session start with this environment: no developer config, and
+            // a state directory of the test's own.
             .env("PROOFDESK_CONFIG", "/dev/null")
+            .env("XDG_STATE_HOME", self.state.path())
             .env_remove("PROOFDESK_PROFILE")
             .output()
             .expect("run tmux")
@@ -390,6 +394,58 @@ fn y_copies_over_osc52_and_export_writes_every_matching_run() {
     t.literal("q");
     t.keys(&["Enter"]);
     t.wait_for("EXITED 0");
+}
+
+#[test]
+fn saved_views_and_the_last_session_come_back_after_a_restart() {
+    if tmux_missing() {
+        return;
+    }
+    let db = Db::demo(200);
+    let t = Tmux::start("views");
+    t.console(&db, "");
+    t.wait_for("▶ ");
+    t.keys(&[":"]);
+    t.literal("filter stale gap");
+    t.keys(&["Enter"]);
+    t.wait_for("[stale] [gap]");
+    t.keys(&["S", "j"]);
+    t.wait_for("↑ oldest first");
+    t.keys(&[":"]);
+    t.literal("view save triage");
+    t.keys(&["Enter"]);
+    t.wait_for("view triage saved");
+    let screen = t.screen();
+    let selected: String = screen
+        .lines()
+        .find(|l| l.starts_with('▶'))
+        .map(|l| l.trim_start_matches('▶').trim_start().chars().take_while(char::is_ascii_digit).collect())
+        .expect("a selected run");
+    t.quit();
+    // Started again: the last filter, sort and selection are back.
+    t.literal("clear");
+    t.keys(&["Enter"]);
+    t.console(&db, "");
+    let screen = t.wait_for("[stale] [gap]");
+    assert!(screen.contains("↑ oldest first"), "the sort is back:\n{screen}");
+    t.wait_for(&format!("▶ {selected}"));
+    // A clean start, then the saved view by name.
+    t.quit();
+    t.literal("clear");
+    t.keys(&["Enter"]);
+    t.console(&db, "--fresh");
+    let screen = t.wait_for("▶ ");
+    assert!(screen.contains("[type:restore.execute]") && !screen.contains("[stale]"), "--fresh:\n{screen}");
+    t.keys(&[":"]);
+    t.literal("view list");
+    t.keys(&["Enter"]);
+    t.wait_for("views: triage");
+    t.keys(&[":"]);
+    t.literal("view triage");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("[stale] [gap]");
+    assert!(screen.contains("↑ oldest first"), "{screen}");
+    t.quit();
 }
 
 /// Every SGR parameter list (`ESC [ … m`) in `text`, split at `;`.

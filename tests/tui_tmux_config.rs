@@ -12,6 +12,8 @@ use common::{case, TestDb, NOW};
 
 struct Tmux {
     socket: String,
+    /// The consoles' `$XDG_STATE_HOME`: their sessions and views stay in the test.
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -20,7 +22,8 @@ impl Tmux {
             eprintln!("SKIPPED: tmux is not installed; the terminal tests need it (CI installs it)");
             return None;
         }
-        let t = Self { socket: format!("pdcfg-{tag}-{}", std::process::id()) };
+        let t =
+            Self { socket: format!("pdcfg-{tag}-{}", std::process::id()), state: tempfile::tempdir().expect("state") };
         let out = t.tmux(&["new-session", "-d", "-s", "main", "-x", "80", "-y", "24", "env PS1='$ ' sh"]);
         assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
         Some(t)
@@ -33,6 +36,7 @@ impl Tmux {
             .args(args)
             .env_remove("TMUX")
             .env_remove("NO_COLOR")
+            .env("XDG_STATE_HOME", self.state.path())
             .env_remove("PROOFDESK_PROFILE")
             .env_remove("DATABASE_URL")
             .env_remove("PROOFDESK_OPERATOR")

@@ -107,6 +107,9 @@ pub struct App {
     command_history: Vec<String>,
     /// What `y` copied, until the event loop writes it to the terminal.
     clipboard: Option<String>,
+    /// Where saved views and the session are kept, and the saved views (`:view`).
+    state: super::state::StateDir,
+    views: std::collections::BTreeMap<String, super::state::SavedView>,
 }
 
 impl App {
@@ -146,6 +149,8 @@ impl App {
             command: None,
             command_history: Vec::new(),
             clipboard: None,
+            state: super::state::StateDir(None),
+            views: std::collections::BTreeMap::new(),
         };
         let mut cmds = app.reload_list();
         app.seq += 1;
@@ -346,6 +351,12 @@ impl App {
                 Vec::new()
             }
             Reply::PreviewCount { seq, result } => self.on_preview_count(seq, &result),
+            Reply::ViewsSaved { result: Err(e) } => {
+                self.flash = Some(format!("✘ views not saved: {}", crate::sanitize::clean(&e)));
+                self.dirty = true;
+                Vec::new()
+            }
+            Reply::ViewsSaved { result: Ok(()) } => Vec::new(),
             Reply::Exported { path, result } => {
                 self.on_exported(&path, result);
                 Vec::new()

@@ -66,6 +66,11 @@ pub enum Command {
     Names { seq: u64 },
     /// The match count of a filter being typed (the bar's live count).
     PreviewCount { seq: u64, filter: RunFilter },
+    /// `:view save|delete`: the saved views, written whole.
+    SaveViews {
+        state: crate::tui::state::StateDir,
+        views: std::collections::BTreeMap<String, crate::tui::state::SavedView>,
+    },
     /// `:export`: what the view shows, written to `path`.
     Export {
         seq: u64,
@@ -115,6 +120,10 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
         }
         Command::Probe { seq } => Reply::Probed { seq, result: service.data_version().await },
+        Command::SaveViews { state, views } => {
+            let result = state.save_views(&views).map_err(|e| e.to_string());
+            Reply::ViewsSaved { result }
+        }
         Command::Export { seq: _, target, format, path } => {
             let result = crate::tui::export::export(service, target, format, &path).await;
             Reply::Exported { path, result }

@@ -1,6 +1,8 @@
 //! Command mode: `:` opens a command line in the hint row. `:ID` opens run ID, `:q` quits,
 //! `:filter TEXT` sets the filter (as the filter bar would), `:export md|csv|json [PATH]` writes
-//! what the view shows (every matching run of the list, or the open run), `:help` opens help.
+//! what the view shows (every matching run of the list, or the open run), `:view save NAME`,
+//! `:view NAME`, `:view list`, `:view delete NAME` keep and recall filters with their sort
+//! (`tui::state`), `:help` opens help.
 //! Tab completes command names, ↑/↓ recall earlier commands of the session. And `y`: the
 //! selected run's id (list) or the open run's Markdown summary (detail) to the clipboard,
 //! through the terminal (OSC 52, which tmux and screen pass on), capped in size.
@@ -9,6 +11,8 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
+use std::collections::BTreeMap;
+
 use super::{App, Quit, View};
 use crate::service::filter_hint::unknown_names;
 use crate::tui::export::{default_path, ExportError, Format, Target};
@@ -16,10 +20,11 @@ use crate::tui::filter;
 use crate::tui::keymap::Scope;
 use crate::tui::screen::detail::DetailState;
 use crate::tui::screen::help::Help;
+use crate::tui::state::{SavedView, StateDir};
 use crate::tui::worker::Command;
 
 /// The command names, for Tab.
-const COMMANDS: [&str; 5] = ["export", "filter", "help", "quit", "q"];
+const COMMANDS: [&str; 6] = ["export", "filter", "help", "quit", "q", "view"];
 /// The most `y` puts on the clipboard (terminals cap OSC 52 themselves, some silently).
 pub const CLIPBOARD_CAP: usize = 64 * 1024;
 
@@ -116,6 +121,7 @@ impl App {
                     Err(e) => self.flash = Some(format!("✘ :filter: {e}")),
                 }
             }
+            "view" => return self.view_command(rest),
             "export" => {
                 let (format, path) = rest.split_once(' ').map_or((rest, ""), |(f, p)| (f, p.trim()));
                 let Some(format) = Format::parse(format) else {
@@ -135,7 +141,7 @@ impl App {
                 self.seq += 1;
                 return vec![Command::Export { seq: self.seq, target, format, path }];
             }
-            _ => self.flash = Some(format!("✘ unknown command {name:?}: use ID, q, filter, export, help")),
+            _ => self.flash = Some(format!("✘ unknown command {name:?}: use ID, q, filter, export, view, help")),
         }
         Vec::new()
     }
@@ -188,4 +194,79 @@ impl App {
     pub fn take_clipboard(&mut self) -> Option<String> {
         self.clipboard.take()
     }
+}
+
+impl App {
+    /// At start: the saved views, where they live, and the last session's view (its filter,
+    /// sort and selection) when there is one that still parses.
+    pub fn restore(
+        &mut self,
+        state: StateDir,
+        views: BTreeMap<String, SavedView>,
+        last: Option<&SavedView>,
+    ) -> Vec<Command> {
+        self.state = state;
+        self.views = views;
+        last.and_then(|v| self.apply_view(v).ok()).unwrap_or_default()
+    }
+
+    /// The view on screen now (what the session keeps).
+    #[must_use]
+    pub fn snapshot(&self) -> SavedView {
+        SavedView::of(&self.list.filter_text, &self.list.filter, self.list.selected().map(|r| r.id))
+    }
+
+    fn apply_view(&mut self, v: &SavedView) -> Result<Vec<Command>, String> {
+        let mut base = self.list.filter.clone();
+        base.query.sort = v.sort_key();
+        base.query.ascending = v.ascending;
+        let f = filter::parse(&v.filter, &base, self.service.now()).map_err(|e| e.to_string())?;
+        self.detail = None;
+        self.view = View::List;
+        self.list.reset(f, v.filter.clone());
+        self.list.selected_id = v.selected;
+        Ok(self.reload_list())
+    }
+
+    /// `:view save NAME`, `:view NAME`, `:view list`, `:view delete NAME`.
+    fn view_command(&mut self, rest: &str) -> Vec<Command> {
+        let (verb, name) = rest.split_once(' ').map_or((rest, ""), |(v, n)| (v, n.trim()));
+        let save = |app: &mut Self, said: String| {
+            app.flash = Some(said);
+            vec![Command::SaveViews { state: app.state.clone(), views: app.views.clone() }]
+        };
+        match (verb, name) {
+            ("list" | "", "") if self.views.is_empty() => self.flash = Some("no saved views: :view save NAME".into()),
+            ("list" | "", "") => {
+                let names: Vec<&str> = self.views.keys().map(String::as_str).collect();
+                self.flash = Some(format!("views: {}", names.join("  ")));
+            }
+            ("save", n) if valid_name(n) => {
+                let mut v = self.snapshot();
+                v.selected = None;
+                self.views.insert(n.to_owned(), v);
+                return save(self, format!("view {n} saved: {}", self.list.filter_text));
+            }
+            ("delete", n) if self.views.remove(n).is_some() => return save(self, format!("view {n} deleted")),
+            ("save" | "delete", n) => {
+                self.flash = Some(format!("✘ :view {verb} NAME (letters, digits, - or _; {n:?} is not one of yours)"));
+            }
+            (n, "") => match self.views.get(n).cloned() {
+                Some(v) => match self.apply_view(&v) {
+                    Ok(cmds) => {
+                        self.flash = Some(format!("view {n}: {}", v.filter));
+                        return cmds;
+                    }
+                    Err(e) => self.flash = Some(format!("✘ view {n} no longer parses: {e}")),
+                },
+                None => self.flash = Some(format!("✘ no view named {n:?}: :view list shows them")),
+            },
+            _ => self.flash = Some("✘ :view save NAME | :view NAME | :view list | :view delete NAME".into()),
+        }
+        Vec::new()
+    }
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty() && n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
