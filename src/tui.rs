@@ -213,7 +213,7 @@ async fn event_loop(
     let mut code = 0;
     loop {
         if app.take_dirty() {
-            terminal.draw(|frame| render(frame, &app, theme))?;
+            terminal.draw(|frame| render(frame, &app, app.theme.as_ref().unwrap_or(theme)))?;
         }
         if app.should_quit() {
             if app.interrupted() {

@@ -587,3 +587,31 @@ async fn what_is_typed_after_slash_is_a_new_token_of_the_shown_filter() {
     assert!(app.list.filter.stale && app.list.filter.query.types == ["restore.execute"]);
     assert!(matches!(app.list.count, Some(Ok(1))), "{:?}", app.list.count);
 }
+
+#[tokio::test]
+async fn command_mode_opens_runs_filters_switches_themes_and_says_what_it_cannot_do() {
+    let (db, svc, mut app) = one("19-proof-complete.json", "alice", false, WIDE).await;
+    let command = |text: &str| {
+        let mut keys = vec![key(':')];
+        keys.extend(text.chars().map(key));
+        keys.push(code(KeyCode::Enter));
+        keys
+    };
+    press(&mut app, &svc, command("1000")).await;
+    assert!(screen(&db, &app).contains("proofdesk · run 1000"), "{}", screen(&db, &app));
+    press(&mut app, &svc, command("filter stale")).await;
+    assert!(screen(&db, &app).contains("[stale]"), "{}", screen(&db, &app));
+    press(&mut app, &svc, command("theme mono")).await;
+    assert_eq!(app.theme.as_ref().map(|t| t.name.as_str()), Some("mono"));
+    press(&mut app, &svc, command("theme neon")).await;
+    assert!(app.flash.as_deref().is_some_and(|f| f.contains("✘ :theme")), "{:?}", app.flash);
+    press(&mut app, &svc, command("filter env:prod")).await;
+    assert!(app.flash.as_deref().is_some_and(|f| f.contains("did you mean")), "{:?}", app.flash);
+    // Tab completes a command name; Esc leaves without running anything.
+    press(&mut app, &svc, [key(':'), key('e'), key('x'), code(KeyCode::Tab)]).await;
+    assert_eq!(app.command.as_ref().map(|c| c.input.value().to_owned()).as_deref(), Some("export "));
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    assert!(app.command.is_none() && !app.should_quit());
+    press(&mut app, &svc, command("q")).await;
+    assert!(app.should_quit());
+}

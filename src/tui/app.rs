@@ -110,6 +110,8 @@ pub struct App {
     /// Where saved views and the session are kept, and the saved views (`:view`).
     state: super::state::StateDir,
     views: std::collections::BTreeMap<String, super::state::SavedView>,
+    /// A theme chosen with `:theme NAME`, drawn instead of the one the console started with.
+    pub theme: Option<super::theme::Theme>,
 }
 
 impl App {
@@ -151,6 +153,7 @@ impl App {
             clipboard: None,
             state: super::state::StateDir(None),
             views: std::collections::BTreeMap::new(),
+            theme: None,
         };
         let mut cmds = app.reload_list();
         app.seq += 1;

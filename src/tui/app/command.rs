@@ -2,7 +2,7 @@
 //! `:filter TEXT` sets the filter (as the filter bar would), `:export md|csv|json [PATH]` writes
 //! what the view shows (every matching run of the list, or the open run), `:view save NAME`,
 //! `:view NAME`, `:view list`, `:view delete NAME` keep and recall filters with their sort
-//! (`tui::state`), `:help` opens help.
+//! (`tui::state`), `:theme NAME` switches to a built-in theme, `:help` opens help.
 //! Tab completes command names, ↑/↓ recall earlier commands of the session. And `y`: the
 //! selected run's id (list) or the open run's Markdown summary (detail) to the clipboard,
 //! through the terminal (OSC 52, which tmux and screen pass on), capped in size.
@@ -24,7 +24,7 @@ use crate::tui::state::{SavedView, StateDir};
 use crate::tui::worker::Command;
 
 /// The command names, for Tab.
-const COMMANDS: [&str; 6] = ["export", "filter", "help", "quit", "q", "view"];
+const COMMANDS: [&str; 7] = ["export", "filter", "help", "quit", "q", "theme", "view"];
 /// The most `y` puts on the clipboard (terminals cap OSC 52 themselves, some silently).
 pub const CLIPBOARD_CAP: usize = 64 * 1024;
 
@@ -122,6 +122,14 @@ impl App {
                 }
             }
             "view" => return self.view_command(rest),
+            // Built-in themes only: a file is read before the console starts, never on a key.
+            "theme" => match crate::tui::theme::Theme::built_in(rest) {
+                Ok(t) => {
+                    self.flash = Some(format!("theme {}", t.name));
+                    self.theme = Some(t);
+                }
+                Err(e) => self.flash = Some(format!("✘ :theme: {e}")),
+            },
             "export" => {
                 let (format, path) = rest.split_once(' ').map_or((rest, ""), |(f, p)| (f, p.trim()));
                 let Some(format) = Format::parse(format) else {
@@ -141,7 +149,7 @@ impl App {
                 self.seq += 1;
                 return vec![Command::Export { seq: self.seq, target, format, path }];
             }
-            _ => self.flash = Some(format!("✘ unknown command {name:?}: use ID, q, filter, export, view, help")),
+            _ => self.flash = Some(format!("✘ unknown command {name:?}: use ID, q, filter, export, view, theme, help")),
         }
         Vec::new()
     }
