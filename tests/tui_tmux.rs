@@ -436,6 +436,11 @@ fn saved_views_and_the_last_session_come_back_after_a_restart() {
     t.console(&db, "--fresh");
     let screen = t.wait_for("▶ ");
     assert!(screen.contains("[type:restore.execute]") && !screen.contains("[stale]"), "--fresh:\n{screen}");
+    // ↑ on the command line recalls the last session's commands.
+    t.keys(&[":", "Up"]);
+    t.wait_for(" :view save triage");
+    t.keys(&["Escape"]);
+    t.wait_gone(" :view save triage");
     t.keys(&[":"]);
     t.literal("view list");
     t.keys(&["Enter"]);

@@ -354,12 +354,12 @@ impl App {
                 Vec::new()
             }
             Reply::PreviewCount { seq, result } => self.on_preview_count(seq, &result),
-            Reply::ViewsSaved { result: Err(e) } => {
+            Reply::StateWritten { result: Err(e) } => {
                 self.flash = Some(format!("✘ views not saved: {}", crate::sanitize::clean(&e)));
                 self.dirty = true;
                 Vec::new()
             }
-            Reply::ViewsSaved { result: Ok(()) } => Vec::new(),
+            Reply::StateWritten { result: Ok(()) } => Vec::new(),
             Reply::Exported { path, result } => {
                 self.on_exported(&path, result);
                 Vec::new()

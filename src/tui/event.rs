@@ -42,8 +42,8 @@ pub enum Reply {
         /// The run as it reads after a write.
         after: Option<Box<RunView>>,
     },
-    /// Whether the saved views were written.
-    ViewsSaved { result: Result<(), String> },
+    /// Whether the saved views (or the command history) were written.
+    StateWritten { result: Result<(), String> },
     /// What `:export` wrote (or why nothing).
     Exported { path: std::path::PathBuf, result: Result<usize, crate::tui::export::ExportError> },
     /// The operator's workspace and environment names.

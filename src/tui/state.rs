@@ -1,6 +1,7 @@
 //! What the console keeps between sessions, under `$XDG_STATE_HOME/proofdesk/`: saved views
-//! (`views.toml`: `:view save NAME`) and the last session's filter, sort and selection
-//! (`session.toml`, restored on start unless `--fresh`). Both are small TOML files written whole
+//! (`views.toml`: `:view save NAME`), the last session's filter, sort and selection
+//! (`session.toml`, restored on start unless `--fresh`), and the `:` command history
+//! (`history.toml`). Both are small TOML files written whole
 //! (temporary file, then rename); an unreadable one is ignored, never fatal. The files are read
 //! before the console starts and written off the UI loop (or as it ends).
 
@@ -42,6 +43,15 @@ impl SavedView {
             _ => SortKey::Created,
         }
     }
+}
+
+/// Command lines kept across sessions.
+pub const HISTORY: usize = 200;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct HistoryFile {
+    #[serde(default)]
+    commands: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -101,6 +111,21 @@ impl StateDir {
         self.write("session.toml", view)
     }
 
+    /// The command lines run in earlier sessions, oldest first.
+    #[must_use]
+    pub fn history(&self) -> Vec<String> {
+        self.read::<HistoryFile>("history.toml").map(|h| h.commands).unwrap_or_default()
+    }
+
+    /// Keeps the command history (its last [`HISTORY`] lines).
+    ///
+    /// # Errors
+    /// The file system's.
+    pub fn save_history(&self, commands: &[String]) -> std::io::Result<()> {
+        let commands = commands[commands.len().saturating_sub(HISTORY)..].to_vec();
+        self.write("history.toml", &HistoryFile { commands })
+    }
+
     /// Where it lives, for messages.
     #[must_use]
     pub fn path(&self) -> Option<&Path> {
@@ -125,6 +150,8 @@ mod tests {
         assert_eq!(state.session(), Some(session));
         std::fs::write(dir.path().join("proofdesk/session.toml"), "not = [toml").expect("write");
         assert_eq!(state.session(), None, "an unreadable file is ignored");
+        state.save_history(&["view triage".to_owned(), "1066".to_owned()]).expect("saved");
+        assert_eq!(state.history(), ["view triage", "1066"]);
         assert!(StateDir(None).save_session(&SavedView::of("", &RunFilter::default(), None)).is_ok());
     }
 }

@@ -66,6 +66,8 @@ pub enum Command {
     Names { seq: u64 },
     /// The match count of a filter being typed (the bar's live count).
     PreviewCount { seq: u64, filter: RunFilter },
+    /// The `:` command history, written whole.
+    SaveHistory { state: crate::tui::state::StateDir, commands: Vec<String> },
     /// `:view save|delete`: the saved views, written whole.
     SaveViews {
         state: crate::tui::state::StateDir,
@@ -120,9 +122,15 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }
         }
         Command::Probe { seq } => Reply::Probed { seq, result: service.data_version().await },
+        Command::SaveHistory { state, commands } => {
+            if let Err(e) = state.save_history(&commands) {
+                tracing::warn!(error = %e, "the command history was not kept");
+            }
+            Reply::StateWritten { result: Ok(()) }
+        }
         Command::SaveViews { state, views } => {
             let result = state.save_views(&views).map_err(|e| e.to_string());
-            Reply::ViewsSaved { result }
+            Reply::StateWritten { result }
         }
         Command::Export { seq: _, target, format, path } => {
             let result = crate::tui::export::export(service, target, format, &path).await;

@@ -48,11 +48,16 @@ impl App {
             KeyCode::Enter => {
                 let text = line.input.value().trim().to_owned();
                 self.command = None;
-                if !text.is_empty() {
-                    self.command_history.retain(|t| *t != text);
-                    self.command_history.push(text.clone());
+                if text.is_empty() {
+                    return Vec::new();
                 }
-                return self.run_command(&text);
+                self.command_history.retain(|t| *t != text);
+                self.command_history.push(text.clone());
+                // Kept for the next session too (written off the UI loop).
+                let mut cmds =
+                    vec![Command::SaveHistory { state: self.state.clone(), commands: self.command_history.clone() }];
+                cmds.extend(self.run_command(&text));
+                return cmds;
             }
             KeyCode::Tab => {
                 let value = line.input.value().to_owned();
@@ -213,6 +218,7 @@ impl App {
         views: BTreeMap<String, SavedView>,
         last: Option<&SavedView>,
     ) -> Vec<Command> {
+        self.command_history = state.history();
         self.state = state;
         self.views = views;
         last.and_then(|v| self.apply_view(v).ok()).unwrap_or_default()
