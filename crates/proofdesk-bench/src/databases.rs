@@ -63,7 +63,7 @@ fn scenario_runs() -> Result<i64> {
 
 /// The shipped `proofdesk` binary, next to this one (`target/release/proofdesk` beside
 /// `target/release/proofdesk-bench`): the bench seeds through it, as an operator would.
-fn product_binary() -> Result<PathBuf> {
+pub fn product_binary() -> Result<PathBuf> {
     let exe = std::env::current_exe().map_err(|e| eyre!("cannot find this executable: {e}"))?;
     let product = exe.with_file_name(format!("proofdesk{}", std::env::consts::EXE_SUFFIX));
     if !product.is_file() {

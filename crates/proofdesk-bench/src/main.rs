@@ -8,6 +8,8 @@
 //! - `pages`: the first page of each canonical filter against the same SQL run raw, a deep
 //!   page against page 1, the match count, peak memory while scrolling the whole list;
 //! - `batch`: batch reconciliation throughput, on a database of its own (it writes);
+//! - `process`: the shipped binary from outside: `runs --count` end to end beside its raw
+//!   statements, and an idle console's CPU (and server rows) beside an idle `sqlite3`/`psql`;
 //! - `tui`: the console's frames, bytes, writes and latencies, on the console itself;
 //! - `databases`: building or finding the databases; `report`: figures and their rendering.
 //!
@@ -17,6 +19,7 @@
 mod batch;
 mod databases;
 mod pages;
+mod process;
 mod report;
 mod sampling;
 mod tui;
@@ -81,7 +84,11 @@ struct Args {
     /// Skip scrolling the whole list (the peak-memory figure)
     #[arg(long)]
     skip_scroll: bool,
-    /// Only figures whose key starts with this (repeatable): first_page, deep_page, count, scroll, batch, tui
+    /// Seconds of each idle window (the idle console, then its reference); 0 skips the idle figures
+    #[arg(long, default_value_t = 30)]
+    idle_seconds: u64,
+    /// Only figures whose key starts with this (repeatable): first_page, deep_page, count, runs_count, idle,
+    /// scroll, batch, tui
     #[arg(long, value_name = "KEY")]
     only: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -109,6 +116,8 @@ pub struct BenchOptions {
     pub skip_scroll: bool,
     /// Only the figures whose key starts with one of these; empty: every figure.
     pub only: Vec<String>,
+    /// Seconds of each idle window; 0 skips the idle figures.
+    pub idle_seconds: u64,
 }
 
 impl BenchOptions {
@@ -223,6 +232,14 @@ async fn run(opts: BenchOptions) -> Result<BenchReport> {
     if opts.wants("deep_page") && visible > i64::from(FIRST_PAGE) {
         figures.push(pages::deep_page(&ctx, visible).await?);
     }
+    for case in process::COUNT_CASES {
+        if opts.wants(&format!("runs_count.{}", case.0)) {
+            figures.push(process::count_figure(&ctx, &url, *case).await?);
+        }
+    }
+    if opts.idle_seconds > 0 && opts.wants("idle") {
+        figures.extend(process::idle_figures(&ctx, &url, opts.idle_seconds).await?);
+    }
     let mut tui_figures = TuiFigures::default();
     if tui::KEYS.iter().any(|k| opts.wants(k)) {
         let (f, t) = Box::pin(tui::figures(&ctx, &opts, &url, runs)).await?;
@@ -260,6 +277,7 @@ fn main() -> ExitCode {
         stale_db: args.stale_db,
         skip_scroll: args.skip_scroll,
         only: args.only,
+        idle_seconds: args.idle_seconds,
     };
     // As the product runs: two worker threads (src/cli.rs).
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
