@@ -9,7 +9,7 @@
 //! terms name (by id, or by an item's policy name, found from the name index).
 
 use super::super::{Arg, Dialect, Sql, Store, StoreError};
-use super::{candidate_runs, role_grants_sight, run_filters, scope_filters, search_of, RunQuery, SearchMatch};
+use super::{role_grants_sight, run_filters, scope_filters, search_of, RunQuery, SearchMatch};
 
 /// Which of the visible scopes a part of the count visits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,21 +64,44 @@ fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'
 /// `SELECT COUNT(*) …` of the visible runs matching `q` in the scopes `which` selects, each
 /// scope's runs read on the scope index (SQLite keeps the scopes as the outer loop of a CROSS
 /// JOIN; PostgreSQL plans it from its statistics).
-fn scope_count(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+fn scope_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
     sql.push("SELECT COUNT(*) FROM ");
     visible_scopes(sql, operator_id, q, which);
-    sql.push(" CROSS JOIN operation_runs o WHERE o.workspace_id = v.ws AND o.environment_id = v.env");
+    let open = q.open_only || q.stale_before.is_some();
+    sql.push(" CROSS JOIN operation_runs o").push(dialect.count_index(open));
+    sql.push(" WHERE o.workspace_id = v.ws AND o.environment_id = v.env");
     run_filters(sql, q, "o.type");
 }
 
 /// `SELECT COUNT(*) …` of the runs the search terms name (by id or by an item's policy name)
 /// in the visible scopes the terms do not match by name: the other part of a search's count.
+///
+/// The candidates are (run, workspace, environment): an item's from its restore (read on the
+/// name index of migration 0006, which holds the restore, so no item row is read), a run
+/// named by id from the run. Only a candidate whose scope is the run's own passes, so a
+/// restore outside its run's scope names nothing (as `policy_match` says), and each run
+/// counts once (its passing candidates are one row after DISTINCT/UNION).
 fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch) {
-    sql.push("SELECT COUNT(*) FROM (");
-    candidate_runs(sql, dialect, s);
+    sql.push(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT r.operation_run_id AS cid, r.workspace_id AS cws, \
+         r.environment_id AS cenv FROM restore_items i JOIN restore_runs r ON r.id = i.restore_run_id \
+         WHERE r.deleted_at IS NULL AND ",
+    );
+    if s.any_name() {
+        dialect.name_in(sql, s, true);
+    } else {
+        sql.push("1 = 0");
+    }
+    if !s.ids.is_empty() {
+        sql.push(" UNION SELECT n.id, n.workspace_id, n.environment_id FROM operation_runs n WHERE n.id IN ")
+            .bind_list(s.ids.iter().map(|i| Arg::I64(*i)));
+    }
     sql.push(") c CROSS JOIN operation_runs o CROSS JOIN ");
     visible_scopes(sql, operator_id, q, Scopes::Unmatched(s));
-    sql.push(" WHERE o.id = c.cid AND o.workspace_id = v.ws AND o.environment_id = v.env");
+    sql.push(
+        " WHERE o.id = c.cid AND o.workspace_id = c.cws AND o.environment_id = c.cenv \
+         AND o.workspace_id = v.ws AND o.environment_id = v.env",
+    );
     run_filters(sql, q, "o.type");
 }
 
@@ -91,7 +114,7 @@ pub fn count_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&
     match search {
         None => {
             sql.push("(");
-            scope_count(&mut sql, operator_id, q, Scopes::All);
+            scope_count(&mut sql, dialect, operator_id, q, Scopes::All);
             sql.push(")");
         }
         Some(s) if s.nothing() => return None,
@@ -99,7 +122,7 @@ pub fn count_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&
             let by_scope = !s.environments.is_empty() || !s.workspaces.is_empty();
             if by_scope {
                 sql.push("(");
-                scope_count(&mut sql, operator_id, q, Scopes::Matched(s));
+                scope_count(&mut sql, dialect, operator_id, q, Scopes::Matched(s));
                 sql.push(") + ");
             }
             sql.push("(");
