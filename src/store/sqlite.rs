@@ -268,7 +268,9 @@ impl Dialect for SqliteDialect {
              UNION ALL SELECT (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
              WHERE policy_name COLLATE NOCASE > n.name) FROM n WHERE n.name IS NOT NULL) ",
             // As bytes: a name that is not valid UTF-8 still matches by what it does spell.
-            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name), \
+            // Any one item of the name: the first on the name index (which orders a name's
+            // items by restore, not by id: MIN(id) would read all of them).
+            "(SELECT k.id FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name LIMIT 1), \
              CAST(n.name AS BLOB)",
         )
     }
