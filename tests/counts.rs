@@ -12,8 +12,8 @@ use proofdesk::service::{filter_text, Clock, OpenOptions, RunFilter, Service};
 use proofdesk::store::{Create, Store};
 
 /// Filters in the console's language: each SQL-side filter alone, mixed, and searches that
-/// match by policy name (common and rare), environment, workspace, tenant ref, run id, or
-/// nothing.
+/// match by policy name (common and rare), environment, workspace, tenant ref, run id (alone
+/// and beside names and scopes), or nothing.
 const FILTERS: &[&str] = &[
     "",
     "type:any",
@@ -42,6 +42,10 @@ const FILTERS: &[&str] = &[
     "Contoso BitLocker outcome:succeeded",
     "no-such-policy-zq",
     "type:any Kiosk",
+    "type:any 1001 #1003",
+    "type:any 1001 Lab",
+    "1003 1005 BitLocker",
+    "id:1001,1002 type:any",
 ];
 
 /// Operators of the demo data with different access (owner of some workspaces, members with

@@ -72,6 +72,10 @@ struct Args {
     /// Synthetic runs of the database to build or reuse
     #[arg(long, default_value_t = 1_000_000)]
     runs: u64,
+    /// Runs of other operation types added after the demo runs (PostgreSQL only; the database is
+    /// reused when it holds both)
+    #[arg(long, default_value_t = 0)]
+    other_runs: u64,
     /// Timed samples per figure
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     samples: u64,
@@ -105,6 +109,8 @@ pub struct BenchOptions {
     pub db: Option<String>,
     /// `--as`: the operator whose lists are measured (default: the demo on-call operator).
     pub operator: Option<String>,
+    /// Runs of other operation types added after the demo runs (PostgreSQL only).
+    pub other_runs: u64,
     /// Timed samples per figure (after a short warm-up); fewer when a figure is slow.
     pub samples: usize,
     /// Stale runs for the batch figure; 0 skips the figure.
@@ -197,13 +203,23 @@ async fn run(opts: BenchOptions) -> Result<BenchReport> {
     if let Some(d) = seeded {
         figures.push(Figure {
             key: "seed".to_owned(),
-            name: format!("db seed-demo --runs {}", opts.runs),
+            name: if opts.other_runs > 0 {
+                format!("seed-demo --runs {} + {} other runs", opts.runs, opts.other_runs)
+            } else {
+                format!("db seed-demo --runs {}", opts.runs)
+            },
             unit: "s",
             value: Stat::single(d.as_secs_f64()),
             reference: None,
-            goal: "<= 120 s at 1M runs".to_owned(),
-            pass: (opts.runs >= 1_000_000).then_some(d.as_secs_f64() <= 120.0),
-            note: "built in this run by `proofdesk db seed-demo` in a child process, before the other figures"
+            goal: if opts.other_runs > 0 { "<= 300 s at 10M runs" } else { "<= 120 s at 1M runs" }.to_owned(),
+            pass: if opts.other_runs > 0 {
+                (opts.runs + opts.other_runs >= 10_000_000).then_some(d.as_secs_f64() <= 300.0)
+            } else {
+                (opts.runs >= 1_000_000).then_some(d.as_secs_f64() <= 120.0)
+            },
+            note: "built in this run by `proofdesk db seed-demo` in a child process (and the other runs added \
+                   server-side with the indexes set aside), before the other figures; when the demo runs were \
+                   there already, only the other runs' time"
                 .to_owned(),
         });
     }
@@ -232,13 +248,14 @@ async fn run(opts: BenchOptions) -> Result<BenchReport> {
     if opts.wants("deep_page") && visible > i64::from(FIRST_PAGE) {
         figures.push(pages::deep_page(&ctx, visible).await?);
     }
+    // Idle first: on PostgreSQL its server-rows window would otherwise see the counts' rows.
+    if opts.idle_seconds > 0 && opts.wants("idle") {
+        figures.extend(process::idle_figures(&ctx, &url, opts.idle_seconds).await?);
+    }
     for case in process::COUNT_CASES {
         if opts.wants(&format!("runs_count.{}", case.0)) {
             figures.push(process::count_figure(&ctx, &url, *case).await?);
         }
-    }
-    if opts.idle_seconds > 0 && opts.wants("idle") {
-        figures.extend(process::idle_figures(&ctx, &url, opts.idle_seconds).await?);
     }
     let mut tui_figures = TuiFigures::default();
     if tui::KEYS.iter().any(|k| opts.wants(k)) {
@@ -270,6 +287,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let opts = BenchOptions {
         runs: args.runs,
+        other_runs: args.other_runs,
         db: args.db,
         operator: args.operator,
         samples: usize::try_from(args.samples).unwrap_or(usize::MAX),
