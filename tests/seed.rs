@@ -419,7 +419,7 @@ async fn schema(store: &Store) -> Vec<(String, String)> {
 /// must come back exactly, and every reference must hold.
 async fn bulk_seed_keeps_the_schema(store: &Store) {
     let before = schema(store).await;
-    assert!(before.iter().any(|(name, _)| name == "restore_items_policy_name"), "{before:?}");
+    assert!(before.iter().any(|(name, _)| name == "restore_items_name_restore"), "{before:?}");
     seed_demo(store, now(), BULK_RUNS).await.expect("seed");
     assert_eq!(schema(store).await, before);
     assert_eq!(

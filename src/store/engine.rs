@@ -44,6 +44,10 @@ pub(crate) trait Dialect: Send + Sync {
     /// The type column as a list's filter names it; `open_only` when only open runs are listed.
     fn type_column(&self, open_only: bool) -> &'static str;
 
+    /// What follows `operation_runs o` in a count's per-scope read (`queries::count_sql`), to
+    /// keep it on the scope indexes of migration 0005; `open_only` when only open runs count.
+    fn count_index(&self, open_only: bool) -> &'static str;
+
     /// `i.policy_name` is one of the names `m` found. `indexed` when the statement starts from
     /// the items (the name index is then the right way in).
     fn name_in(&self, sql: &mut Sql, m: &SearchMatch, indexed: bool);

@@ -161,6 +161,11 @@ impl Dialect for PostgresDialect {
         "o.type"
     }
 
+    fn count_index(&self, _open_only: bool) -> &'static str {
+        // The planner's statistics choose well on their own.
+        ""
+    }
+
     fn name_in(&self, sql: &mut Sql, m: &SearchMatch, _indexed: bool) {
         // The names as values: the planner's statistics see how common each one is.
         sql.push("lower(i.policy_name) IN ").bind_list(m.names.iter().map(|n| Arg::Text(n.clone())));

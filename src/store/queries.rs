@@ -51,10 +51,12 @@ impl Exec for Conn {
 }
 
 mod bundles;
+mod count;
 mod detail;
 
 pub use crate::domain::{Cursor, RunQuery, ScopeRef, SortKey};
 pub use bundles::*;
+pub use count::*;
 pub use detail::*;
 
 /// Text as search compares it: lower case for all of Unicode, the same on both engines, with
@@ -267,59 +269,58 @@ fn policy_match(sql: &mut Sql, dialect: &dyn Dialect, m: &SearchMatch) {
     sql.push(")");
 }
 
-/// `FROM … WHERE …` for the runs `operator_id` may see that match `q`, whose search terms
-/// matched `search`.
-fn from_where(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) {
-    let from_items = search.filter(|s| s.from_items && !s.nothing());
-    if let Some(s) = from_items {
-        // Rare terms: the candidate runs are the runs of the few matching items whose own,
-        // in-scope, not deleted restore holds them (the test `policy_match` makes per run in
-        // the other plan), plus the runs named by id; DISTINCT/UNION so each run comes once.
-        sql.push(
-            " FROM (SELECT DISTINCT r.operation_run_id AS cid FROM restore_items i \
-             JOIN restore_runs r ON r.id = i.restore_run_id \
-             JOIN operation_runs s ON s.id = r.operation_run_id AND s.workspace_id = r.workspace_id \
-             AND s.environment_id = r.environment_id WHERE r.deleted_at IS NULL AND ",
-        );
-        if s.any_name() {
-            dialect.name_in(sql, s, true);
-        } else {
-            sql.push("1 = 0");
-        }
-        for id in &s.ids {
-            sql.push(" UNION SELECT ").bind(Arg::I64(*id));
-        }
-        sql.push(") c CROSS JOIN operation_runs o ").push(RUN_JOINS).push(" WHERE o.id = c.cid AND ");
+/// `SELECT DISTINCT … AS cid … [UNION SELECT <id> …]`: the runs whose own, in-scope, not
+/// deleted restore holds an item with a matching name (the test `policy_match` makes per run),
+/// plus the runs named by id; DISTINCT/UNION so each run comes once.
+fn candidate_runs(sql: &mut Sql, dialect: &dyn Dialect, s: &SearchMatch) {
+    sql.push(
+        "SELECT DISTINCT r.operation_run_id AS cid FROM restore_items i \
+         JOIN restore_runs r ON r.id = i.restore_run_id \
+         JOIN operation_runs s ON s.id = r.operation_run_id AND s.workspace_id = r.workspace_id \
+         AND s.environment_id = r.environment_id WHERE r.deleted_at IS NULL AND ",
+    );
+    if s.any_name() {
+        dialect.name_in(sql, s, true);
     } else {
-        sql.push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE ");
+        sql.push("1 = 0");
     }
-    // Visibility as a test on each run (not a join), so the engine walks the list's index; the
-    // same as `domain::access` and [`grant`]: the run's environment is of the run's own
-    // workspace (the joined `e`), a membership there with a role of the vocabulary, and the
-    // entitlement unless that role is owner.
-    sql.push("e.workspace_id = o.workspace_id AND EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
-        .bind(Arg::I64(operator_id))
-        .push(" AND m.workspace_id = o.workspace_id AND ")
-        .push(&role_grants_sight("o.environment_id"))
-        .bind(Arg::I64(operator_id))
-        .push("))))");
+    for id in &s.ids {
+        sql.push(" UNION SELECT ").bind(Arg::I64(*id));
+    }
+}
+
+/// ` AND …` for the filters of `q` on a run's own columns (type, status, outcome, ids, stale,
+/// open, since, until), the type compared on `type_column`.
+fn run_filters(sql: &mut Sql, q: &RunQuery, type_column: &str) {
     let text_in = |sql: &mut Sql, column: &str, values: Vec<&str>| {
         if !values.is_empty() {
             sql.push(" AND ").push(column).push(" IN ").bind_list(values.into_iter().map(|v| Arg::Text(v.to_owned())));
         }
     };
-    // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
-    // million, which each engine finds its own way (`Dialect::type_column`).
-    let open = q.open_only || q.stale_before.is_some();
-    text_in(sql, dialect.type_column(open), q.types.iter().map(String::as_str).collect());
+    text_in(sql, type_column, q.types.iter().map(String::as_str).collect());
     text_in(sql, "o.status", q.statuses.iter().map(|s| s.as_str()).collect());
     text_in(sql, "o.outcome", q.outcomes.iter().map(|o| o.as_str()).collect());
     if !q.ids.is_empty() {
         sql.push(" AND o.id IN ").bind_list(q.ids.iter().map(|i| Arg::I64(*i)));
     }
-    for (refs, id_col, name_col) in
-        [(&q.workspaces, "o.workspace_id", "w.name"), (&q.environments, "o.environment_id", "e.name")]
-    {
+    // `status <> 'completed'` spelled exactly as the partial indexes of 0002_perf say it.
+    if let Some(t) = q.stale_before {
+        sql.push(" AND o.status <> 'completed' AND o.updated_at <= ").bind(Arg::Time(t));
+    } else if q.open_only {
+        sql.push(" AND o.status <> 'completed'");
+    }
+    if let Some(t) = q.since {
+        sql.push(" AND o.created_at >= ").bind(Arg::Time(t));
+    }
+    if let Some(t) = q.until {
+        sql.push(" AND o.created_at <= ").bind(Arg::Time(t));
+    }
+}
+
+/// ` AND (…)` for the workspace and environment filters of `q`, on the given id and name
+/// columns.
+fn scope_filters(sql: &mut Sql, q: &RunQuery, workspace: (&str, &str), environment: (&str, &str)) {
+    for (refs, (id_col, name_col)) in [(&q.workspaces, workspace), (&q.environments, environment)] {
         if refs.is_empty() {
             continue;
         }
@@ -335,18 +336,36 @@ fn from_where(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQue
         }
         sql.push(")");
     }
-    // `status <> 'completed'` spelled exactly as the partial indexes of 0002_perf say it.
-    if let Some(t) = q.stale_before {
-        sql.push(" AND o.status <> 'completed' AND o.updated_at <= ").bind(Arg::Time(t));
-    } else if q.open_only {
-        sql.push(" AND o.status <> 'completed'");
+}
+
+/// `FROM … WHERE …` for the runs `operator_id` may see that match `q`, whose search terms
+/// matched `search`.
+fn from_where(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) {
+    let from_items = search.filter(|s| s.from_items && !s.nothing());
+    if let Some(s) = from_items {
+        // Rare terms: the candidate runs are the runs of the few matching items, plus the runs
+        // named by id.
+        sql.push(" FROM (");
+        candidate_runs(sql, dialect, s);
+        sql.push(") c CROSS JOIN operation_runs o ").push(RUN_JOINS).push(" WHERE o.id = c.cid AND ");
+    } else {
+        sql.push(" FROM operation_runs o ").push(RUN_JOINS).push(" WHERE ");
     }
-    if let Some(t) = q.since {
-        sql.push(" AND o.created_at >= ").bind(Arg::Time(t));
-    }
-    if let Some(t) = q.until {
-        sql.push(" AND o.created_at <= ").bind(Arg::Time(t));
-    }
+    // Visibility as a test on each run (not a join), so the engine walks the list's index; the
+    // same as `domain::access` and [`grant`]: the run's environment is of the run's own
+    // workspace (the joined `e`), a membership there with a role of the vocabulary, and the
+    // entitlement unless that role is owner.
+    sql.push("e.workspace_id = o.workspace_id AND EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ")
+        .bind(Arg::I64(operator_id))
+        .push(" AND m.workspace_id = o.workspace_id AND ")
+        .push(&role_grants_sight("o.environment_id"))
+        .bind(Arg::I64(operator_id))
+        .push("))))");
+    // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
+    // million, which each engine finds its own way (`Dialect::type_column`).
+    let open = q.open_only || q.stale_before.is_some();
+    run_filters(sql, q, dialect.type_column(open));
+    scope_filters(sql, q, ("o.workspace_id", "w.name"), ("o.environment_id", "e.name"));
     if let Some(s) = search {
         if s.nothing() {
             sql.push(" AND 1 = 0");
@@ -433,18 +452,6 @@ pub fn page_sql(
     }
     sql.push(" LIMIT ").bind(Arg::I64(i64::from(limit)));
     sql
-}
-
-/// How many visible runs match `q` (the SQL-side filters only).
-///
-/// # Errors
-/// Driver errors.
-pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
-    let search = search_of(store, operator_id, q, None).await?;
-    let mut sql = Sql::new("SELECT COUNT(*) AS n");
-    from_where(&mut sql, store.dialect(), operator_id, q, search.as_ref());
-    let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
-    Ok(row.map_or(0, |r| r.0))
 }
 
 /// The cursor that continues a list after `row`.

@@ -240,6 +240,18 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    fn count_index(&self, open_only: bool) -> &'static str {
+        // Without statistics SQLite takes a time range (`since`, `until`) on the type index,
+        // which holds no scope, and reads every run of the range once per scope from the
+        // table: 0.7 s at 1M runs for 60 days. The scope indexes hold every column the
+        // count tests.
+        if open_only {
+            " INDEXED BY operation_runs_open_scope"
+        } else {
+            " INDEXED BY operation_runs_scope_count"
+        }
+    }
+
     fn name_in(&self, sql: &mut Sql, m: &SearchMatch, indexed: bool) {
         // `indexed` lets SQLite use the name index: right when starting from the items, wrong
         // inside the per-run test, where SQLite, having no statistics, would walk every item
@@ -256,7 +268,9 @@ impl Dialect for SqliteDialect {
              UNION ALL SELECT (SELECT MIN(policy_name COLLATE NOCASE) FROM restore_items \
              WHERE policy_name COLLATE NOCASE > n.name) FROM n WHERE n.name IS NOT NULL) ",
             // As bytes: a name that is not valid UTF-8 still matches by what it does spell.
-            "(SELECT MIN(k.id) FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name), \
+            // Any one item of the name: the first on the name index (which orders a name's
+            // items by restore, not by id: MIN(id) would read all of them).
+            "(SELECT k.id FROM restore_items k WHERE k.policy_name COLLATE NOCASE = n.name LIMIT 1), \
              CAST(n.name AS BLOB)",
         )
     }

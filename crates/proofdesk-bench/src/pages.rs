@@ -57,7 +57,7 @@ impl Ctx<'_> {
 }
 
 /// The SQL-side query `Service::list` runs for `filter` (with `--stale` resolved as it does).
-fn sql_query(service: &Service, filter: &RunFilter) -> RunQuery {
+pub fn sql_query(service: &Service, filter: &RunFilter) -> RunQuery {
     let mut q = filter.query.clone();
     if filter.stale {
         q.stale_before = Some(service.now() - service.stale_after());

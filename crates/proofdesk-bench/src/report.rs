@@ -165,7 +165,7 @@ pub fn loadavg() -> String {
 
 fn fmt_num(v: f64, unit: &str) -> String {
     match unit {
-        "ms" if v < 10.0 => format!("{v:.2}"),
+        "ms" | "%core" if v < 10.0 => format!("{v:.2}"),
         "ms" | "MB" | "s" => format!("{v:.1}"),
         _ => format!("{v:.0}"),
     }

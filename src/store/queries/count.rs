@@ -1,0 +1,149 @@
+//! How many visible runs match a query, without testing each run's access.
+//!
+//! Access depends only on a run's workspace and environment, and an operator sees a handful of
+//! environments: the count visits those scopes (a small query on `environments`) and, for
+//! each, counts its matching runs on the scope index of migration 0005 (an index range per
+//! scope, no table row read), instead of testing membership and entitlement for each of a
+//! million runs. A search splits in two disjoint parts: the runs of the scopes whose name the
+//! terms match (all of them match), and among the other scopes' runs only the candidates the
+//! terms name (by id, or by an item's policy name, found from the name index).
+
+use super::super::{Arg, Dialect, Sql, Store, StoreError};
+use super::{role_grants_sight, run_filters, scope_filters, search_of, RunQuery, SearchMatch};
+
+/// Which of the visible scopes a part of the count visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scopes<'a> {
+    /// Every visible scope.
+    All,
+    /// Only the scopes whose environment or workspace the search terms match.
+    Matched(&'a SearchMatch),
+    /// Only the scopes whose environment and workspace the search terms do not match.
+    Unmatched(&'a SearchMatch),
+}
+
+/// `(SELECT e.workspace_id AS ws, e.id AS env FROM environments e … ) v`: the scopes that
+/// `operator_id` may see (as `domain::access` says: a membership in the environment's own
+/// workspace with a role of the vocabulary, and the entitlement unless that role is owner),
+/// narrowed by the workspace and environment filters of `q` and by `which`.
+fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+    sql.push(
+        "(SELECT e.workspace_id AS ws, e.id AS env FROM environments e \
+         LEFT JOIN workspaces w ON w.id = e.workspace_id \
+         WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.operator_id = ",
+    )
+    .bind(Arg::I64(operator_id))
+    .push(" AND m.workspace_id = e.workspace_id AND ")
+    .push(&role_grants_sight("e.id"))
+    .bind(Arg::I64(operator_id))
+    .push("))))");
+    scope_filters(sql, q, ("e.workspace_id", "w.name"), ("e.id", "e.name"));
+    let matched = |sql: &mut Sql, s: &SearchMatch| {
+        sql.push("(1 = 0");
+        for (column, ids) in [("e.id", &s.environments), ("e.workspace_id", &s.workspaces)] {
+            if !ids.is_empty() {
+                sql.push(" OR ").push(column).push(" IN ").bind_list(ids.iter().map(|i| Arg::I64(*i)));
+            }
+        }
+        sql.push(")");
+    };
+    match which {
+        Scopes::All => {}
+        Scopes::Matched(s) => {
+            sql.push(" AND ");
+            matched(sql, s);
+        }
+        Scopes::Unmatched(s) => {
+            sql.push(" AND NOT ");
+            matched(sql, s);
+        }
+    }
+    sql.push(") v");
+}
+
+/// `SELECT COUNT(*) …` of the visible runs matching `q` in the scopes `which` selects, each
+/// scope's runs read on the scope index (SQLite keeps the scopes as the outer loop of a CROSS
+/// JOIN; PostgreSQL plans it from its statistics).
+fn scope_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+    sql.push("SELECT COUNT(*) FROM ");
+    visible_scopes(sql, operator_id, q, which);
+    let open = q.open_only || q.stale_before.is_some();
+    sql.push(" CROSS JOIN operation_runs o").push(dialect.count_index(open));
+    sql.push(" WHERE o.workspace_id = v.ws AND o.environment_id = v.env");
+    run_filters(sql, q, "o.type");
+}
+
+/// `SELECT COUNT(*) …` of the runs the search terms name (by id or by an item's policy name)
+/// in the visible scopes the terms do not match by name: the other part of a search's count.
+///
+/// The candidates are (run, workspace, environment): an item's from its restore (read on the
+/// name index of migration 0006, which holds the restore, so no item row is read), a run
+/// named by id from the run. Only a candidate whose scope is the run's own passes, so a
+/// restore outside its run's scope names nothing (as `policy_match` says), and each run
+/// counts once (its passing candidates are one row after DISTINCT/UNION).
+fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch) {
+    sql.push(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT r.operation_run_id AS cid, r.workspace_id AS cws, \
+         r.environment_id AS cenv FROM restore_items i JOIN restore_runs r ON r.id = i.restore_run_id \
+         WHERE r.deleted_at IS NULL AND ",
+    );
+    if s.any_name() {
+        dialect.name_in(sql, s, true);
+    } else {
+        sql.push("1 = 0");
+    }
+    if !s.ids.is_empty() {
+        sql.push(" UNION SELECT n.id, n.workspace_id, n.environment_id FROM operation_runs n WHERE n.id IN ")
+            .bind_list(s.ids.iter().map(|i| Arg::I64(*i)));
+    }
+    sql.push(") c CROSS JOIN operation_runs o CROSS JOIN ");
+    visible_scopes(sql, operator_id, q, Scopes::Unmatched(s));
+    sql.push(
+        " WHERE o.id = c.cid AND o.workspace_id = c.cws AND o.environment_id = c.cenv \
+         AND o.workspace_id = v.ws AND o.environment_id = v.env",
+    );
+    run_filters(sql, q, "o.type");
+}
+
+/// The statement that counts the visible runs matching `q` whose search terms matched
+/// `search`; `None` when nothing can match (terms that match nothing).
+#[must_use]
+pub fn count_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) -> Option<Sql> {
+    let dialect = store.dialect();
+    let mut sql = Sql::new("SELECT ");
+    match search {
+        None => {
+            sql.push("(");
+            scope_count(&mut sql, dialect, operator_id, q, Scopes::All);
+            sql.push(")");
+        }
+        Some(s) if s.nothing() => return None,
+        Some(s) => {
+            let by_scope = !s.environments.is_empty() || !s.workspaces.is_empty();
+            if by_scope {
+                sql.push("(");
+                scope_count(&mut sql, dialect, operator_id, q, Scopes::Matched(s));
+                sql.push(") + ");
+            }
+            sql.push("(");
+            candidate_count(&mut sql, dialect, operator_id, q, s);
+            sql.push(")");
+        }
+    }
+    sql.push(" AS n");
+    Some(sql)
+}
+
+/// How many visible runs match `q` (the SQL-side filters only): the same runs as the list of
+/// `q` holds, counted as [`count_sql`] says.
+///
+/// # Errors
+/// Driver errors.
+pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result<i64, StoreError> {
+    let search = search_of(store, operator_id, q, None).await?;
+    let Some(sql) = count_sql(store, operator_id, q, search.as_ref()) else {
+        return Ok(0);
+    };
+    let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
+    Ok(row.map_or(0, |r| r.0))
+}
