@@ -69,10 +69,19 @@ impl App {
         }
         match result {
             Ok(v) if self.version == Some(v) => {
-                let time_moved = self.list.filter.changes_with_time()
-                    || self.list.turned_stale(self.service.now(), self.service.stale_after());
-                if time_moved {
+                // What matches can move with the clock: pages and count.
+                if self.list.filter.changes_with_time() {
                     return self.refresh(false);
+                }
+                // A run on screen turned stale: it reads differently, but what matches (and so
+                // the count, a full count at a million runs) cannot have changed.
+                if self.list.turned_stale(self.service.now(), self.service.stale_after()) {
+                    self.last_refresh = self.mono;
+                    let height = self.list_height();
+                    let mut seq = self.seq;
+                    let cmds = self.list.refresh(height, &mut seq, false);
+                    self.seq = seq;
+                    return cmds;
                 }
                 self.list.confirm_current(self.mono);
                 self.dirty = true;
