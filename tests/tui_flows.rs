@@ -607,6 +607,31 @@ async fn command_mode_opens_runs_filters_switches_themes_and_says_what_it_cannot
     assert!(app.flash.as_deref().is_some_and(|f| f.contains("✘ :theme")), "{:?}", app.flash);
     press(&mut app, &svc, command("filter env:prod")).await;
     assert!(app.flash.as_deref().is_some_and(|f| f.contains("did you mean")), "{:?}", app.flash);
+    // Tab completes a command name, and a filter's fields and values as the bar does.
+    press(&mut app, &svc, [key(':')]).await;
+    type_text(&mut app, &svc, "filter env:prod").await;
+    press(&mut app, &svc, [code(KeyCode::Tab)]).await;
+    assert_eq!(
+        app.command.as_ref().map(|c| c.input.value().to_owned()).as_deref(),
+        Some("filter env:\"Contoso Prod\" ")
+    );
+    insta::assert_snapshot!("command_line_typed", screen(&db, &app));
+    press(&mut app, &svc, [code(KeyCode::Esc)]).await;
+    // :export says where it wrote, and how many rows.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("runs.csv");
+    let cmds = app.update(key(':'));
+    assert!(cmds.is_empty());
+    for c in format!("export csv {}", path.display()).chars() {
+        app.update(key(c));
+    }
+    let cmds = app.update(code(KeyCode::Enter));
+    settle(&mut app, &svc, cmds).await;
+    let csv = std::fs::read_to_string(&path).expect("written");
+    assert!(csv.starts_with("id,type,workspace") && csv.lines().count() == 2, "{csv}");
+    let shown = screen(&db, &app).replace(&dir.path().display().to_string(), "TMP");
+    assert!(shown.contains("exported 1 row to TMP/runs.csv"), "{shown}");
+    insta::assert_snapshot!("command_export_notice", shown);
     // Tab completes a command name; Esc leaves without running anything.
     press(&mut app, &svc, [key(':'), key('e'), key('x'), code(KeyCode::Tab)]).await;
     assert_eq!(app.command.as_ref().map(|c| c.input.value().to_owned()).as_deref(), Some("export "));

@@ -68,6 +68,25 @@ impl App {
                         [] => self.flash = Some("no command starts so".into()),
                         many => self.flash = Some(format!("commands: {}", many.join(" "))),
                     }
+                } else if let Some(text) = value.strip_prefix("filter ") {
+                    // The filter bar's completion, on the filter's text.
+                    let names = self.names.clone().unwrap_or_default();
+                    let c = crate::service::filter_hint::complete(text, &names);
+                    match c.candidates.as_slice() {
+                        [] => self.flash = Some("no completion here".into()),
+                        [one] => {
+                            let space = if one.ends_with(':') { "" } else { " " };
+                            line.input = Input::new(format!("filter {}{one}{space}", &text[..c.start]));
+                        }
+                        many => {
+                            let shared = c.common_prefix();
+                            if shared.len() > text.len() - c.start {
+                                line.input = Input::new(format!("filter {}{shared}", &text[..c.start]));
+                            }
+                            let shown: Vec<&str> = many.iter().take(8).map(String::as_str).collect();
+                            self.flash = Some(format!("Tab: {}", shown.join("  ")));
+                        }
+                    }
                 } else if let Some(rest) = value.strip_prefix("export ") {
                     let found: Vec<&str> = ["md", "csv", "json"].into_iter().filter(|f| f.starts_with(rest)).collect();
                     if let [one] = found.as_slice() {
