@@ -505,3 +505,15 @@ impl App {
         }
     }
 }
+
+/// Where ↑ (`back`) or ↓ moves in a history of `len` entries from `at` (`None`: the line being
+/// typed, past the newest entry): back to the oldest and no further, forward past the newest
+/// to the typed line.
+fn history_step(at: Option<usize>, len: usize, back: bool) -> Option<usize> {
+    match at {
+        None if back => len.checked_sub(1),
+        Some(i) if back => Some(i.saturating_sub(1)),
+        Some(i) if i + 1 < len => Some(i + 1),
+        _ => None,
+    }
+}

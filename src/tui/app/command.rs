@@ -95,14 +95,7 @@ impl App {
                 }
             }
             KeyCode::Up | KeyCode::Down => {
-                let len = self.command_history.len();
-                let at = match (line.history, ev.code) {
-                    (None, KeyCode::Up) if len > 0 => Some(len - 1),
-                    (Some(i), KeyCode::Up) => Some(i.saturating_sub(1)),
-                    (Some(i), KeyCode::Down) if i + 1 < len => Some(i + 1),
-                    (Some(_), KeyCode::Down) => None,
-                    (at, _) => at,
-                };
+                let at = super::history_step(line.history, self.command_history.len(), ev.code == KeyCode::Up);
                 line.history = at;
                 line.input = Input::new(at.map_or_else(String::new, |i| self.command_history[i].clone()));
             }

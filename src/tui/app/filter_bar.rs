@@ -90,15 +90,7 @@ impl App {
                 edit.hint = hint;
             }
             Some(a @ (Action::HistoryBack | Action::HistoryForward)) => {
-                let len = self.filter_history.len();
-                let back = a == Action::HistoryBack;
-                let at = match edit.history {
-                    None if back && len > 0 => Some(len - 1),
-                    Some(i) if back => Some(i.saturating_sub(1)),
-                    Some(i) if i + 1 < len => Some(i + 1),
-                    Some(_) => None,
-                    None => None,
-                };
+                let at = super::history_step(edit.history, self.filter_history.len(), a == Action::HistoryBack);
                 if at != edit.history {
                     edit.history = at;
                     let text = at.map_or_else(|| self.list.filter_text.clone(), |i| self.filter_history[i].clone());
