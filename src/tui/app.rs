@@ -210,9 +210,8 @@ impl App {
     }
 
     fn detail_areas(&self) -> DetailAreas {
-        let load_error = self.detail.as_ref().is_some_and(|d| d.error.is_some());
-        let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
-        DetailAreas::new(self.frame_areas().body, load_error, zoom)
+        let body = self.frame_areas().body;
+        self.detail.as_ref().map_or_else(|| DetailAreas::new(body, false, false, None), |d| d.areas(body))
     }
 
     /// The outage banner's text, while the database is unreachable.
@@ -329,13 +328,11 @@ impl App {
             }
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
-                // The loaded detail shows no load error line.
-                let zoom = self.detail.as_ref().is_some_and(|d| d.zoom);
-                let areas = DetailAreas::new(self.frame_areas().body, false, zoom);
+                let body = self.frame_areas().body;
                 let Some(d) = self.detail.as_mut().filter(|d| d.seq == seq && d.id == id) else { return Vec::new() };
                 d.inflight = false;
                 match result {
-                    Ok(detail) => d.apply(detail, raw, self.mono, &self.service, &areas),
+                    Ok(detail) => d.apply(detail, raw, self.mono, &self.service, body),
                     Err(e @ ServiceError::NotFound(_)) => {
                         d.data = None;
                         d.error = Some(format!("{e} (or not visible to you)"));

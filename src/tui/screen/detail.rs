@@ -26,7 +26,7 @@ use crate::present::symbol;
 use crate::sanitize::clean;
 use crate::service::{RunDetail, Service};
 use crate::tui::action::Action;
-use crate::tui::layout::{pane_inner, DetailAreas};
+use crate::tui::layout::{pane_inner, DetailAreas, Wanted};
 use crate::tui::theme::Theme;
 use crate::tui::view::common::{decision_span, safe, trunc};
 use crate::tui::worker::Command;
@@ -101,6 +101,8 @@ pub struct DetailState {
     /// Counted when the data or the pane widths change, so a key never rebuilds a pane to
     /// learn how far it scrolls.
     measured: Option<Measured>,
+    /// What the loaded run's panes would take whole (they share a wide screen by it).
+    wanted: Option<Wanted>,
 }
 
 impl DetailState {
@@ -122,6 +124,7 @@ impl DetailState {
             gap_mark: None,
             loaded_at: None,
             measured: None,
+            wanted: None,
         }
     }
 
@@ -244,14 +247,24 @@ impl DetailState {
 
     /// Takes a loaded detail, keeping the item selection in range; its panes are counted
     /// again for `areas`.
-    pub fn apply(&mut self, detail: Box<RunDetail>, raw: bool, now: Instant, session: &Service, areas: &DetailAreas) {
+    pub fn apply(&mut self, detail: Box<RunDetail>, raw: bool, now: Instant, session: &Service, body: Rect) {
         self.item_sel = self.item_sel.min(detail.items.len().saturating_sub(1));
         self.raw = raw;
         self.data = Some(detail);
         self.error = None;
         self.loaded_at = Some(now);
         self.measured = None;
-        self.measure(session, areas);
+        self.wanted = self.data.as_deref().map(|data| wanted(data, session));
+        let areas = self.areas(body);
+        self.measure(session, &areas);
+    }
+
+    /// Where the panes go in `body` for this run (its load error line, zoom and content).
+    #[must_use]
+    pub fn areas(&self, body: Rect) -> DetailAreas {
+        let open = self.payload.show_error || self.payload.show_payload;
+        let wanted = self.wanted.map(|w| Wanted { items_open: open, ..w });
+        DetailAreas::new(body, self.error.is_some(), self.zoom, wanted)
     }
 
     /// Counts the proof and evidence panes' lines, unless they were counted at these widths.
@@ -332,7 +345,7 @@ impl DetailState {
             frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.error)), body);
             return;
         };
-        let areas = DetailAreas::new(body, self.error.is_some(), self.zoom);
+        let areas = self.areas(body);
         if let (Some(e), Some(err)) = (&self.error, areas.error) {
             let text = format!(" refresh failed: {} (showing the last data)", clean(e));
             frame.render_widget(Paragraph::new(Span::styled(trunc(&text, usize::from(err.width)), theme.error)), err);
@@ -390,5 +403,22 @@ impl DetailState {
         frame.render_widget(b, area);
         let visible: Vec<Line<'static>> = lines.into_iter().skip(top).take(h).collect();
         frame.render_widget(Paragraph::new(visible), inner);
+    }
+}
+
+/// What `data`'s panes take whole, with their borders: the proof pane's longest line, the
+/// items table's natural width and rows, the evidence pane's lines.
+fn wanted(data: &RunDetail, session: &Service) -> Wanted {
+    const WIDE: usize = 1_000;
+    let theme = Theme::default();
+    let proof = proof::lines(data, session.now(), session.stale_after(), None, WIDE, &theme);
+    let (items_width, items_rows) = panes::items_size(data);
+    let cells = |n: usize| u16::try_from(n + 2).unwrap_or(u16::MAX);
+    Wanted {
+        proof: cells(proof.iter().map(Line::width).max().unwrap_or(0)),
+        items_width: cells(items_width),
+        items: cells(items_rows),
+        evidence: cells(panes::evidence_lines(data, WIDE, &theme).len()),
+        items_open: false,
     }
 }

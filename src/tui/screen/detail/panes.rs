@@ -53,11 +53,7 @@ pub(super) fn items(frame: &mut Frame<'_>, area: Rect, data: &RunDetail, d: &Det
     let [table_area, extra_area] = Layout::vertical([Constraint::Min(2), Constraint::Length(extra)]).areas(area);
     let h = usize::from(table_area.height.saturating_sub(1)).max(1);
     let top = d.item_sel.saturating_sub(h - 1);
-    let longest = |f: &dyn Fn(&crate::service::ItemView) -> usize| data.items.iter().map(f).max().unwrap_or(0);
-    let w_outcome = 18;
-    let w_code = longest(&|i| i.error_code.as_deref().map_or(0, |c| clean(c).width())).clamp(5, 16);
-    let mut w_type = longest(&|i| clean(&i.policy_type).width()).max(4);
-    let mut w_name = longest(&|i| clean(&i.policy_name).width()).max(4);
+    let (mut w_type, mut w_name, w_outcome, w_code) = item_columns(data);
     // Names matter most: the type gives way first, then the name, never below a readable width.
     let room = width.saturating_sub(2 + w_outcome + w_code + 4);
     if w_type + w_name > room {
@@ -90,6 +86,23 @@ pub(super) fn items(frame: &mut Frame<'_>, area: Rect, data: &RunDetail, d: &Det
     if extra > 0 {
         d.payload.render(frame, extra_area, data.items.get(d.item_sel), d.inflight, theme);
     }
+}
+
+/// The items table's columns at their natural widths: type, name, outcome, error code.
+fn item_columns(data: &RunDetail) -> (usize, usize, usize, usize) {
+    let longest = |f: &dyn Fn(&crate::service::ItemView) -> usize| data.items.iter().map(f).max().unwrap_or(0);
+    let w_code = longest(&|i| i.error_code.as_deref().map_or(0, |c| clean(c).width())).clamp(5, 16);
+    let w_type = longest(&|i| clean(&i.policy_type).width()).max(4);
+    let w_name = longest(&|i| clean(&i.policy_name).width()).max(4);
+    (w_type, w_name, 18, w_code)
+}
+
+/// The items pane's natural size inside its border: the table's width (marker, columns and
+/// the spaces between them) and its rows (header, items, a preview's note).
+pub(super) fn items_size(data: &RunDetail) -> (usize, usize) {
+    let (t, n, o, c) = item_columns(data);
+    let preview = data.restore.as_ref().is_some_and(|r| !r.wrote_to_tenant());
+    (2 + t + n + o + c + 4, 1 + data.items.len().max(1) + usize::from(preview))
 }
 
 pub(super) fn evidence_lines(data: &RunDetail, width: usize, theme: &Theme) -> Vec<Line<'static>> {
