@@ -495,14 +495,46 @@ async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
     let mut app = start(&svc, WIDE).await;
     assert!(matches!(app.list.count, Some(Ok(1050))), "{:?}", app.list.count);
     assert!(app.list.cached_pages() <= 1, "only the first page is fetched at first");
-    for _ in 0..20 {
-        press(&mut app, &svc, [key('G')]).await;
-    }
+    // The count is exact: one End reads the list from its other end, one page away.
+    press(&mut app, &svc, [key('G')]).await;
+    assert!(app.list.from_end());
     assert_eq!(app.list.known_rows(), (1050, false));
     assert_eq!(app.list.selected().map(|r| r.id), Some(10_000), "the oldest run is last");
-    assert!(app.list.cached_pages() <= 6, "cache stays bounded: {}", app.list.cached_pages());
+    assert!(app.list.cached_pages() <= 2, "only the last pages: {}", app.list.cached_pages());
     insta::assert_snapshot!("list_paged_end", screen(&db, &app));
-    press(&mut app, &svc, [key('g'), key('j'), key('j')]).await;
+    // Up from the end, across page boundaries, row i on screen is still the i-th newest run.
+    let newest_first = |app: &App| app.list.selected().map(|r| 11_049 - r.id);
+    for (n, step) in [(1, key as fn(char) -> Msg), (5, |_| code(KeyCode::PageUp)), (130, key), (7, |_| key('j'))] {
+        press(&mut app, &svc, (0..n).map(|_| step('k'))).await;
+        assert_eq!(newest_first(&app), Some(i64::try_from(app.list.sel).unwrap()));
+    }
+    assert!(app.list.cached_pages() <= 6, "cache stays bounded: {}", app.list.cached_pages());
+    // A newer run arrives while the list is read from its end: the selection keeps its run.
+    let sel = app.list.selected().map(|r| r.id);
+    let newest = json!({"operation_runs": [{"id": 30_000, "workspace_id": 1, "environment_id": 10,
+        "type": "restore.execute", "status": "queued", "outcome": "pending", "context": {},
+        "created_at": "2026-11-20T11:59:30Z", "updated_at": "2026-11-20T11:59:30Z"}]});
+    fixtures::load_value(&db.store, &newest).await.expect("newest run");
+    press(&mut app, &svc, [ctrl('r')]).await;
+    assert_eq!(app.list.known_rows(), (1051, false));
+    assert_eq!(app.list.selected().map(|r| r.id), sel);
+    assert_eq!(
+        newest_first(&app),
+        Some(i64::try_from(app.list.sel).unwrap() - 1),
+        "one row further down: {:?}",
+        (app.list.sel, sel)
+    );
+    // A verdict filter counts only an upper bound: End loads on from where the list is.
+    press(&mut app, &svc, [key('/')]).await;
+    type_text(&mut app, &svc, "decision:blocked").await;
+    press(&mut app, &svc, [code(KeyCode::Enter), key('G')]).await;
+    assert!(!app.list.from_end());
+    press(&mut app, &svc, [key('x')]).await;
+    // Home reads it from the top again.
+    press(&mut app, &svc, [key('G'), key('g')]).await;
+    assert!(!app.list.from_end());
+    assert_eq!(app.list.selected().map(|r| r.id), Some(30_000));
+    press(&mut app, &svc, [key('j'), key('j'), key('j')]).await;
     assert_eq!(app.list.selected().map(|r| r.id), Some(11_047));
     // A newer run arrives: the selection stays on its run, one row further down.
     let newer = json!({"operation_runs": [{"id": 20_000, "workspace_id": 1, "environment_id": 10,
@@ -510,7 +542,7 @@ async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
         "created_at": "2026-11-20T11:59:00Z", "updated_at": "2026-11-20T11:59:00Z"}]});
     fixtures::load_value(&db.store, &newer).await.expect("newer run");
     press(&mut app, &svc, [ctrl('r')]).await;
-    assert_eq!((app.list.sel, app.list.selected().map(|r| r.id)), (3, Some(11_047)));
+    assert_eq!((app.list.sel, app.list.selected().map(|r| r.id)), (4, Some(11_047)));
     // An answer about an older filter is dropped.
     let stale = Reply::Pages { generation: 0, seq: 1, first: 0, count: 1, result: Ok(Vec::new()) };
     press(&mut app, &svc, [key('s')]).await;

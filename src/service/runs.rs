@@ -277,7 +277,8 @@ impl Service {
         let search = queries::search_of(self.reads(), self.operator().id, &query, log).await?;
         let mut conn = self.reads().acquire().await?;
         loop {
-            let sql = queries::page_sql(self.reads(), self.operator().id, &query, search.as_ref(), cursor, batch);
+            let sql =
+                queries::page_sql(self.reads(), self.operator().id, &query, search.as_ref(), cursor.clone(), batch);
             // The restore links first (the column the page adds for them, read as the rows
             // arrive), so the restores' proof-bundle statement can go before the runs are decoded.
             let (fetched, links) = conn.fetch_page(&sql).await?;

@@ -63,6 +63,10 @@ pub(crate) trait Dialect: Send + Sync {
     /// Appended to the count of matching items (inside its `LIMIT`ed subquery).
     fn items_in_name_order(&self) -> &'static str;
 
+    /// Appended to a text expression a list is ordered by, so that words compare byte by
+    /// byte (as SQLite's default collation does) whatever the database's locale.
+    fn bytewise(&self) -> &'static str;
+
     /// Appended to the statement that loads a run inside the transition's transaction, so
     /// that no other writer changes it before the commit.
     fn lock_run(&self) -> &'static str;

@@ -191,6 +191,10 @@ impl Dialect for PostgresDialect {
         " ORDER BY lower(i.policy_name)"
     }
 
+    fn bytewise(&self) -> &'static str {
+        " COLLATE \"C\""
+    }
+
     fn lock_run(&self) -> &'static str {
         " FOR UPDATE OF o"
     }

@@ -54,7 +54,7 @@ mod bundles;
 mod count;
 mod detail;
 
-pub use crate::domain::{Cursor, RunQuery, ScopeRef, SortKey};
+pub use crate::domain::{Cursor, CursorKey, RunQuery, ScopeRef, SortKey};
 pub use bundles::*;
 pub use count::*;
 pub use detail::*;
@@ -66,11 +66,21 @@ fn fold(text: &str) -> String {
     text.trim().to_lowercase().replace('ς', "σ")
 }
 
-fn sort_column(sort: SortKey) -> &'static str {
+/// The expression a list is ordered by (`None`: by id alone). Words compare byte by byte on
+/// both engines (`Dialect::bytewise`), so a list reads the same on either.
+fn sort_column(sort: SortKey, dialect: &dyn Dialect) -> Option<String> {
+    let words = |expr: &str| Some(format!("{expr}{}", dialect.bytewise()));
     match sort {
-        SortKey::Created => "o.created_at",
-        SortKey::Updated => "o.updated_at",
-        SortKey::Id => "o.id",
+        SortKey::Created => Some("o.created_at".to_owned()),
+        SortKey::Updated => Some("o.updated_at".to_owned()),
+        SortKey::Id => None,
+        SortKey::Status => words("o.status"),
+        SortKey::Outcome => words("o.outcome"),
+        SortKey::Type => words("o.type"),
+        // A visible run's workspace and environment exist (the visibility test joins them);
+        // COALESCE keeps the keyset total all the same.
+        SortKey::Workspace => words("COALESCE(w.name, '')"),
+        SortKey::Environment => words("COALESCE(e.name, '')"),
     }
 }
 
@@ -433,23 +443,32 @@ pub fn page_sql(
     let dialect = store.dialect();
     sql.push(RUN_COLUMNS).push(", ").push(dialect.restore_link_column());
     from_where(&mut sql, dialect, operator_id, q, search);
-    let col = sort_column(q.sort);
+    let col = sort_column(q.sort, dialect);
     let (cmp, cmp_eq, dir) = if q.ascending { (">", ">=", "ASC") } else { ("<", "<=", "DESC") };
     if let Some(c) = after {
-        if q.sort == SortKey::Id {
-            sql.push(" AND o.id ").push(cmp).push(" ").bind(Arg::I64(c.id));
-        } else {
-            // `col <= t AND (col < t OR id < i)`: the first half bounds the index range, so a
-            // page deep in the list starts there instead of walking every row before it.
-            sql.push(" AND ").push(col).push(" ").push(cmp_eq).push(" ").bind(Arg::Time(c.at));
-            sql.push(" AND (").push(col).push(" ").push(cmp).push(" ").bind(Arg::Time(c.at));
-            sql.push(" OR o.id ").push(cmp).push(" ").bind(Arg::I64(c.id)).push(")");
+        let key = match c.key {
+            CursorKey::Time(t) => Some(Arg::Time(t)),
+            CursorKey::Text(t) => Some(Arg::Text(t)),
+            CursorKey::Id => None,
+        };
+        match (&col, key) {
+            (Some(col), Some(key)) => {
+                // `col <= k AND (col < k OR id < i)`: the first half bounds the index range, so
+                // a page deep in the list starts there instead of walking every row before it.
+                sql.push(" AND ").push(col).push(" ").push(cmp_eq).push(" ").bind(key.clone());
+                sql.push(" AND (").push(col).push(" ").push(cmp).push(" ").bind(key);
+                sql.push(" OR o.id ").push(cmp).push(" ").bind(Arg::I64(c.id)).push(")");
+            }
+            _ => {
+                sql.push(" AND o.id ").push(cmp).push(" ").bind(Arg::I64(c.id));
+            }
         }
     }
-    sql.push(" ORDER BY ").push(col).push(" ").push(dir);
-    if q.sort != SortKey::Id {
-        sql.push(", o.id ").push(dir);
+    sql.push(" ORDER BY ");
+    if let Some(col) = &col {
+        sql.push(col).push(" ").push(dir).push(", ");
     }
+    sql.push("o.id ").push(dir);
     sql.push(" LIMIT ").bind(Arg::I64(i64::from(limit)));
     sql
 }
@@ -457,11 +476,18 @@ pub fn page_sql(
 /// The cursor that continues a list after `row`.
 #[must_use]
 pub fn cursor_after(row: &RunRow, sort: SortKey) -> Cursor {
-    let at = match sort {
-        SortKey::Created | SortKey::Id => row.created_at,
-        SortKey::Updated => row.updated_at,
+    let text = |t: &str| CursorKey::Text(t.to_owned());
+    let key = match sort {
+        SortKey::Created => CursorKey::Time(row.created_at),
+        SortKey::Updated => CursorKey::Time(row.updated_at),
+        SortKey::Id => CursorKey::Id,
+        SortKey::Status => text(&row.status),
+        SortKey::Outcome => text(&row.outcome),
+        SortKey::Type => text(&row.op_type),
+        SortKey::Workspace => text(row.workspace_name.as_deref().unwrap_or_default()),
+        SortKey::Environment => text(row.environment_name.as_deref().unwrap_or_default()),
     };
-    Cursor { at, id: row.id }
+    Cursor { key, id: row.id }
 }
 
 /// One run by id with its names, visible or not (access is the caller's check).

@@ -283,6 +283,11 @@ impl Dialect for SqliteDialect {
         ""
     }
 
+    fn bytewise(&self) -> &'static str {
+        // BINARY is SQLite's default collation.
+        ""
+    }
+
     fn lock_run(&self) -> &'static str {
         // BEGIN IMMEDIATE already holds the write lock.
         ""

@@ -29,9 +29,12 @@ pub enum Action {
     Filter,
     /// Drop every filter (lists every run of every type).
     ClearFilter,
-    /// Cycle the sort column: created, updated, id.
+    /// Sort by the next column: created, updated, id, status, outcome, type, workspace,
+    /// environment.
     CycleSort,
-    /// Toggle newest-first / oldest-first.
+    /// Sort by the previous column.
+    CycleSortBack,
+    /// Toggle the direction (newest / oldest first, A→Z / Z→A).
     ReverseSort,
     /// Open the reconcile dialog for the selected run (or say why not).
     Reconcile,
@@ -73,7 +76,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::Quit,
         Self::Help,
         Self::Back,
@@ -87,6 +90,7 @@ impl Action {
         Self::Filter,
         Self::ClearFilter,
         Self::CycleSort,
+        Self::CycleSortBack,
         Self::ReverseSort,
         Self::Reconcile,
         Self::Pause,
@@ -125,6 +129,7 @@ impl Action {
             Self::Filter => "filter",
             Self::ClearFilter => "clear-filter",
             Self::CycleSort => "sort",
+            Self::CycleSortBack => "sort-back",
             Self::ReverseSort => "reverse-sort",
             Self::Reconcile => "reconcile",
             Self::Pause => "pause",

@@ -26,22 +26,14 @@ impl SavedView {
     /// The view of `filter_text` / `filter`, with `selected`.
     #[must_use]
     pub fn of(filter_text: &str, filter: &RunFilter, selected: Option<i64>) -> Self {
-        let sort = match filter.query.sort {
-            SortKey::Created => "created",
-            SortKey::Updated => "updated",
-            SortKey::Id => "id",
-        };
+        let sort = filter.query.sort.name();
         Self { filter: filter_text.to_owned(), sort: sort.to_owned(), ascending: filter.query.ascending, selected }
     }
 
     /// The sort it names (created when it names none it knows).
     #[must_use]
     pub fn sort_key(&self) -> SortKey {
-        match self.sort.as_str() {
-            "updated" => SortKey::Updated,
-            "id" => SortKey::Id,
-            _ => SortKey::Created,
-        }
+        SortKey::parse(&self.sort).unwrap_or_default()
     }
 }
 

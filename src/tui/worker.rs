@@ -32,7 +32,7 @@ impl Start {
     /// The start of the page after `page`, if there is one.
     #[must_use]
     pub fn after(page: &Page) -> Option<Self> {
-        page.next.map(|_| Self(Page { rows: Vec::new(), next: page.next }))
+        page.next.as_ref().map(|next| Self(Page { rows: Vec::new(), next: Some(next.clone()) }))
     }
 
     /// Whether two starts are the same position.
@@ -100,7 +100,7 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
             for _ in 0..count.max(1) {
                 match service.list(&filter, after, limit).await {
                     Ok(page) => {
-                        let next = page.next;
+                        let next = page.next.clone();
                         pages.push(page);
                         match next {
                             Some(_) => after = next,

@@ -236,7 +236,7 @@ pub async fn deep_page(ctx: &Ctx<'_>, visible: i64) -> Result<Figure> {
     let mut s = Sampling::new(ctx.samples);
     while let Some(timed) = s.next() {
         let t = Instant::now();
-        let page = ctx.service.list(&filter, Some(cursor), FIRST_PAGE).await.map_err(err("deep page"))?;
+        let page = ctx.service.list(&filter, Some(cursor.clone()), FIRST_PAGE).await.map_err(err("deep page"))?;
         let d = t.elapsed();
         let t = Instant::now();
         ctx.service.list(&filter, None, FIRST_PAGE).await.map_err(err("page 1"))?;

@@ -76,7 +76,7 @@ pub async fn figures(ctx: &Ctx<'_>, opts: &BenchOptions, url: &str, runs: i64) -
         figures.extend(Box::pin(scrolling::figures(ctx, &theme, runs)).await?);
     }
     if KEYS[6..8].iter().any(|k| opts.wants(k)) {
-        figures.extend(filters::filter_figures(ctx, &theme, runs, page).await?);
+        figures.extend(Box::pin(filters::filter_figures(ctx, &theme, runs, page)).await?);
     }
     if opts.wants("tui.start_first_frame") {
         figures.push(filters::start_figure(ctx, opts, (url, runs), &theme, page).await?);

@@ -32,7 +32,7 @@ pub use model::{
     RestoreRun, RunContext,
 };
 pub use proof::{assess, AuditProof, Check, CheckState, EvidenceProof, ProofFacts, SummaryCounts, Verdict};
-pub use query::{Cursor, RunQuery, ScopeRef, SortKey};
+pub use query::{Cursor, CursorKey, RunQuery, ScopeRef, SortKey};
 pub use reconciliation::{Actor, ReconciledAudit, ReconciliationContext};
 pub use secrets::{mask_payload, mask_str, MASK, SECRET_NAMES, SECRET_WORDS};
 pub use vocab::{

@@ -19,19 +19,84 @@ impl ScopeRef {
     }
 }
 
-/// The column a list is ordered by (always newest or highest first, then by id).
+/// The column a list is ordered by, then by id in the same direction. Words (status, outcome,
+/// type, workspace and environment names) compare byte by byte on both engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortKey {
     #[default]
     Created,
     Updated,
     Id,
+    Status,
+    Outcome,
+    Type,
+    Workspace,
+    Environment,
+}
+
+impl SortKey {
+    /// Every key, in the order the console cycles through them.
+    pub const ALL: [Self; 8] = [
+        Self::Created,
+        Self::Updated,
+        Self::Id,
+        Self::Status,
+        Self::Outcome,
+        Self::Type,
+        Self::Workspace,
+        Self::Environment,
+    ];
+
+    /// The key's name (saved views, the console's title).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Id => "id",
+            Self::Status => "status",
+            Self::Outcome => "outcome",
+            Self::Type => "type",
+            Self::Workspace => "workspace",
+            Self::Environment => "environment",
+        }
+    }
+
+    /// The key named `name`, if any.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The key after this one (`back`: before), round the cycle.
+    #[must_use]
+    pub fn step(self, back: bool) -> Self {
+        let n = Self::ALL.len();
+        let at = Self::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        Self::ALL[if back { (at + n - 1) % n } else { (at + 1) % n }]
+    }
+
+    /// Whether the key orders by words rather than by time or id (the console lists words A to
+    /// Z and times newest first when a key is chosen).
+    #[must_use]
+    pub const fn is_text(self) -> bool {
+        !matches!(self, Self::Created | Self::Updated | Self::Id)
+    }
+}
+
+/// The sort key's value in the row a keyset page continues after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorKey {
+    Time(DateTime<Utc>),
+    Text(String),
+    /// Ordered by id alone.
+    Id,
 }
 
 /// Where the next keyset page starts: strictly after this row in the list's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
-    pub at: DateTime<Utc>,
+    pub key: CursorKey,
     pub id: i64,
 }
 
@@ -57,6 +122,6 @@ pub struct RunQuery {
     pub search: Vec<String>,
     pub ids: Vec<i64>,
     pub sort: SortKey,
-    /// Oldest first instead of newest first.
+    /// Lowest first: oldest first for times, A to Z for words.
     pub ascending: bool,
 }

@@ -109,11 +109,14 @@ impl ListState {
             Action::Up => self.step(-1, height),
             Action::PageDown => self.step(page, height),
             Action::PageUp => self.step(-page, height),
-            Action::Top => self.select(0, height),
+            Action::Top => self.jump_to_top(height),
             Action::Bottom => {
-                self.select(usize::MAX, height);
-                if self.known_rows().1 {
-                    return Handled::Flash("loading more runs… (End again to go further)");
+                if !self.jump_to_end(height) {
+                    return Handled::Flash(if self.count.is_some() {
+                        "a verdict filter's count is an upper bound: loading more runs… (End again to go further)"
+                    } else {
+                        "still counting: loading more runs… (End again to go further)"
+                    });
                 }
             }
             Action::ClearFilter => {
@@ -123,16 +126,14 @@ impl ListState {
                 self.reset(f, String::new());
                 return Handled::Request;
             }
-            Action::CycleSort | Action::ReverseSort => {
+            Action::CycleSort | Action::CycleSortBack | Action::ReverseSort => {
                 let mut f = self.filter.clone();
-                if action == Action::CycleSort {
-                    f.query.sort = match f.query.sort {
-                        SortKey::Created => SortKey::Updated,
-                        SortKey::Updated => SortKey::Id,
-                        SortKey::Id => SortKey::Created,
-                    };
-                } else {
+                if action == Action::ReverseSort {
                     f.query.ascending = !f.query.ascending;
+                } else {
+                    // A new key starts in its natural direction: times newest first, words A to Z.
+                    f.query.sort = f.query.sort.step(action == Action::CycleSortBack);
+                    f.query.ascending = f.query.sort.is_text();
                 }
                 let text = self.filter_text.clone();
                 self.reset(f, text);
@@ -193,13 +194,7 @@ impl ListState {
             None => format!("run {} · {loaded} · counting…", grouped(self.sel as u64 + 1)),
             Some(Err(_)) => format!("{loaded} · count failed"),
         };
-        let key = match f.query.sort {
-            SortKey::Created => "created",
-            SortKey::Updated => "updated",
-            SortKey::Id => "id",
-        };
-        let dir = if f.query.ascending { "↑ oldest first" } else { "↓ newest first" };
-        format!("{count} · sort {key} {dir} ")
+        format!("{count} · sort {} ", sort_label(f.query.sort, f.query.ascending))
     }
 
     fn filter_bar(&self, frame: &mut Frame<'_>, area: Rect, edit: Option<&FilterEdit>, theme: &Theme) {
@@ -237,4 +232,18 @@ impl ListState {
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
+}
+
+/// The sort as the title says it: `created ↓ newest first`, `status ↑ A→Z`.
+#[must_use]
+pub fn sort_label(key: SortKey, ascending: bool) -> String {
+    let dir = match (key.is_text(), key == SortKey::Id, ascending) {
+        (true, _, true) => "↑ A→Z",
+        (true, _, false) => "↓ Z→A",
+        (false, true, true) => "↑ lowest first",
+        (false, true, false) => "↓ highest first",
+        (false, false, true) => "↑ oldest first",
+        (false, false, false) => "↓ newest first",
+    };
+    format!("{} {dir}", key.name())
 }

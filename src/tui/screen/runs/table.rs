@@ -18,7 +18,7 @@ use unicode_width::UnicodeWidthStr;
 use super::ListState;
 use crate::present::age;
 use crate::sanitize::clean;
-use crate::service::RunView;
+use crate::service::{RunView, SortKey};
 use crate::tui::layout::ListAreas;
 use crate::tui::theme::Theme;
 use crate::tui::view::common::{outcome_text, safe, trunc};
@@ -60,10 +60,38 @@ fn cells(r: &RunView, now: chrono::DateTime<chrono::Utc>, by_update: bool) -> [S
     ]
 }
 
+/// The header texts: AGE says UPD when the list is sorted by last update, and the column the
+/// list is sorted by carries the direction (`STATUS ↑`, `WORKSPACE / ENV ↓`) unless the list
+/// is in its usual order.
+fn headers(sort: SortKey, ascending: bool) -> [String; 9] {
+    let mut h = HEADERS.map(str::to_owned);
+    if sort == SortKey::Updated {
+        "UPD".clone_into(&mut h[8]);
+    }
+    let arrow = if ascending { "↑" } else { "↓" };
+    match sort {
+        // The usual order (newest first) is only named in the title: an arrow would take a
+        // column from the verdict at 80 columns.
+        SortKey::Created if !ascending => {}
+        SortKey::Created | SortKey::Updated => h[8] = format!("{}{arrow}", h[8]),
+        SortKey::Id => h[1] = format!("ID {arrow}"),
+        SortKey::Type => h[2] = format!("TYPE {arrow}"),
+        SortKey::Workspace => h[3] = format!("WORKSPACE {arrow} / ENV"),
+        SortKey::Environment => h[3] = format!("WORKSPACE / ENV {arrow}"),
+        SortKey::Status => h[4] = format!("STATUS {arrow}"),
+        SortKey::Outcome => h[5] = format!("OUTCOME {arrow}"),
+    }
+    h
+}
+
 /// Column widths for the visible rows; `None` hides a column.
-fn widths<'a>(texts: impl Iterator<Item = &'a [String; 9]>, available: usize) -> [Option<usize>; 9] {
+fn widths<'a>(
+    headers: &[String; 9],
+    texts: impl Iterator<Item = &'a [String; 9]>,
+    available: usize,
+) -> [Option<usize>; 9] {
     let mut w = [0usize; 9];
-    for (i, h) in HEADERS.iter().enumerate() {
+    for (i, h) in headers.iter().enumerate() {
         w[i] = h.width();
     }
     for row in texts {
@@ -129,7 +157,8 @@ pub(super) fn render(
     // Each row's texts are made once: they size the columns, then fill them.
     // One slot per row on screen: a loaded run with its texts, or a placeholder for a row
     // whose page is not loaded (yet).
-    let by_update = list.filter.query.sort == crate::service::SortKey::Updated;
+    let by_update = list.filter.query.sort == SortKey::Updated;
+    let headers = headers(list.filter.query.sort, list.filter.query.ascending);
     let mut slots: Vec<Option<(&RunView, [String; 9])>> =
         (list.offset..end).map(|i| list.row(i).map(|r| (r, cells(r, now, by_update)))).collect();
     // A run just reconciled out of the filter stays where it was until the next key.
@@ -138,12 +167,11 @@ pub(super) fn render(
         slots.insert(at, Some((p, cells(p, now, by_update))));
         slots.truncate(height);
     }
-    let shown = widths(slots.iter().flatten().map(|(_, t)| t), usize::from(area.width));
+    let shown = widths(&headers, slots.iter().flatten().map(|(_, t)| t), usize::from(area.width));
     // Column 0 (the marker) is the table's selection column.
     let cols: Vec<usize> = (1..9).filter(|i| shown[*i].is_some()).collect();
     let constraint = |i: usize| Constraint::Length(u16::try_from(shown[i].unwrap_or(0)).unwrap_or(u16::MAX));
-    let header = Row::new(cols.iter().map(|i| Cell::from(if *i == 8 && by_update { "UPD" } else { HEADERS[*i] })))
-        .style(theme.header);
+    let header = Row::new(cols.iter().map(|i| Cell::from(headers[*i].clone()))).style(theme.header);
     let mut table_rows = Vec::with_capacity(slots.len());
     let selected = list.sel.checked_sub(list.offset).filter(|s| *s < slots.len());
     for (at, slot) in slots.into_iter().enumerate() {

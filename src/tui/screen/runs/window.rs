@@ -8,6 +8,12 @@
 //! Pages with a `next` are full, so row `i` is row `i % PAGE_ROWS` of page `i / PAGE_ROWS`.
 //! The selection follows its run by id across refreshes; a filter or sort change starts a new
 //! generation and every answer about an older one is dropped.
+//!
+//! `End` on a list whose length is counted exactly reads it from the other end (the tail):
+//! the pages are then loaded in the reverse order from the list's last run, and row `i` on
+//! screen is row `total - 1 - i` of that reversed list, so the last run of a million is one
+//! keyset page away, not ten thousand. `Home` (or a new filter or sort) reads it from the top
+//! again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -39,6 +45,9 @@ pub struct ListState {
     /// and are not flattened into text before they are drawn.
     pub count: Option<Result<i64, ServiceError>>,
     count_seq: u64,
+    /// The generation the count in flight was asked for (reading the same list from its
+    /// other end keeps it).
+    count_generation: u64,
     /// A count is being computed (live refresh does not pile another on top).
     pub counting: bool,
     pub sel: usize,
@@ -50,6 +59,8 @@ pub struct ListState {
     /// A run kept in view at the selection though the list no longer holds it (just
     /// reconciled out of the filter), until the next key.
     pub pinned: Option<RunView>,
+    /// The pages are read from the list's end (see the module's notes).
+    tail: bool,
 }
 
 impl ListState {
@@ -65,6 +76,7 @@ impl ListState {
             inflight: BTreeSet::new(),
             count: None,
             count_seq: 0,
+            count_generation: 0,
             counting: false,
             sel: 0,
             offset: 0,
@@ -72,6 +84,7 @@ impl ListState {
             error: None,
             loaded_at: None,
             pinned: None,
+            tail: false,
         }
     }
 
@@ -87,11 +100,89 @@ impl ListState {
     /// Rows known to exist, and whether more may follow.
     #[must_use]
     pub fn known_rows(&self) -> (usize, bool) {
+        if self.tail {
+            return (self.total(), false);
+        }
+        self.loaded_rows()
+    }
+
+    /// Rows known in the order they are loaded, and whether more may follow.
+    fn loaded_rows(&self) -> (usize, bool) {
         let t = self.marks.len() - 1;
         match self.last {
             Some((l, len)) => (l * P + len, false),
             None => (t * P + self.pages.get(&t).map_or(0, Vec::len), true),
         }
+    }
+
+    /// Read from the end: how many rows the list holds (exact once the reversed list has been
+    /// read to its end, else the count).
+    fn total(&self) -> usize {
+        let (loaded, more) = self.loaded_rows();
+        match &self.count {
+            _ if !more => loaded,
+            Some(Ok(n)) => usize::try_from(*n).unwrap_or(0).max(loaded),
+            _ => loaded,
+        }
+    }
+
+    /// Where row `i` on screen is in the order the pages are loaded.
+    fn load_index(&self, i: usize) -> Option<usize> {
+        if self.tail {
+            self.total().checked_sub(i + 1)
+        } else {
+            Some(i)
+        }
+    }
+
+    /// Where load row `j` is on screen.
+    fn screen_index(&self, j: usize) -> usize {
+        if self.tail {
+            self.total().saturating_sub(j + 1)
+        } else {
+            j
+        }
+    }
+
+    /// Whether the list is read from its end (`End` on an exactly counted list).
+    #[must_use]
+    pub const fn from_end(&self) -> bool {
+        self.tail
+    }
+
+    /// Jumps to the list's last run. A list counted exactly that is not loaded to its end is
+    /// read from the other end from now on; false when that cannot be done (no exact count
+    /// yet, or a verdict filter, whose count is only an upper bound), and the list then loads
+    /// on from where it is.
+    pub fn jump_to_end(&mut self, height: usize) -> bool {
+        let (_, more) = self.known_rows();
+        let exact = !(self.filter.gap || self.filter.drift || !self.filter.decisions.is_empty());
+        if more && exact && matches!(self.count, Some(Ok(_))) {
+            self.restart(true);
+            self.selected_id = None;
+        }
+        self.select(usize::MAX, height);
+        !more || self.tail
+    }
+
+    /// Jumps to the list's first run (read from the top again if it was read from its end).
+    pub fn jump_to_top(&mut self, height: usize) {
+        if self.tail {
+            self.restart(false);
+            self.selected_id = None;
+        }
+        self.select(0, height);
+    }
+
+    /// Starts reading the same list from the top or from the end: a new generation with an
+    /// empty cache, keeping the count.
+    fn restart(&mut self, tail: bool) {
+        let count = self.count.take();
+        let (counting, count_seq, count_generation) = (self.counting, self.count_seq, self.count_generation);
+        self.reset(self.filter.clone(), self.filter_text.clone());
+        self.count = count;
+        (self.counting, self.count_seq, self.count_generation) = (counting, count_seq, count_generation);
+        self.tail = tail;
     }
 
     /// Whether the first page has been answered (an empty list is then really empty).
@@ -100,10 +191,11 @@ impl ListState {
         self.pages.contains_key(&0) || self.last.is_some()
     }
 
-    /// Row `i`, when its page is cached.
+    /// Row `i` on screen, when its page is cached.
     #[must_use]
     pub fn row(&self, i: usize) -> Option<&RunView> {
-        self.pages.get(&(i / P)).and_then(|p| p.get(i % P))
+        let j = self.load_index(i)?;
+        self.pages.get(&(j / P)).and_then(|p| p.get(j % P))
     }
 
     /// The selected run, when loaded (a pinned run while it is pinned).
@@ -157,10 +249,21 @@ impl ListState {
         }
     }
 
+    /// The rows under the window in load order: the lowest and the highest.
+    fn window_rows(&self, height: usize) -> (usize, usize) {
+        let (top, bottom) = (self.offset, self.offset + height.max(1) - 1);
+        if self.tail {
+            let total = self.total().max(1);
+            (total.saturating_sub(bottom + 1), total.saturating_sub(top + 1))
+        } else {
+            (top, bottom)
+        }
+    }
+
+    /// The pages under the window, in load order.
     fn window_pages(&self, height: usize) -> (usize, usize) {
-        let first = self.offset / P;
-        let last = (self.offset + height.max(1) - 1) / P;
-        (first, last)
+        let (lo, hi) = self.window_rows(height);
+        (lo / P, hi / P)
     }
 
     fn request(&mut self, seq: &mut u64, first: usize, count: usize) -> Option<Command> {
@@ -169,10 +272,14 @@ impl ListState {
             self.inflight.insert(n);
         }
         *seq += 1;
+        let mut filter = self.filter.clone();
+        if self.tail {
+            filter.query.ascending = !filter.query.ascending;
+        }
         Some(Command::LoadPages {
             generation: self.generation,
             seq: *seq,
-            filter: self.filter.clone(),
+            filter,
             first,
             start,
             count,
@@ -184,7 +291,9 @@ impl ListState {
     /// cached nor asked for; evicts pages far from the window.
     pub fn ensure(&mut self, height: usize, seq: &mut u64) -> Vec<Command> {
         let (first, mut last) = self.window_pages(height);
-        if (self.offset + height + P / 2) / P > last {
+        // Near the end of what is loaded (in load order, which is up the screen when the list
+        // is read from its end), the next page too.
+        if (self.window_rows(height).1 + 1 + P / 2) / P > last {
             last += 1;
         }
         if let Some((l, _)) = self.last {
@@ -246,17 +355,26 @@ impl ListState {
     pub fn count_command(&mut self, seq: &mut u64) -> Command {
         *seq += 1;
         self.count_seq = *seq;
+        self.count_generation = self.generation;
         self.counting = true;
         Command::Count { generation: self.generation, seq: *seq, filter: self.filter.clone() }
     }
 
     /// Takes a count answer (dropped when it answers an older question).
     pub fn apply_count(&mut self, generation: u64, seq: u64, result: Result<i64, ServiceError>) -> bool {
-        if generation != self.generation || seq != self.count_seq {
+        if generation != self.count_generation || seq != self.count_seq {
             return false;
         }
+        let before = self.total();
         self.count = Some(result);
         self.counting = false;
+        if self.tail {
+            // Read from the end, a row's place on screen counts from the total: the same runs
+            // stay under the window and the selection.
+            let delta = isize::try_from(self.total()).unwrap_or(isize::MAX) - isize::try_from(before).unwrap_or(0);
+            self.sel = self.sel.saturating_add_signed(delta);
+            self.offset = self.offset.saturating_add_signed(delta);
+        }
         true
     }
 
@@ -317,7 +435,7 @@ impl ListState {
     fn follow_selection(&mut self, height: usize) {
         if let Some(id) = self.selected_id {
             let found = self.pages.iter().find_map(|(n, rows)| rows.iter().position(|r| r.id == id).map(|i| n * P + i));
-            if let Some(i) = found {
+            if let Some(i) = found.map(|j| self.screen_index(j)) {
                 // Keep the run where it was on screen.
                 let delta = isize::try_from(i).unwrap_or(isize::MAX) - isize::try_from(self.sel).unwrap_or(isize::MAX);
                 self.offset = self.offset.saturating_add_signed(delta);
