@@ -47,6 +47,15 @@ pub fn keep_end(label: &str, width: usize) -> String {
     format!("{kind} …{tail}")
 }
 
+/// The columns a database label needs to show its kind and its last name whole
+/// (`sqlite …demo.sqlite`), at most 32.
+fn db_room(label: &str) -> usize {
+    let (kind, rest) = label.split_once(' ').unwrap_or(("", label));
+    let name = rest.rsplit('/').next().unwrap_or(rest);
+    let whole = label.width();
+    whole.min(kind.width() + 2 + name.width()).min(32)
+}
+
 /// `4s`, `3m`, `2h`.
 #[must_use]
 pub fn short_age(d: Duration) -> String {
@@ -97,12 +106,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // The workspace / environment gives way (to 8 columns, then the database to 6) so the
     // live/stale mark stays on screen next to a profile.
     let fixed = profile_width + who.width() + mode.width() + live.width() + 6 + 2;
-    // The database keeps room for its kind and its file or database name (`sqlite …d.sqlite`).
-    let scope_room = usize::from(area.width).saturating_sub(fixed + 18).clamp(8, 48);
+    // The database keeps room for its kind and its whole file or database name
+    // (`sqlite …demo.sqlite`, up to 32 columns) before the run's scope takes the rest.
+    let label = clean(session.database_label());
+    let scope_room = usize::from(area.width).saturating_sub(fixed + db_room(&label) + 2).clamp(8, 48);
     let tail = [who, format!(" {mode} "), format!(" {} ", safe(&scope, scope_room)), live];
     let tail_width: usize = tail.iter().map(|t| t.width() + 1).sum::<usize>() + profile_width;
     let db_width = usize::from(area.width).saturating_sub(tail_width + 2).max(6);
-    let db = format!(" {} ", keep_end(&clean(session.database_label()), db_width));
+    let db = format!(" {} ", keep_end(&label, db_width));
     let sep = Span::styled("│", theme.status_bar);
     let mut spans = profile.map_or_else(Vec::new, |p| vec![p, sep.clone()]);
     spans.extend([Span::styled(db, theme.status_bar), sep.clone()]);
@@ -214,6 +225,9 @@ mod tests {
     #[test]
     fn database_labels_keep_their_kind_and_their_end() {
         assert_eq!(keep_end("sqlite /a/very/long/path/to/db.sqlite", 22), "sqlite …h/to/db.sqlite");
+        assert_eq!(db_room("sqlite demo-db/demo.sqlite"), "sqlite …demo.sqlite".width());
+        assert_eq!(db_room("sqlite t.sqlite"), "sqlite t.sqlite".width());
+        assert_eq!(db_room(&format!("postgres host/{}", "d".repeat(60))), 32);
         assert_eq!(keep_end("sqlite short.db", 40), "sqlite short.db");
         assert_eq!(keep_end("postgres db.example.org:5432/proofdesk", 24).chars().count(), 24);
     }
