@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::domain::{Decision, OpStatus, Outcome};
+use crate::domain::{Decision, OpStatus, Outcome, SortKey};
 use crate::present::{check_instant, parse_duration, TimeError};
 use crate::sanitize::clean;
 use crate::service::{self, Clock, Service, ServiceError};
@@ -209,6 +209,19 @@ pub struct RunsArgs {
     /// Every table column whole (default: fit the terminal, or 80 columns when not a terminal)
     #[arg(long)]
     pub wide: bool,
+    /// Order by this column, then by id: times and ids newest (highest) first, words A to Z
+    #[arg(long, value_name = "KEY", value_parser = sort_keys())]
+    pub sort: Option<SortKey>,
+    /// Reverse the order (oldest first, Z to A)
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+/// The values of `--sort`: the names of [`SortKey::ALL`].
+fn sort_keys() -> impl clap::builder::TypedValueParser<Value = SortKey> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(SortKey::ALL.map(SortKey::name))
+        .map(|s: String| SortKey::parse(&s).unwrap_or_default())
 }
 
 #[derive(Debug, Args)]

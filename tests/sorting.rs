@@ -88,3 +88,34 @@ fn every_sort_key_pages_as_the_whole_list_sorted_and_both_engines_agree() {
         assert_eq!(first, second, "{a} and {b} order the same runs the same way");
     }
 }
+
+/// `runs --sort KEY [--reverse]` lists in that order; an unknown key is one line, exit 2.
+#[test]
+fn runs_sort_orders_the_command_line_list() {
+    let db = TestDb::sqlite();
+    let out = db.run(&["db", "seed-demo", "--runs", "300"]);
+    assert_eq!(code(&out), 0, "seed: {}", stderr(&out));
+    for (args, ascending) in [(&["--sort", "status"][..], true), (&["--sort", "status", "--reverse"][..], false)] {
+        let mut list =
+            vec!["--as", "oncall", "--now", NOW, "runs", "--type", "any", "--limit", "1000", "--format", "json"];
+        list.extend_from_slice(args);
+        let out = db.run(&list);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let rows: serde_json::Value = serde_json::from_str(&common::stdout(&out)).expect("json");
+        let keys: Vec<(String, i64)> = rows
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|r| (r["status"].as_str().expect("status").to_owned(), r["id"].as_i64().expect("id")))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if !ascending {
+            sorted.reverse();
+        }
+        assert!(keys.len() > 100 && keys == sorted, "{args:?}: {keys:?}");
+    }
+    let out = db.run(&["runs", "--sort", "verdict"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}

@@ -41,6 +41,11 @@ pub(super) fn from_args(args: &RunsArgs, now: DateTime<Utc>) -> Result<RunFilter
     f.stale |= args.flags.stale;
     f.gap |= args.flags.gap;
     f.drift |= args.flags.drift;
+    if let Some(key) = args.sort {
+        f.query.sort = key;
+        f.query.ascending = key.is_text();
+    }
+    f.query.ascending ^= args.reverse;
     f.check().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(f)
 }

@@ -3,7 +3,7 @@
 //! everything above it, asks the dialect; no file outside those two modules and this one
 //! branches on the engine.
 
-use super::queries::SearchMatch;
+use super::queries::{SearchMatch, SortKey};
 use super::Sql;
 
 /// Which engine a store talks to: a label (for reports and logs), not something to branch on
@@ -41,8 +41,9 @@ pub(crate) trait Dialect: Send + Sync {
     /// reading of them (see `rows::RunRow::restore_run_id`).
     fn restore_link_column(&self) -> &'static str;
 
-    /// The type column as a list's filter names it; `open_only` when only open runs are listed.
-    fn type_column(&self, open_only: bool) -> &'static str;
+    /// The type column as a list's filter names it; `open_only` when only open runs are listed,
+    /// `sort` the key the list is ordered by.
+    fn type_column(&self, open_only: bool, sort: SortKey) -> &'static str;
 
     /// What follows `operation_runs o` in a count's per-scope read (`queries::count_sql`), to
     /// keep it on the scope indexes of migration 0005; `open_only` when only open runs count.

@@ -10,7 +10,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use super::bulk::{table_args, Batch};
 use super::engine::Dialect;
 use super::error::{pg_connect_reason, redact_passwords};
-use super::queries::SearchMatch;
+use super::queries::{SearchMatch, SortKey};
 use super::{Arg, Create, RunCompletion, Sql, StoreError, Tx, LOCK_WAIT, PG_ACQUIRE, PG_STATEMENT_LIMIT};
 
 /// How many runs of a batch reconcile at once: their commits share WAL flushes, which a lone
@@ -156,7 +156,7 @@ impl Dialect for PostgresDialect {
         "o.context->>'restore_run_id' AS restore_link"
     }
 
-    fn type_column(&self, _open_only: bool) -> &'static str {
+    fn type_column(&self, _open_only: bool, _sort: SortKey) -> &'static str {
         // The planner's statistics choose well on their own.
         "o.type"
     }

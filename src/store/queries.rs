@@ -374,7 +374,7 @@ fn from_where(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQue
     // Open runs only (`--stale`, a verdict filter on final decisions): a few thousand of a
     // million, which each engine finds its own way (`Dialect::type_column`).
     let open = q.open_only || q.stale_before.is_some();
-    run_filters(sql, q, dialect.type_column(open));
+    run_filters(sql, q, dialect.type_column(open, q.sort));
     scope_filters(sql, q, ("o.workspace_id", "w.name"), ("o.environment_id", "e.name"));
     if let Some(s) = search {
         if s.nothing() {

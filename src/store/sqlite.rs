@@ -11,7 +11,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use super::bulk::{table_args, Batch};
 use super::engine::Dialect;
 use super::error::{cannot_make_side_files, sqlite_reason};
-use super::queries::SearchMatch;
+use super::queries::{SearchMatch, SortKey};
 use super::{Arg, Create, RunCompletion, Sql, StoreError, Tx, CLOSE_CHECKPOINT_WAIT, LOCK_WAIT};
 
 /// Each connection's page cache (`PRAGMA cache_size`; negative: KiB). SQLite's default of 2 MB
@@ -229,11 +229,14 @@ impl Dialect for SqliteDialect {
          AS restore_link"
     }
 
-    fn type_column(&self, open_only: bool) -> &'static str {
+    fn type_column(&self, open_only: bool, sort: SortKey) -> &'static str {
         // Open runs are a few thousand of a million. Without statistics SQLite would walk the
         // type index and test every run's status; `+o.type` takes that index out of the
-        // choice, leaving the partial index of open runs (0002_perf).
-        if open_only {
+        // choice, leaving the partial index of open runs (0002_perf). Sorted by anything but
+        // creation, the same takes the type index (which orders by creation) out of the
+        // choice and leaves the sort key's own (0007_sort_keys): the first page is then the
+        // first rows of that index that match, not a sort of every run of the type.
+        if open_only || sort != SortKey::Created {
             "+o.type"
         } else {
             "o.type"

@@ -22,6 +22,7 @@ mod pages;
 mod process;
 mod report;
 mod sampling;
+mod sorts;
 mod tui;
 
 use std::io::Write;
@@ -91,8 +92,8 @@ struct Args {
     /// Seconds of each idle window (the idle console, then its reference); 0 skips the idle figures
     #[arg(long, default_value_t = 30)]
     idle_seconds: u64,
-    /// Only figures whose key starts with this (repeatable): first_page, deep_page, count, runs_count, idle,
-    /// scroll, batch, tui
+    /// Only figures whose key starts with this (repeatable): first_page, sorted_page, deep_page, count,
+    /// runs_count, idle, scroll, batch, tui
     #[arg(long, value_name = "KEY")]
     only: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -237,6 +238,7 @@ async fn run(opts: BenchOptions) -> Result<BenchReport> {
             figures.push(pages::first_page(&ctx, key, &name, filter, is_search, ask).await?);
         }
     }
+    figures.extend(sorts::sorted_pages(&ctx, |key| opts.wants(key)).await?);
     let mut visible = -1;
     if opts.wants("count") || opts.wants("deep_page") {
         let (count_fig, n) = pages::count_figure(&ctx).await?;
