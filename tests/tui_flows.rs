@@ -550,6 +550,39 @@ async fn a_long_list_is_paged_with_a_bounded_cache_and_keeps_the_selection() {
     assert!(app.list.known_rows().0 > 0, "the stale answer did not empty the list");
 }
 
+#[tokio::test]
+async fn a_verdict_filter_is_counted_exactly_in_steps_that_never_hold_a_key() {
+    let db = Db::with(&[synthetic(1050)]).await;
+    let svc = db.service("alice", false).await;
+    let mut app = start(&svc, WIDE).await;
+    press(&mut app, &svc, [key('/')]).await;
+    type_text(&mut app, &svc, "decision:not_reconciled").await;
+    // The commands one at a time, as the worker's tasks would answer them.
+    let mut queue = std::collections::VecDeque::from(app.update(code(KeyCode::Enter)));
+    let (mut steps, mut partial) = (0, None);
+    while let Some(cmd) = queue.pop_front() {
+        let tally = matches!(cmd, Command::Tally { .. });
+        queue.extend(app.update(proofdesk::tui::worker::execute(&svc, cmd).await));
+        if tally {
+            steps += 1;
+            let s = screen(&db, &app);
+            if partial.is_none() && s.contains("of ≥500 so far") {
+                // Keys go on while it walks: the selection moves, nothing waits.
+                queue.extend(app.update(key('j')));
+                partial = Some(app.list.sel);
+            }
+        }
+    }
+    assert_eq!(partial, Some(1), "a running count was shown and a key moved meanwhile");
+    assert_eq!(steps, 3, "1,050 matches in steps of 500");
+    assert!(screen(&db, &app).contains("run 2 of 1,050 matching"), "{}", screen(&db, &app));
+    // Exact now: End reads the list from its other end.
+    press(&mut app, &svc, [key('G')]).await;
+    assert!(app.list.from_end());
+    assert_eq!(app.list.selected().map(|r| r.id), Some(10_000));
+    assert!(screen(&db, &app).contains("run 1,050 of 1,050 matching"));
+}
+
 /// Runs the one command in `cmds` (a probe) and hands its answer to the app: what it asks next.
 async fn answer(app: &mut App, svc: &Service, cmds: Vec<Command>) -> Vec<Command> {
     let cmd = cmds.into_iter().next().expect("a command");

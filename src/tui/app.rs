@@ -326,6 +326,11 @@ impl App {
                 self.dirty |= self.list.apply_count(generation, seq, result);
                 Vec::new()
             }
+            Reply::Tally { generation, seq, so_far, result } => {
+                self.heard(result.as_ref().err());
+                self.dirty = true;
+                self.list.apply_tally((generation, seq), so_far, result).into_iter().collect()
+            }
             Reply::Detail { seq, id, raw, result } => {
                 self.heard(result.as_ref().err());
                 let body = self.frame_areas().body;

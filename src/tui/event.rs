@@ -30,6 +30,14 @@ pub enum Reply {
     Pages { generation: u64, seq: u64, first: usize, count: usize, result: Result<Vec<Page>, ServiceError> },
     /// How many runs match the SQL-side filters.
     Count { generation: u64, seq: u64, result: Result<i64, ServiceError> },
+    /// One step of a verdict filter's exact count: how many matched, and where the next step
+    /// starts (`None`: the walk reached the end).
+    Tally {
+        generation: u64,
+        seq: u64,
+        so_far: u64,
+        result: Result<(u64, Option<crate::tui::worker::Start>), ServiceError>,
+    },
     /// One run's detail.
     Detail { seq: u64, id: i64, raw: bool, result: Result<Box<RunDetail>, ServiceError> },
     /// What a reconciliation did.

@@ -56,6 +56,9 @@ pub enum Command {
     LoadPages { generation: u64, seq: u64, filter: RunFilter, first: usize, start: Start, count: usize, limit: u32 },
     /// The match count of `filter`.
     Count { generation: u64, seq: u64, filter: RunFilter },
+    /// One step of a verdict filter's exact count: the matches of one page from `start`, with
+    /// `so_far` counted before it (see `screen::runs::tally`).
+    Tally { generation: u64, seq: u64, filter: RunFilter, start: Start, so_far: u64 },
     /// One run's detail; `raw` adds the masked provider payloads.
     Detail { seq: u64, id: i64, raw: bool },
     /// Reconcile `id`, bound to the decision the operator confirmed.
@@ -117,6 +120,11 @@ pub async fn execute(service: &Service, cmd: Command) -> Msg {
         }
         Command::Count { generation, seq, filter } => {
             Reply::Count { generation, seq, result: service.count(&filter).await }
+        }
+        Command::Tally { generation, seq, filter, start, so_far } => {
+            let result = service.list(&filter, start.0.next, crate::tui::screen::runs::TALLY_STEP).await;
+            let result = result.map(|page| (page.rows.len() as u64, Start::after(&page)));
+            Reply::Tally { generation, seq, so_far, result }
         }
         Command::Detail { seq, id, raw } => {
             Reply::Detail { seq, id, raw, result: service.detail(id, raw).await.map(Box::new) }

@@ -111,7 +111,7 @@ impl App {
                 let height = self.list_height();
                 cmds.extend(self.list.refresh(height, &mut seq, force));
                 if force || !self.list.counting {
-                    cmds.push(self.list.count_command(&mut seq));
+                    cmds.extend(self.list.count_command(&mut seq));
                 }
             }
             View::Detail => {
@@ -132,7 +132,7 @@ impl App {
         let height = self.list_height();
         let mut seq = self.seq;
         let mut cmds = self.list.ensure(height, &mut seq);
-        cmds.push(self.list.count_command(&mut seq));
+        cmds.extend(self.list.count_command(&mut seq));
         self.seq = seq;
         cmds
     }

@@ -7,6 +7,7 @@
 //! is a text field the app routes keys to). The table is drawn by `table.rs`.
 
 mod table;
+mod tally;
 mod window;
 
 use ratatui::layout::{Position, Rect};
@@ -16,11 +17,12 @@ use ratatui::Frame;
 use tui_input::Input;
 use unicode_width::UnicodeWidthStr;
 
+pub use self::tally::{Tally, STEP as TALLY_STEP};
 pub use self::window::{ListState, KEEP_PAGES};
 use super::Handled;
 use crate::present::grouped;
 use crate::sanitize::clean;
-use crate::service::{RunFilter, SortKey};
+use crate::service::{RunFilter, ServiceError, SortKey};
 use crate::tui::action::Action;
 use crate::tui::filter;
 use crate::tui::layout::ListAreas;
@@ -181,10 +183,26 @@ impl ListState {
     /// candidates the verdicts are judged among, and the title says so (`of ≤1,409`).
     fn title_right(&self) -> String {
         let f = &self.filter;
-        let approx = if f.gap || f.drift || !f.decisions.is_empty() { "≤" } else { "" };
+        let approx = if self.by_verdict() { "≤" } else { "" };
         let (rows, more) = self.known_rows();
         let loaded = format!("{}{} loaded", grouped(rows as u64), if more { "+" } else { "" });
-        let count = match &self.count {
+        let at = grouped(self.sel as u64 + 1);
+        let count = match (&self.count, self.tally.reading()) {
+            // A verdict filter's exact count, or how far its walk has come.
+            (_, Some(_)) if rows == 0 && !more && self.first_loaded() => "0 matching".to_owned(),
+            (_, Some((n, true, _))) => format!("run {at} of {} matching", grouped(n)),
+            (_, Some((n, false, failed))) => {
+                format!("run {at} of ≥{} so far{}", grouped(n), if failed { " · count failed" } else { "" })
+            }
+            (count, None) => self.sql_count_text(count.as_ref(), approx, &loaded),
+        };
+        format!("{count} · sort {} ", sort_label(f.query.sort, f.query.ascending))
+    }
+
+    /// The title's count from the database's count (`approx`: it only bounds a verdict filter).
+    fn sql_count_text(&self, count: Option<&Result<i64, ServiceError>>, approx: &str, loaded: &str) -> String {
+        let (rows, more) = self.known_rows();
+        match count {
             _ if rows == 0 && !more && self.first_loaded() => "0 matching".to_owned(),
             Some(Ok(n)) if rows == 0 => format!("{approx}{} matching", grouped(n.unsigned_abs())),
             Some(Ok(n)) => {
@@ -193,8 +211,7 @@ impl ListState {
             None if rows == 0 => "counting…".to_owned(),
             None => format!("run {} · {loaded} · counting…", grouped(self.sel as u64 + 1)),
             Some(Err(_)) => format!("{loaded} · count failed"),
-        };
-        format!("{count} · sort {} ", sort_label(f.query.sort, f.query.ascending))
+        }
     }
 
     fn filter_bar(&self, frame: &mut Frame<'_>, area: Rect, edit: Option<&FilterEdit>, theme: &Theme) {

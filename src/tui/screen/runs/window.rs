@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use super::Tally;
 use crate::service::{Page, RunFilter, RunView, ServiceError};
 use crate::tui::worker::{Command, Start};
 
@@ -50,6 +51,8 @@ pub struct ListState {
     count_generation: u64,
     /// A count is being computed (live refresh does not pile another on top).
     pub counting: bool,
+    /// With a verdict filter: the exact count, walked in the background.
+    pub tally: Tally,
     pub sel: usize,
     pub offset: usize,
     pub selected_id: Option<i64>,
@@ -77,6 +80,7 @@ impl ListState {
             count: None,
             count_seq: 0,
             count_generation: 0,
+            tally: Tally::default(),
             counting: false,
             sel: 0,
             offset: 0,
@@ -115,15 +119,32 @@ impl ListState {
         }
     }
 
+    /// Whether the filter judges verdicts (`decision`, `gap`, `drift`): the database's count
+    /// is then only an upper bound, and the exact one is the tally's.
+    #[must_use]
+    pub fn by_verdict(&self) -> bool {
+        self.filter.gap || self.filter.drift || !self.filter.decisions.is_empty()
+    }
+
+    /// The exact number of runs the list holds, when known.
+    fn exact_count(&self) -> Option<usize> {
+        if self.by_verdict() {
+            return self.tally.exact().and_then(|n| usize::try_from(n).ok());
+        }
+        match &self.count {
+            Some(Ok(n)) => usize::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+
     /// Read from the end: how many rows the list holds (exact once the reversed list has been
     /// read to its end, else the count).
     fn total(&self) -> usize {
         let (loaded, more) = self.loaded_rows();
-        match &self.count {
-            _ if !more => loaded,
-            Some(Ok(n)) => usize::try_from(*n).unwrap_or(0).max(loaded),
-            _ => loaded,
+        if !more {
+            return loaded;
         }
+        self.exact_count().map_or(loaded, |n| n.max(loaded))
     }
 
     /// Where row `i` on screen is in the order the pages are loaded.
@@ -156,8 +177,7 @@ impl ListState {
     /// on from where it is.
     pub fn jump_to_end(&mut self, height: usize) -> bool {
         let (_, more) = self.known_rows();
-        let exact = !(self.filter.gap || self.filter.drift || !self.filter.decisions.is_empty());
-        if more && exact && matches!(self.count, Some(Ok(_))) {
+        if more && self.exact_count().is_some() {
             self.restart(true);
             self.selected_id = None;
         }
@@ -178,9 +198,11 @@ impl ListState {
     /// empty cache, keeping the count.
     fn restart(&mut self, tail: bool) {
         let count = self.count.take();
+        let tally = std::mem::take(&mut self.tally);
         let (counting, count_seq, count_generation) = (self.counting, self.count_seq, self.count_generation);
         self.reset(self.filter.clone(), self.filter_text.clone());
         self.count = count;
+        self.tally = tally;
         (self.counting, self.count_seq, self.count_generation) = (counting, count_seq, count_generation);
         self.tail = tail;
     }
@@ -351,13 +373,40 @@ impl ListState {
         }
     }
 
-    /// Asks for the match count.
-    pub fn count_command(&mut self, seq: &mut u64) -> Command {
+    /// Asks for the match count, and with a verdict filter starts the tally of the exact one.
+    pub fn count_command(&mut self, seq: &mut u64) -> Vec<Command> {
         *seq += 1;
         self.count_seq = *seq;
         self.count_generation = self.generation;
         self.counting = true;
-        Command::Count { generation: self.generation, seq: *seq, filter: self.filter.clone() }
+        let mut cmds = vec![Command::Count { generation: self.generation, seq: *seq, filter: self.filter.clone() }];
+        if self.by_verdict() && !self.tally.walking() {
+            cmds.push(self.tally.start(self.generation, seq, &self.filter));
+        }
+        cmds
+    }
+
+    /// Takes a tally step's answer: the next step's command, if the walk goes on.
+    pub fn apply_tally(
+        &mut self,
+        at: (u64, u64),
+        so_far: u64,
+        result: Result<(u64, Option<Start>), ServiceError>,
+    ) -> Option<Command> {
+        let before = self.total();
+        let next = self.tally.apply(at, so_far, result, &self.filter);
+        self.shift_for_total(before);
+        next
+    }
+
+    /// Read from the end, a row's place on screen counts from the total: after the total
+    /// changed from `before`, the same runs stay under the window and the selection.
+    fn shift_for_total(&mut self, before: usize) {
+        if self.tail {
+            let delta = isize::try_from(self.total()).unwrap_or(isize::MAX) - isize::try_from(before).unwrap_or(0);
+            self.sel = self.sel.saturating_add_signed(delta);
+            self.offset = self.offset.saturating_add_signed(delta);
+        }
     }
 
     /// Takes a count answer (dropped when it answers an older question).
@@ -368,13 +417,7 @@ impl ListState {
         let before = self.total();
         self.count = Some(result);
         self.counting = false;
-        if self.tail {
-            // Read from the end, a row's place on screen counts from the total: the same runs
-            // stay under the window and the selection.
-            let delta = isize::try_from(self.total()).unwrap_or(isize::MAX) - isize::try_from(before).unwrap_or(0);
-            self.sel = self.sel.saturating_add_signed(delta);
-            self.offset = self.offset.saturating_add_signed(delta);
-        }
+        self.shift_for_total(before);
         true
     }
 
