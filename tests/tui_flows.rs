@@ -14,6 +14,7 @@ use proofdesk::service::{Clock, OpenOptions, Service};
 use proofdesk::store::{fixtures, Create, Store};
 use proofdesk::tui::event::{Msg, Reply};
 use proofdesk::tui::screen::dialog::{Outcome, Phase};
+use proofdesk::tui::screen::runs::TALLY_STEP;
 use proofdesk::tui::worker::{settle, Command};
 use proofdesk::tui::{App, Theme};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -566,7 +567,7 @@ async fn a_verdict_filter_is_counted_exactly_in_steps_that_never_hold_a_key() {
         if tally {
             steps += 1;
             let s = screen(&db, &app);
-            if partial.is_none() && s.contains("of ≥500 so far") {
+            if partial.is_none() && s.contains(&format!("of ≥{TALLY_STEP} so far")) {
                 // Keys go on while it walks: the selection moves, nothing waits.
                 queue.extend(app.update(key('j')));
                 partial = Some(app.list.sel);
@@ -574,7 +575,7 @@ async fn a_verdict_filter_is_counted_exactly_in_steps_that_never_hold_a_key() {
         }
     }
     assert_eq!(partial, Some(1), "a running count was shown and a key moved meanwhile");
-    assert_eq!(steps, 3, "1,050 matches in steps of 500");
+    assert_eq!(steps, 1050 / TALLY_STEP + 1, "1,050 matches in steps of {TALLY_STEP}");
     assert!(screen(&db, &app).contains("run 2 of 1,050 matching"), "{}", screen(&db, &app));
     // Exact now: End reads the list from its other end.
     press(&mut app, &svc, [key('G')]).await;

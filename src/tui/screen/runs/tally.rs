@@ -84,5 +84,5 @@ impl Tally {
     }
 }
 
-/// Rows per step of a walk: the service's largest page.
+/// Matches per step of a walk: a list page's worth, so a step is as short as a page load.
 pub const STEP: u32 = 100;
