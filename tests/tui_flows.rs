@@ -220,6 +220,23 @@ async fn list_many_rows_wide_and_narrow() {
     insta::assert_snapshot!("list_many", s);
     press(&mut app, &svc, [Msg::Resize(SMALL.0, SMALL.1)]).await;
     insta::assert_snapshot!("list_many_80x24", screen(&db, &app));
+    // Sorted by status (`>` three times: updated, id, status), A to Z, the selected run kept:
+    // the header carries the arrow, the title names the order, completed runs come first.
+    let selected = app.list.selected().map(|r| r.id);
+    press(&mut app, &svc, [key('>'), key('>'), key('>'), Msg::Resize(WIDE.0, WIDE.1)]).await;
+    assert_eq!(app.list.selected().map(|r| r.id), selected, "the selection follows its run");
+    let statuses: Vec<String> =
+        (0..app.list.known_rows().0).filter_map(|i| app.list.row(i)).map(|r| r.status.clone()).collect();
+    assert!(
+        statuses.windows(2).all(|w| w[0] <= w[1]) && statuses.first().is_some_and(|s| s == "completed"),
+        "{statuses:?}"
+    );
+    insta::assert_snapshot!("list_sorted_by_status", screen(&db, &app));
+    // `S` reverses it, `<` goes back one key (id, highest first).
+    press(&mut app, &svc, [key('S')]).await;
+    assert!(screen(&db, &app).contains("sort status ↓ Z→A") && screen(&db, &app).contains("STATUS ↓"));
+    press(&mut app, &svc, [key('<')]).await;
+    assert!(screen(&db, &app).contains("sort id ↓ highest first") && screen(&db, &app).contains("ID ↓"));
 }
 
 #[tokio::test]
