@@ -22,8 +22,15 @@ pub fn bundle_statement(ids: &[i64]) -> Sql {
     // The text around the two id lists is the same for every page: written once.
     static TEXT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
     let [head, middle] = TEXT.get_or_init(bundle_statement_text);
-    let args = || ids.iter().map(|i| Arg::I64(*i));
-    let mut sql = Sql::with_capacity(head.len() + middle.len() + 24 * ids.len());
+    // The lists are padded (the last id repeated) to a power of two, or the chunk: a handful
+    // of statement shapes instead of one per list length. Each shape is prepared once per
+    // connection and kept in its statement cache; with a shape per length, a walk of a large
+    // list prepared hundreds of them (tens of KB each for a long IN list: 35 MB of a
+    // console's heap at 1M runs, measured with heaptrack).
+    let shape = ids.len().next_power_of_two().min(BUNDLE_CHUNK.max(ids.len()));
+    let pad = ids.last().into_iter().cycle().take(shape - ids.len());
+    let args = || ids.iter().chain(pad.clone()).map(|i| Arg::I64(*i));
+    let mut sql = Sql::with_capacity(head.len() + middle.len() + 24 * shape);
     sql.push(head).bind_list(args()).push(middle).bind_list(args());
     sql
 }
