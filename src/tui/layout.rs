@@ -116,13 +116,17 @@ pub struct Wanted {
 }
 
 /// The proof pane's width in `total` columns: both panes whole when they fit (the spare shared
-/// in proportion), else the items table whole and the proof the rest, never outside 40–60%
-/// (below 40% the checklist's reasons and the times are cut).
+/// in proportion, but no spare past 60% so a short right side is not squeezed), else the items
+/// table whole and the proof the rest, never outside 40–60% (below 40% the checklist's reasons
+/// and the times are cut).
 fn proof_width(total: u16, proof: u16, items: u16) -> u16 {
     let t = u32::from(total);
     let (a, b) = (u32::from(proof).max(1), u32::from(items).max(1));
-    let left =
-        if a + b <= t { a + (t - a - b) * a / (a + b) } else { t.saturating_sub(b).clamp(t * 4 / 10, t * 6 / 10) };
+    let left = if a + b <= t {
+        (a + (t - a - b) * a / (a + b)).min(a.max(t * 6 / 10))
+    } else {
+        t.saturating_sub(b).clamp(t * 4 / 10, t * 6 / 10)
+    };
     u16::try_from(left).unwrap_or(total)
 }
 
@@ -222,6 +226,9 @@ mod tests {
         let fits = Wanted { proof: 60, items_width: 100, items: 10, evidence: 10, items_open: false };
         let both = DetailAreas::new(body, false, false, Some(fits));
         assert_eq!((both.proof.width, both.items.width, both.items.height), (75, 125, 23));
+        // A wide proof beside a short right side: the spare stops at 60%.
+        let short = DetailAreas::new(body, false, false, Some(Wanted { proof: 100, items_width: 38, ..fits }));
+        assert_eq!((short.proof.width, short.items.width), (120, 80));
         // They do not fit: the items table whole (it cannot wrap), the proof wraps in the rest.
         let cut = DetailAreas::new(body, false, false, Some(Wanted { proof: 400, items_width: 90, ..fits }));
         assert_eq!((cut.proof.width, cut.items.width), (110, 90));
