@@ -114,8 +114,8 @@ impl ListState {
             Action::Top => self.jump_to_top(height),
             Action::Bottom => {
                 if !self.jump_to_end(height) {
-                    return Handled::Flash(if self.count.is_some() {
-                        "a verdict filter's count is an upper bound: loading more runs… (End again to go further)"
+                    return Handled::Flash(if self.by_verdict() {
+                        "still counting the verdicts exactly: loading more runs… (End again to go further)"
                     } else {
                         "still counting: loading more runs… (End again to go further)"
                     });

@@ -172,9 +172,9 @@ impl ListState {
     }
 
     /// Jumps to the list's last run. A list counted exactly that is not loaded to its end is
-    /// read from the other end from now on; false when that cannot be done (no exact count
-    /// yet, or a verdict filter, whose count is only an upper bound), and the list then loads
-    /// on from where it is.
+    /// read from the other end from now on; false when that cannot be done yet (no exact count:
+    /// the count, or a verdict filter's tally, is still under way), and the list then loads on
+    /// from where it is.
     pub fn jump_to_end(&mut self, height: usize) -> bool {
         let (_, more) = self.known_rows();
         if more && self.exact_count().is_some() {
