@@ -209,6 +209,33 @@ fn a_read_only_sqlite_file_without_side_files_can_still_be_read() {
     assert_eq!(std::fs::metadata(&file).expect("meta").mode() & 0o777, 0o444);
 }
 
+/// Every writing command leaves the file whole on its own: no `-wal` or `-shm` beside it once
+/// it exits. The pool closed a connection being handed back beside the idle ones, and two
+/// connections closing at once each saw the other and left both files: about one load in three
+/// did, so twenty in a row catch it.
+#[test]
+fn a_closed_database_is_one_file_every_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    for i in 0..20 {
+        let file = dir.path().join(format!("f{i}.sqlite"));
+        let out = proofdesk(&[
+            "--db",
+            &format!("sqlite:{}", file.display()),
+            "db",
+            "load",
+            case("15-mixed.json").to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("load");
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        for suffix in ["-wal", "-shm"] {
+            let mut side = file.clone().into_os_string();
+            side.push(suffix);
+            assert!(!std::path::Path::new(&side).exists(), "load {i} left {suffix} behind");
+        }
+    }
+}
+
 /// Outside a checkout, the demo database goes under `$XDG_DATA_HOME/proofdesk/`; the binary
 /// never reads or writes the folder it was built in; `--read-only` never creates it.
 #[test]

@@ -133,6 +133,24 @@ pub(super) async fn close(pool: &SqlitePool, probe: &mut Probe) {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *c).await;
     }
     pool.close().await;
+    // The pool closes a connection being returned (in a task of its own) beside the idle ones,
+    // and two connections closing at once can each see the other and both leave the side
+    // files. Then one lone connection, opened and closed with nothing else of ours open, is
+    // the last one: SQLite folds the log in and removes both files (unless another process
+    // still has the file open, which is as it should be).
+    let opts = pool.connect_options();
+    let file = opts.get_filename();
+    let side = |suffix: &str| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(suffix);
+        Path::new(&p).exists()
+    };
+    if side("-wal") || side("-shm") {
+        use sqlx::{ConnectOptions, Connection};
+        if let Ok(Ok(conn)) = tokio::time::timeout(CLOSE_CHECKPOINT_WAIT, opts.connect()).await {
+            let _ = conn.close().await;
+        }
+    }
 }
 
 /// `BEGIN IMMEDIATE`: the write lock up front, so two writers never deadlock on an upgrade.
