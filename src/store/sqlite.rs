@@ -125,19 +125,28 @@ pub(super) fn remove_half_made(path: &Path) {
 /// log behind (the data is safe either way, but the file alone is then not the whole
 /// database). Best effort and bounded: a connection within [`CLOSE_CHECKPOINT_WAIT`] or none,
 /// and a reader or writer elsewhere waited for no longer than that either.
+///
+/// `Pool::close` (sqlx 0.8) stops once it holds every permit, and a connection handed back
+/// while it waits gives its permit up as it joins the idle queue: that connection then stays
+/// open after the pool closed, until the process ends, and no later close is the last. So
+/// the pool is closed only once every connection is idle, and the checkpoint's own
+/// connection is closed, not handed back.
 pub(super) async fn close(pool: &SqlitePool, probe: &mut Probe) {
     probe.close().await;
+    let settle = tokio::time::Instant::now() + CLOSE_CHECKPOINT_WAIT;
+    while usize::try_from(pool.size()).is_ok_and(|n| n > pool.num_idle()) && tokio::time::Instant::now() < settle {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
     if let Ok(Ok(mut c)) = tokio::time::timeout(CLOSE_CHECKPOINT_WAIT, pool.acquire()).await {
         let wait = format!("PRAGMA busy_timeout = {}", CLOSE_CHECKPOINT_WAIT.as_millis());
         let _ = sqlx::query(&wait).execute(&mut *c).await;
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *c).await;
+        let _ = c.close().await;
     }
     pool.close().await;
-    // The pool closes a connection being returned (in a task of its own) beside the idle ones,
-    // and two connections closing at once can each see the other and both leave the side
-    // files. Then one lone connection, opened and closed with nothing else of ours open, is
-    // the last one: SQLite folds the log in and removes both files (unless another process
-    // still has the file open, which is as it should be).
+    // Should a connection still be open anyway (dropped, its worker thread closing it a moment
+    // later), one lone connection opened and closed after it is the last one: SQLite folds the
+    // log in and removes both files (unless another process has the file open, as it should).
     let opts = pool.connect_options();
     let file = opts.get_filename();
     let side = |suffix: &str| {
