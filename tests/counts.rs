@@ -32,6 +32,13 @@ const FILTERS: &[&str] = &[
     "since:-30d",
     "until:-300d",
     "since:-400d until:-100d status:completed",
+    // Day edges (PostgreSQL sums whole UTC days from its tallies and reads the partial ones):
+    // a range from midnight, one inside a day, one ending at midnight, one instant.
+    "since:2026-09-01T00:00:00Z type:any",
+    "since:2026-10-03T10:00:00Z until:2026-10-03T20:00:00Z type:any",
+    "since:2026-08-15T17:30:00Z until:2026-10-01T00:00:00Z status:completed",
+    "since:2026-10-01T00:00:00Z until:2026-10-01T00:00:00Z",
+    "until:2026-10-31T23:59:59.999999Z outcome:failed",
     "BitLocker",
     "bitlocker status:completed since:-200d",
     "Bürogeräte",

@@ -49,6 +49,10 @@ pub(crate) trait Dialect: Send + Sync {
     /// keep it on the scope indexes of migration 0005; `open_only` when only open runs count.
     fn count_index(&self, open_only: bool) -> &'static str;
 
+    /// Whether the database keeps counts of runs ahead of time (`operation_run_tallies`,
+    /// PostgreSQL's migration 0009), which a count sums instead of reading the runs.
+    fn keeps_tallies(&self) -> bool;
+
     /// `i.policy_name` is one of the names `m` found. `indexed` when the statement starts from
     /// the items (the name index is then the right way in).
     fn name_in(&self, sql: &mut Sql, m: &SearchMatch, indexed: bool);

@@ -2,9 +2,10 @@
 //!
 //! - `runs_count.<case>`: `proofdesk runs --count --filter TEXT` end to end (spawn to exit, process
 //!   start, opening the database and the operator included) for each filter SQL answers,
-//!   beside the raw count of the same rows: the statements the count runs (its search
-//!   look-ups and its `SELECT COUNT(*)`, `store::queries::count_sql`) on one connection of the
-//!   bench's pool. The two numbers must agree; a count that differs fails its figure.
+//!   beside the raw count of the same rows: its search look-ups and the `SELECT COUNT(*)` that
+//!   reads the matching runs themselves (`store::queries::count_rows_sql`, never the tallies
+//!   PostgreSQL keeps, which the command sums) on one connection of the bench's pool. The two
+//!   numbers must agree; a count that differs fails its figure.
 //! - `idle.cpu`: a console nobody touches (in tmux, on the measured database, as the measured
 //!   operator), its CPU over a window read from `/proc/PID/stat` (utime + stime), beside an
 //!   idle `sqlite3`/`psql` session on the same database over a window of the same length just
@@ -62,12 +63,13 @@ fn product(url: &str, operator: &str, args: &[&str]) -> Result<tokio::process::C
     Ok(c)
 }
 
-/// The raw statements of one count, on one connection: the search look-ups, then the count.
+/// The raw statements of one count, on one connection: the search look-ups, then the count
+/// read from the runs.
 async fn raw_count(ctx: &Ctx<'_>, filter: &RunFilter) -> Result<i64> {
     let operator = ctx.service.operator().id;
     let q = sql_query(ctx.service, filter);
     let search = queries::search_of(ctx.store, operator, &q, None).await?;
-    let Some(sql) = queries::count_sql(ctx.store, operator, &q, search.as_ref()) else { return Ok(0) };
+    let Some(sql) = queries::count_rows_sql(ctx.store, operator, &q, search.as_ref()) else { return Ok(0) };
     let mut conn = ctx.store.acquire().await.map_err(|e| eyre!("raw acquire: {e}"))?;
     let row: Option<(i64,)> = conn.fetch_optional(&sql).await.map_err(|e| eyre!("raw count: {e}"))?;
     Ok(row.map_or(0, |r| r.0))
@@ -107,7 +109,7 @@ pub async fn count_figure(ctx: &Ctx<'_>, url: &str, case: (&str, &str, bool)) ->
     let agree = raw.is_none_or(|r| printed == r.to_string());
     let (reference, goal, pass, note) = if sql_side {
         (
-            Some(Reference::new("raw count statements", Stat::of(&refs))),
+            Some(Reference::new("raw COUNT(*) of the rows", Stat::of(&refs))),
             format!("<= {COUNT_GOAL_MS:.0} ms end to end"),
             Some(agree && value.median <= COUNT_GOAL_MS),
             if agree {

@@ -8,6 +8,8 @@
 //! terms match (all of them match), and among the other scopes' runs only the candidates the
 //! terms name (by id, or by an item's policy name, found from the name index).
 
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+
 use super::super::{Arg, Dialect, Sql, Store, StoreError};
 use super::{role_grants_sight, run_filters, scope_filters, search_of, RunQuery, SearchMatch};
 
@@ -61,16 +63,99 @@ fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'
     sql.push(") v");
 }
 
+/// `SELECT …` the number of visible runs matching `q` in the scopes `which` selects: from the
+/// tallies where the engine keeps them and `q` filters only on what they hold
+/// ([`tally_count`]) and `tallies` allows them, else by reading the runs ([`read_count`]).
+fn scope_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>, tallies: bool) {
+    let from_tallies =
+        tallies && dialect.keeps_tallies() && q.ids.is_empty() && !q.open_only && q.stale_before.is_none();
+    if from_tallies {
+        tally_count(sql, dialect, operator_id, q, which);
+    } else {
+        read_count(sql, dialect, operator_id, q, which);
+    }
+}
+
 /// `SELECT COUNT(*) …` of the visible runs matching `q` in the scopes `which` selects, each
 /// scope's runs read on the scope index (SQLite keeps the scopes as the outer loop of a CROSS
 /// JOIN; PostgreSQL plans it from its statistics).
-fn scope_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+fn read_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
     sql.push("SELECT COUNT(*) FROM ");
     visible_scopes(sql, operator_id, q, which);
     let open = q.open_only || q.stale_before.is_some();
     sql.push(" CROSS JOIN operation_runs o").push(dialect.count_index(open));
     sql.push(" WHERE o.workspace_id = v.ws AND o.environment_id = v.env");
     run_filters(sql, q, "o.type");
+}
+
+/// The start of the UTC day `t` falls in: the tallies' `day` (migration 0009 bins by whole
+/// days from midnight UTC).
+fn day_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.duration_trunc(TimeDelta::days(1)).unwrap_or(t)
+}
+
+/// A since/until range as the tallies see it.
+#[derive(Debug, PartialEq, Eq)]
+struct DaySplit {
+    /// The whole UTC days `[lo, hi)` inside the range (an end is open where the range's is).
+    lo: Option<DateTime<Utc>>,
+    hi: Option<DateTime<Utc>>,
+    /// The partial days at its edges, as inclusive ranges of creation instants to read from
+    /// the runs.
+    edges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// How `since`..=`until` splits into whole days and edges; `None` when it covers no whole day.
+fn split_days(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Option<DaySplit> {
+    // The instant before `t`: PostgreSQL keeps microseconds, so `<= t - 1µs` is `< t`.
+    let before = |t: DateTime<Utc>| t - TimeDelta::microseconds(1);
+    let lo = since.map(|s| if day_of(s) == s { s } else { day_of(s) + TimeDelta::days(1) });
+    let hi = until.map(day_of);
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        if lo >= hi {
+            return None;
+        }
+    }
+    let mut edges = Vec::new();
+    if let (Some(s), Some(lo)) = (since, lo) {
+        if s < lo {
+            edges.push((s, before(lo)));
+        }
+    }
+    if let (Some(hi), Some(u)) = (hi, until) {
+        edges.push((hi, u));
+    }
+    Some(DaySplit { lo, hi, edges })
+}
+
+/// `SELECT …` the number of visible runs matching `q` in the scopes `which` selects, summed
+/// from the tallies of migration 0009 (a row per scope, type, status, outcome and UTC day)
+/// over the whole days of `q`'s range, plus the partial days at its edges read from the runs
+/// ([`read_count`] on the scope index's narrow time range). A range inside one day is read
+/// whole.
+fn tally_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+    let Some(split) = split_days(q.since, q.until) else {
+        read_count(sql, dialect, operator_id, q, which);
+        return;
+    };
+    let whole = RunQuery { since: None, until: None, ..q.clone() };
+    sql.push("SELECT (SELECT CAST(COALESCE(SUM(o.n), 0) AS BIGINT) FROM ");
+    visible_scopes(sql, operator_id, &whole, which);
+    sql.push(" CROSS JOIN operation_run_tallies o WHERE o.workspace_id = v.ws AND o.environment_id = v.env");
+    run_filters(sql, &whole, "o.type");
+    if let Some(lo) = split.lo {
+        sql.push(" AND o.day >= ").bind(Arg::Time(lo));
+    }
+    if let Some(hi) = split.hi {
+        sql.push(" AND o.day < ").bind(Arg::Time(hi));
+    }
+    sql.push(")");
+    for (since, until) in split.edges {
+        let edge = RunQuery { since: Some(since), until: Some(until), ..q.clone() };
+        sql.push(" + (");
+        read_count(sql, dialect, operator_id, &edge, which);
+        sql.push(")");
+    }
 }
 
 /// `SELECT COUNT(*) …` of the runs the search terms name (by id or by an item's policy name)
@@ -109,12 +194,28 @@ fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &R
 /// `search`; `None` when nothing can match (terms that match nothing).
 #[must_use]
 pub fn count_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) -> Option<Sql> {
-    let dialect = store.dialect();
+    count_statement(store.dialect(), operator_id, q, search, true)
+}
+
+/// The same count as [`count_sql`], always read from the runs themselves (never from the
+/// tallies): the bench's reference, the `COUNT(*)` of the same rows.
+#[must_use]
+pub fn count_rows_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&SearchMatch>) -> Option<Sql> {
+    count_statement(store.dialect(), operator_id, q, search, false)
+}
+
+fn count_statement(
+    dialect: &dyn Dialect,
+    operator_id: i64,
+    q: &RunQuery,
+    search: Option<&SearchMatch>,
+    tallies: bool,
+) -> Option<Sql> {
     let mut sql = Sql::new("SELECT ");
     match search {
         None => {
             sql.push("(");
-            scope_count(&mut sql, dialect, operator_id, q, Scopes::All);
+            scope_count(&mut sql, dialect, operator_id, q, Scopes::All, tallies);
             sql.push(")");
         }
         Some(s) if s.nothing() => return None,
@@ -122,7 +223,7 @@ pub fn count_sql(store: &Store, operator_id: i64, q: &RunQuery, search: Option<&
             let by_scope = !s.environments.is_empty() || !s.workspaces.is_empty();
             if by_scope {
                 sql.push("(");
-                scope_count(&mut sql, dialect, operator_id, q, Scopes::Matched(s));
+                scope_count(&mut sql, dialect, operator_id, q, Scopes::Matched(s), tallies);
                 sql.push(") + ");
             }
             sql.push("(");
@@ -146,4 +247,57 @@ pub async fn count_runs(store: &Store, operator_id: i64, q: &RunQuery) -> Result
     };
     let row: Option<(i64,)> = store.fetch_optional(&sql).await?;
     Ok(row.map_or(0, |r| r.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).expect("instant").to_utc()
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_utc_days_and_the_partial_days_at_its_edges() {
+        // Open at both ends: every day is whole.
+        assert_eq!(split_days(None, None), Some(DaySplit { lo: None, hi: None, edges: vec![] }));
+        // From a midnight: no edge before it.
+        assert_eq!(
+            split_days(Some(t("2026-09-01T00:00:00Z")), None),
+            Some(DaySplit { lo: Some(t("2026-09-01T00:00:00Z")), hi: None, edges: vec![] })
+        );
+        // From within a day: that day's rest is read, up to the microsecond before midnight.
+        assert_eq!(
+            split_days(Some(t("2026-09-01T17:30:00Z")), None),
+            Some(DaySplit {
+                lo: Some(t("2026-09-02T00:00:00Z")),
+                hi: None,
+                edges: vec![(t("2026-09-01T17:30:00Z"), t("2026-09-01T23:59:59.999999Z"))]
+            })
+        );
+        // Up to an instant (inclusive): its day's start to it is read, even at midnight.
+        assert_eq!(
+            split_days(None, Some(t("2026-10-01T00:00:00Z"))),
+            Some(DaySplit {
+                lo: None,
+                hi: Some(t("2026-10-01T00:00:00Z")),
+                edges: vec![(t("2026-10-01T00:00:00Z"), t("2026-10-01T00:00:00Z"))]
+            })
+        );
+        assert_eq!(
+            split_days(Some(t("2026-08-15T17:30:00Z")), Some(t("2026-08-17T09:00:00+02:00"))),
+            Some(DaySplit {
+                lo: Some(t("2026-08-16T00:00:00Z")),
+                hi: Some(t("2026-08-17T00:00:00Z")),
+                edges: vec![
+                    (t("2026-08-15T17:30:00Z"), t("2026-08-15T23:59:59.999999Z")),
+                    (t("2026-08-17T00:00:00Z"), t("2026-08-17T07:00:00Z"))
+                ]
+            })
+        );
+        // No whole day inside: read whole (also a range that ends before it starts).
+        assert_eq!(split_days(Some(t("2026-10-03T10:00:00Z")), Some(t("2026-10-03T20:00:00Z"))), None);
+        assert_eq!(split_days(Some(t("2026-10-03T10:00:00Z")), Some(t("2026-10-04T09:00:00Z"))), None);
+        assert_eq!(split_days(Some(t("2026-10-05T10:00:00Z")), Some(t("2026-10-01T09:00:00Z"))), None);
+    }
 }
