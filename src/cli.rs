@@ -428,46 +428,59 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
         Some(Command::Info { format }) => info::info(g, format).await,
-        Some(Command::Runs(args)) => {
-            let service = open(g).await?;
-            list::runs(&service, &args).await
-        }
+        Some(Command::Runs(args)) => session(g, async |service| list::runs(service, &args).await).await,
         Some(Command::Show { id, format, raw }) => {
-            let service = open(g).await?;
-            let detail = service.detail(id, raw).await?;
-            let now = service.now();
-            let mut out = std::io::stdout().lock();
-            match format {
-                ShowFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
-                ShowFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
-                ShowFormat::Markdown => crate::present::markdown::detail_markdown(&mut out, &detail, now)?,
-            }
-            Ok(0)
+            session(g, async |service| {
+                let detail = service.detail(id, raw).await?;
+                let now = service.now();
+                let mut out = std::io::stdout().lock();
+                match format {
+                    ShowFormat::Json => output::print_json(&mut out, &output::detail_json(&detail, raw))?,
+                    ShowFormat::Text => output::detail_text(&mut out, &detail, now, raw)?,
+                    ShowFormat::Markdown => crate::present::markdown::detail_markdown(&mut out, &detail, now)?,
+                }
+                Ok(0)
+            })
+            .await
         }
         Some(Command::Assess { id, format }) => {
-            let service = open(g).await?;
-            let view = service.assess(id).await?;
-            let mut out = std::io::stdout().lock();
-            match format {
-                TextFormat::Json => output::print_json(&mut out, &output::assessment_json(&view))?,
-                TextFormat::Text => output::assessment_text(&mut out, &view)?,
-            }
-            Ok(0)
+            session(g, async |service| {
+                let view = service.assess(id).await?;
+                let mut out = std::io::stdout().lock();
+                match format {
+                    TextFormat::Json => output::print_json(&mut out, &output::assessment_json(&view))?,
+                    TextFormat::Text => output::assessment_text(&mut out, &view)?,
+                }
+                Ok(0)
+            })
+            .await
         }
         Some(Command::Reconcile(args)) => {
-            let service = open(g).await?;
-            if args.stale {
-                reconcile::stale(&service, &args).await
-            } else {
-                let id = args.id.ok_or_else(|| {
-                    Failure::usage(
+            session(g, async |service| {
+                if args.stale {
+                    reconcile::stale(service, &args).await
+                } else {
+                    let id = args.id.ok_or_else(|| {
+                        Failure::usage(
                         "reconcile needs a run id (e.g. `proofdesk reconcile 1066`), or --stale for every stale run",
                     )
-                })?;
-                reconcile::one(&service, id, &args).await
-            }
+                    })?;
+                    reconcile::one(service, id, &args).await
+                }
+            })
+            .await
         }
     }
+}
+
+/// Opens the operator's session, runs `command` with it and closes it before returning the
+/// command's result, whatever it is: PostgreSQL's connections then end with a goodbye instead
+/// of a reset the server logs for each command, and SQLite's file is left whole.
+async fn session(g: &Global, command: impl AsyncFnOnce(&Service) -> Result<u8, Failure>) -> Result<u8, Failure> {
+    let service = open(g).await?;
+    let result = command(&service).await;
+    service.close().await;
+    result
 }
 
 async fn db(g: &Global, cmd: DbCommand) -> Result<u8, Failure> {
