@@ -5,14 +5,17 @@
 -- visible scopes that its filters select, and counts only the partial days at the edges of a
 -- since/until range from the runs themselves (store::queries::count).
 --
--- Kept by statement-level triggers on operation_runs: each write statement appends one row
--- per key it changed (its transition tables grouped, +1 per new row, -1 per old row), then
--- folds the rows of those keys into one, skipping rows another transaction holds (FOR UPDATE
--- SKIP LOCKED), so two writers never wait on each other or deadlock here: a skipped row is
--- folded by a later write. Several rows of one key are correct, only a little slower to sum.
--- Outside READ COMMITTED the fold is left out (a row deleted by a transaction that committed
--- after the snapshot would fail the writer's transaction there), and the rows are appended only.
--- SECURITY DEFINER: another role writing operation_runs (the platform) needs no right here.
+-- Kept by triggers on operation_runs: an insert or delete statement's rows grouped by key (its
+-- transition table, so a COPY of many rows costs one call), an update row by row and only
+-- when a tallied column changed (the trigger's WHEN, tested without calling a function, so a
+-- worker's heartbeat costs nothing here). Each write adds its change per key and folds the
+-- rows of those keys into one, skipping rows another transaction holds (FOR UPDATE SKIP
+-- LOCKED): two writers never wait on each other or deadlock here, and a row left apart is
+-- folded by a later write (several rows of one key sum the same). Outside READ COMMITTED the
+-- rows are only appended: deleting a row that a transaction committed after the writer's
+-- snapshot would fail the writer's transaction there. Every statement is static, so each
+-- session plans it once. SECURITY DEFINER: another role writing operation_runs (the
+-- platform) needs no right on the tallies; the functions' search_path is pinned below.
 CREATE TABLE operation_run_tallies (
     workspace_id   BIGINT NOT NULL,
     environment_id BIGINT NOT NULL,
@@ -35,56 +38,111 @@ CREATE FUNCTION proofdesk_tally_rebuild() RETURNS void LANGUAGE sql AS $$
     FROM operation_runs GROUP BY 1, 2, 3, 4, 5, 6;
 $$;
 
-CREATE FUNCTION proofdesk_tally_runs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    s text := quote_ident(TG_TABLE_SCHEMA);
-    cols text := 'workspace_id, environment_id, type, status, outcome, created_at';
-    changed text;
-    delta text;
+-- Adds one write's change in runs per key (parallel arrays) to the tallies, as said above.
+CREATE FUNCTION proofdesk_tally_apply(d_ws bigint[], d_env bigint[], d_type text[], d_status text[],
+                                      d_outcome text[], d_day timestamptz[], d_n bigint[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        EXECUTE format('DELETE FROM %s.operation_run_tallies', s);
-        RETURN NULL;
-    END IF;
-    changed := CASE TG_OP
-        WHEN 'INSERT' THEN format('SELECT %s, 1 AS n FROM proofdesk_new_runs', cols)
-        WHEN 'DELETE' THEN format('SELECT %s, -1 AS n FROM proofdesk_old_runs', cols)
-        ELSE format('SELECT %1$s, 1 AS n FROM proofdesk_new_runs UNION ALL SELECT %1$s, -1 FROM proofdesk_old_runs', cols)
-    END;
-    delta := format('SELECT workspace_id, environment_id, type, status, outcome, '
-                    'date_bin(''1 day'', created_at, TIMESTAMPTZ ''2000-01-01 00:00:00+00'') AS day, SUM(n) AS n '
-                    'FROM (%s) x GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(n) <> 0', changed);
     IF current_setting('transaction_isolation') <> 'read committed' THEN
-        EXECUTE format('INSERT INTO %s.operation_run_tallies %s', s, delta);
-        RETURN NULL;
+        INSERT INTO operation_run_tallies (workspace_id, environment_id, type, status, outcome, day, n)
+        SELECT u.ws, u.env, u.ty, u.st, u.oc, u.dy, SUM(u.k)
+        FROM unnest(d_ws, d_env, d_type, d_status, d_outcome, d_day, d_n) AS u(ws, env, ty, st, oc, dy, k)
+        GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(u.k) <> 0;
+        RETURN;
     END IF;
-    EXECUTE format(
-        'WITH d AS (%2$s), '
-        'old AS (DELETE FROM %1$s.operation_run_tallies WHERE ctid = ANY (ARRAY('
-        '    SELECT t.ctid FROM %1$s.operation_run_tallies t '
-        '    JOIN d USING (workspace_id, environment_id, type, status, outcome, day) '
-        '    FOR UPDATE OF t SKIP LOCKED)) '
-        '  RETURNING workspace_id, environment_id, type, status, outcome, day, n) '
-        'INSERT INTO %1$s.operation_run_tallies '
-        'SELECT workspace_id, environment_id, type, status, outcome, day, SUM(n) '
-        'FROM (SELECT * FROM d UNION ALL SELECT * FROM old) y '
-        'GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(n) <> 0', s, delta);
+    WITH d AS (
+        SELECT u.ws AS workspace_id, u.env AS environment_id, u.ty AS type, u.st AS status,
+               u.oc AS outcome, u.dy AS day, SUM(u.k) AS n
+        FROM unnest(d_ws, d_env, d_type, d_status, d_outcome, d_day, d_n) AS u(ws, env, ty, st, oc, dy, k)
+        GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(u.k) <> 0
+    ), old AS (
+        DELETE FROM operation_run_tallies WHERE ctid = ANY (ARRAY(
+            SELECT t.ctid FROM operation_run_tallies t
+            JOIN d USING (workspace_id, environment_id, type, status, outcome, day)
+            FOR UPDATE OF t SKIP LOCKED))
+        RETURNING workspace_id, environment_id, type, status, outcome, day, n
+    )
+    INSERT INTO operation_run_tallies (workspace_id, environment_id, type, status, outcome, day, n)
+    SELECT y.workspace_id, y.environment_id, y.type, y.status, y.outcome, y.day, SUM(y.n)
+    FROM (SELECT * FROM d UNION ALL SELECT * FROM old) y
+    GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(y.n) <> 0;
+END
+$$;
+
+CREATE FUNCTION proofdesk_tally_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
+                                  array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
+    FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
+                 date_bin('1 day', r.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, COUNT(*) AS n
+          FROM proofdesk_new_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
     RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION proofdesk_tally_deleted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
+                                  array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
+    FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
+                 date_bin('1 day', r.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, -COUNT(*) AS n
+          FROM proofdesk_old_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION proofdesk_tally_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM proofdesk_tally_apply(
+        ARRAY[OLD.workspace_id, NEW.workspace_id], ARRAY[OLD.environment_id, NEW.environment_id],
+        ARRAY[OLD.type, NEW.type], ARRAY[OLD.status, NEW.status], ARRAY[OLD.outcome, NEW.outcome],
+        ARRAY[date_bin('1 day', OLD.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+              date_bin('1 day', NEW.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')],
+        ARRAY[-1, 1]::bigint[]);
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION proofdesk_tally_truncated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    DELETE FROM operation_run_tallies;
+    RETURN NULL;
+END
+$$;
+
+-- Names in the functions resolve in this schema only (after the catalog), whoever calls them.
+DO $$
+DECLARE
+    f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY['proofdesk_tally_apply(bigint[], bigint[], text[], text[], text[], timestamptz[], bigint[])',
+                             'proofdesk_tally_inserted()', 'proofdesk_tally_deleted()',
+                             'proofdesk_tally_updated()', 'proofdesk_tally_truncated()']
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
+    END LOOP;
 END
 $$;
 
 CREATE TRIGGER proofdesk_tallies_insert AFTER INSERT ON operation_runs
     REFERENCING NEW TABLE AS proofdesk_new_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_runs();
-CREATE TRIGGER proofdesk_tallies_update AFTER UPDATE ON operation_runs
-    REFERENCING OLD TABLE AS proofdesk_old_runs NEW TABLE AS proofdesk_new_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_runs();
+    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_inserted();
 CREATE TRIGGER proofdesk_tallies_delete AFTER DELETE ON operation_runs
     REFERENCING OLD TABLE AS proofdesk_old_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_runs();
+    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_deleted();
+CREATE TRIGGER proofdesk_tallies_update
+    AFTER UPDATE OF workspace_id, environment_id, type, status, outcome, created_at ON operation_runs
+    FOR EACH ROW
+    WHEN (OLD.workspace_id IS DISTINCT FROM NEW.workspace_id OR OLD.environment_id IS DISTINCT FROM NEW.environment_id
+          OR OLD.type IS DISTINCT FROM NEW.type OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.outcome IS DISTINCT FROM NEW.outcome OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION proofdesk_tally_updated();
 CREATE TRIGGER proofdesk_tallies_truncate AFTER TRUNCATE ON operation_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_runs();
+    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_truncated();
 
 -- The runs already there. The triggers above hold operation_runs' lock until this migration
 -- commits, so no write falls between them and this.
