@@ -7,6 +7,12 @@
 //! million runs. A search splits in two disjoint parts: the runs of the scopes whose name the
 //! terms match (all of them match), and among the other scopes' runs only the candidates the
 //! terms name (by id, or by an item's policy name, found from the name index).
+//!
+//! Where the database keeps counts ahead of time (PostgreSQL, migration 0009's
+//! `operation_run_tallies`: runs per scope, type, status, outcome and UTC day), a scope's count
+//! sums those rows instead of reading its runs, whatever their number, and reads only the
+//! partial days at the edges of a since/until range. Open and stale runs (few, on their own
+//! index), run ids and a search's candidates are always read from the runs.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
