@@ -17,7 +17,7 @@ const MISMATCHES: &str = "SELECT COUNT(*) FROM \
     (SELECT workspace_id, environment_id, type, status, outcome, day, SUM(n) AS s \
      FROM operation_run_tallies GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(n) <> 0) t \
     FULL JOIN (SELECT workspace_id, environment_id, type, status, outcome, \
-     date_bin('1 day', created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, COUNT(*) AS c \
+     date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, COUNT(*) AS c \
      FROM operation_runs GROUP BY 1, 2, 3, 4, 5, 6) r \
     USING (workspace_id, environment_id, type, status, outcome, day) \
     WHERE t.s IS DISTINCT FROM r.c";
@@ -40,7 +40,7 @@ async fn exec(c: &mut PgConnection, sql: &str) -> u64 {
 
 /// Two completed runs that share every tallied column (scope, type, status, outcome, day).
 async fn two_runs_of_one_key(c: &mut PgConnection) -> (i64, i64) {
-    let day = "date_bin('1 day', created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')";
+    let day = "date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'";
     let sql = format!(
         "SELECT MIN(id), MAX(id) FROM operation_runs WHERE status = 'completed' \
          GROUP BY workspace_id, environment_id, type, outcome, {day} HAVING COUNT(*) >= 2 \
@@ -107,6 +107,36 @@ fn every_kind_of_write_keeps_the_tallies_equal_to_the_runs() {
         assert_eq!(code(&out), 0, "reconcile --stale: {}", stderr(&out));
         assert!(scalar(&mut c, open).await < before, "the reconciliation completed some runs");
         assert_eq!(scalar(&mut c, MISMATCHES).await, 0, "after reconcile --stale");
+
+        // Runs far from today, at midday: a count over part of their day reads that part from
+        // the runs and the whole days from the tallies, and agrees with the listing.
+        exec(
+            &mut c,
+            "INSERT INTO operation_runs (id, workspace_id, environment_id, type, status, outcome, created_at, updated_at) \
+             SELECT 3000000 + v.k, s.workspace_id, s.environment_id, 'restore.execute', 'completed', 'succeeded', v.t, v.t \
+             FROM (SELECT workspace_id, environment_id FROM operation_runs WHERE id = 1001) s, \
+             (VALUES (1, TIMESTAMPTZ '1650-05-03 12:00:00+00'), (2, TIMESTAMPTZ '2300-01-01 12:00:00+00')) v(k, t)",
+        )
+        .await;
+        assert_eq!(scalar(&mut c, MISMATCHES).await, 0, "after runs in 1650 and 2300");
+        let mut counted = 0;
+        for (filter, expected) in [
+            ("since:1650-05-03T10:00:00Z until:1650-05-05T00:00:00Z", 1),
+            ("since:1650-05-03T12:00:01Z until:1650-05-09T00:00:00Z", 0),
+            ("since:2299-12-29T00:00:00Z until:2300-01-01T13:00:00Z", 1),
+            ("since:2299-12-29T00:00:00Z until:2300-01-01T11:59:59Z", 0),
+        ] {
+            let out = db.run(&["--as", "owen", "runs", "--count", "--filter", filter]);
+            assert_eq!(code(&out), 0, "{filter}: {}", stderr(&out));
+            let n: usize = common::stdout(&out).trim().parse().expect("a number");
+            let out = db.run(&["--as", "owen", "runs", "--filter", filter, "--limit", "100", "--format", "json"]);
+            assert_eq!(code(&out), 0, "{filter}: {}", stderr(&out));
+            let rows = common::json(&out).as_array().map_or(0, Vec::len);
+            assert_eq!(n, rows, "{filter}: the count is the listing's length");
+            assert_eq!(n, expected, "{filter}");
+            counted += n;
+        }
+        assert_eq!(counted, 2);
 
         exec(&mut c, "TRUNCATE operation_runs CASCADE").await;
         assert_eq!(scalar(&mut c, "SELECT COUNT(*) FROM operation_run_tallies").await, 0, "after TRUNCATE");

@@ -34,7 +34,7 @@ CREATE FUNCTION proofdesk_tally_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM operation_run_tallies;
     INSERT INTO operation_run_tallies
     SELECT workspace_id, environment_id, type, status, outcome,
-           date_bin('1 day', created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), COUNT(*)
+           date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', COUNT(*)
     FROM operation_runs GROUP BY 1, 2, 3, 4, 5, 6;
 $$;
 
@@ -75,7 +75,7 @@ BEGIN
     PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
                                   array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
     FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
-                 date_bin('1 day', r.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, COUNT(*) AS n
+                 date_trunc('day', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, COUNT(*) AS n
           FROM proofdesk_new_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
     RETURN NULL;
 END
@@ -87,7 +87,7 @@ BEGIN
     PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
                                   array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
     FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
-                 date_bin('1 day', r.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, -COUNT(*) AS n
+                 date_trunc('day', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, -COUNT(*) AS n
           FROM proofdesk_old_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
     RETURN NULL;
 END
@@ -99,8 +99,8 @@ BEGIN
     PERFORM proofdesk_tally_apply(
         ARRAY[OLD.workspace_id, NEW.workspace_id], ARRAY[OLD.environment_id, NEW.environment_id],
         ARRAY[OLD.type, NEW.type], ARRAY[OLD.status, NEW.status], ARRAY[OLD.outcome, NEW.outcome],
-        ARRAY[date_bin('1 day', OLD.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
-              date_bin('1 day', NEW.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')],
+        ARRAY[date_trunc('day', OLD.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+              date_trunc('day', NEW.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'],
         ARRAY[-1, 1]::bigint[]);
     RETURN NULL;
 END

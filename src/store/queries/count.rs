@@ -14,7 +14,7 @@
 //! partial days at the edges of a since/until range. Open and stale runs (few, on their own
 //! index), run ids and a search's candidates are always read from the runs.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 
 use super::super::{Arg, Dialect, Sql, Store, StoreError};
 use super::{role_grants_sight, run_filters, scope_filters, search_of, RunQuery, SearchMatch};
@@ -94,10 +94,10 @@ fn read_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQue
     run_filters(sql, q, "o.type");
 }
 
-/// The start of the UTC day `t` falls in: the tallies' `day` (migration 0009 bins by whole
-/// days from midnight UTC).
+/// The start of the UTC day `t` falls in: the tallies' `day` (migration 0009:
+/// `date_trunc('day', created_at AT TIME ZONE 'UTC')`), for every date a run may carry.
 fn day_of(t: DateTime<Utc>) -> DateTime<Utc> {
-    t.duration_trunc(TimeDelta::days(1)).unwrap_or(t)
+    t.date_naive().and_time(NaiveTime::MIN).and_utc()
 }
 
 /// A since/until range as the tallies see it.
@@ -305,5 +305,17 @@ mod tests {
         assert_eq!(split_days(Some(t("2026-10-03T10:00:00Z")), Some(t("2026-10-03T20:00:00Z"))), None);
         assert_eq!(split_days(Some(t("2026-10-03T10:00:00Z")), Some(t("2026-10-04T09:00:00Z"))), None);
         assert_eq!(split_days(Some(t("2026-10-05T10:00:00Z")), Some(t("2026-10-01T09:00:00Z"))), None);
+        // Far from the Unix epoch (the years a run may carry): still whole UTC days.
+        assert_eq!(
+            split_days(Some(t("1600-05-03T10:00:00Z")), Some(t("9999-12-31T10:00:00Z"))),
+            Some(DaySplit {
+                lo: Some(t("1600-05-04T00:00:00Z")),
+                hi: Some(t("9999-12-31T00:00:00Z")),
+                edges: vec![
+                    (t("1600-05-03T10:00:00Z"), t("1600-05-03T23:59:59.999999Z")),
+                    (t("9999-12-31T00:00:00Z"), t("9999-12-31T10:00:00Z"))
+                ]
+            })
+        );
     }
 }
