@@ -69,26 +69,18 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION proofdesk_tally_inserted() RETURNS trigger
+-- An insert's or a delete's rows (the statement's transition table, named alike for both),
+-- +1 or -1 each, grouped by key.
+CREATE FUNCTION proofdesk_tally_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    per_row bigint := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
     PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
                                   array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
     FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
-                 date_trunc('day', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, COUNT(*) AS n
-          FROM proofdesk_new_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION proofdesk_tally_deleted() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
-BEGIN
-    PERFORM proofdesk_tally_apply(array_agg(g.workspace_id), array_agg(g.environment_id), array_agg(g.type),
-                                  array_agg(g.status), array_agg(g.outcome), array_agg(g.day), array_agg(g.n))
-    FROM (SELECT r.workspace_id, r.environment_id, r.type, r.status, r.outcome,
-                 date_trunc('day', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, -COUNT(*) AS n
-          FROM proofdesk_old_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
+                 date_trunc('day', r.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, per_row * COUNT(*) AS n
+          FROM proofdesk_changed_runs r GROUP BY 1, 2, 3, 4, 5, 6) g;
     RETURN NULL;
 END
 $$;
@@ -120,8 +112,7 @@ DECLARE
     f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY['proofdesk_tally_apply(bigint[], bigint[], text[], text[], text[], timestamptz[], bigint[])',
-                             'proofdesk_tally_inserted()', 'proofdesk_tally_deleted()',
-                             'proofdesk_tally_updated()', 'proofdesk_tally_truncated()']
+                             'proofdesk_tally_rows()', 'proofdesk_tally_updated()', 'proofdesk_tally_truncated()']
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
     END LOOP;
@@ -129,11 +120,11 @@ END
 $$;
 
 CREATE TRIGGER proofdesk_tallies_insert AFTER INSERT ON operation_runs
-    REFERENCING NEW TABLE AS proofdesk_new_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_inserted();
+    REFERENCING NEW TABLE AS proofdesk_changed_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_rows();
 CREATE TRIGGER proofdesk_tallies_delete AFTER DELETE ON operation_runs
-    REFERENCING OLD TABLE AS proofdesk_old_runs
-    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_deleted();
+    REFERENCING OLD TABLE AS proofdesk_changed_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_tally_rows();
 CREATE TRIGGER proofdesk_tallies_update
     AFTER UPDATE OF workspace_id, environment_id, type, status, outcome, created_at ON operation_runs
     FOR EACH ROW
