@@ -460,11 +460,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 if args.stale {
                     reconcile::stale(service, &args).await
                 } else {
-                    let id = args.id.ok_or_else(|| {
-                        Failure::usage(
-                        "reconcile needs a run id (e.g. `proofdesk reconcile 1066`), or --stale for every stale run",
-                    )
-                    })?;
+                    let id = args.id.ok_or_else(|| Failure::usage(NO_RUN_ID))?;
                     reconcile::one(service, id, &args).await
                 }
             })
@@ -472,6 +468,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         }
     }
 }
+
+/// `reconcile` with neither a run id nor `--stale`.
+const NO_RUN_ID: &str = "reconcile needs a run id (e.g. `proofdesk reconcile 1066`), or --stale for every stale run";
 
 /// Opens the operator's session, runs `command` with it and closes it before returning the
 /// command's result, whatever it is: PostgreSQL's connections then end with a goodbye instead

@@ -112,8 +112,9 @@ impl Tx {
     }
 
     /// Sets aside what slows a large load of `tables` (their secondary indexes; on PostgreSQL
-    /// their foreign keys and the triggers that keep the run tallies too) and returns the statements that put it back, to run in this
-    /// transaction after the load ([`Self::finish_bulk_load`]).
+    /// their foreign keys and the triggers that keep the run tallies too) and returns the
+    /// statements that put it back, to run in this transaction after the load
+    /// ([`Self::finish_bulk_load`]).
     ///
     /// # Errors
     /// Driver errors.
