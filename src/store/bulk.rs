@@ -112,7 +112,7 @@ impl Tx {
     }
 
     /// Sets aside what slows a large load of `tables` (their secondary indexes; on PostgreSQL
-    /// their foreign keys and the triggers that keep the run tallies too) and returns the
+    /// their foreign keys and the triggers that keep the run tallies and names too) and returns the
     /// statements that put it back, to run in this transaction after the load
     /// ([`Self::finish_bulk_load`]).
     ///
@@ -134,7 +134,7 @@ impl Tx {
         for ddl in restore {
             self.execute(&Sql::new(ddl)).await?;
         }
-        self.after_explicit_ids().await?;
+        self.after_load().await?;
         match self.engine() {
             Engine::Sqlite => Ok(()),
             Engine::Postgres => self.execute(&Sql::new("ANALYZE")).await.map(|_| ()),

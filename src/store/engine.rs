@@ -50,7 +50,9 @@ pub(crate) trait Dialect: Send + Sync {
     fn count_index(&self, open_only: bool) -> &'static str;
 
     /// Whether the database keeps counts of runs ahead of time (`operation_run_tallies`,
-    /// PostgreSQL's migration 0009), which a count sums instead of reading the runs.
+    /// PostgreSQL's migration 0009), which a count sums instead of reading the runs, and a
+    /// search's policy names beside their runs (`operation_run_names`, migration 0010), which
+    /// a search's count reads instead of the items.
     fn keeps_tallies(&self) -> bool;
 
     /// `i.policy_name` is one of the names `m` found. `indexed` when the statement starts from

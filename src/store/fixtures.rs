@@ -113,7 +113,7 @@ pub async fn load_value_in(tx: &mut Tx, doc: &Value) -> Result<LoadReport, LoadE
     let known = Known::lookup(tx, binds, declared, &wanted).await?;
     let rows = check_document(doc, &known)?;
     let report = insert(tx, binds, rows).await?;
-    tx.after_explicit_ids().await?;
+    tx.after_load().await?;
     Ok(report)
 }
 

@@ -88,9 +88,10 @@ pub(super) async fn copy_in(
     Ok(copy.finish().await?)
 }
 
-/// After rows with explicit ids, the next generated id of each identity column follows the
-/// largest one.
-pub(super) async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
+/// After a load of rows with explicit ids: the next generated id of each identity column
+/// follows the largest one, and the search names of the runs the load marked pending
+/// (migration 0010) are folded, so a search's count reads them at once.
+pub(super) async fn after_load(tx: &mut Tx) -> Result<(), StoreError> {
     for table in IDENTITY_TABLES {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(COALESCE(MAX(id), 0) + 1, 1), false) \
@@ -98,6 +99,7 @@ pub(super) async fn resync_identities(tx: &mut Tx) -> Result<(), StoreError> {
         );
         tx.execute(&Sql::new(&sql)).await?;
     }
+    tx.execute(&Sql::new("SELECT proofdesk_names_fold_mine()")).await?;
     Ok(())
 }
 
@@ -176,7 +178,8 @@ impl Dialect for PostgresDialect {
     }
 
     fn keeps_tallies(&self) -> bool {
-        // Reading every match cannot answer in 300 ms among millions of runs here.
+        // Reading every match cannot answer in 300 ms among millions of runs here, nor every
+        // item of a common policy name.
         true
     }
 
@@ -308,8 +311,9 @@ impl CopyRows {
 }
 
 /// Drops the foreign keys and secondary indexes (those backing no constraint) of `tables`
-/// inside `tx`, disables their tally triggers (migration 0009), and returns the statements
-/// that put them back (the tallies rebuilt from the loaded runs), in order. Both come from the
+/// inside `tx`, disables their tally and name triggers (migrations 0009 and 0010), and returns
+/// the statements that put them back (the tallies and names rebuilt from the loaded rows), in
+/// order. Both come from the
 /// catalog (`pg_get_indexdef`, `pg_get_constraintdef`, identifiers quoted by `format`), so they
 /// are exactly what the migrations created. Returns nothing, and drops nothing, unless the
 /// session owns every table.
@@ -345,19 +349,21 @@ pub(super) async fn set_aside_indexes_and_keys(tx: &mut Tx, tables: &[&str]) -> 
     sql.bind_list(table_args(tables)).push(" ORDER BY x.relname");
     let indexes: Vec<(String, String)> = tx.fetch_all(&sql).await?;
 
-    // The tallies of migration 0009: one rebuild from the loaded runs instead of a trigger
-    // grouping each COPY's rows (the 9M-run load of the bench is one statement).
+    // The tallies of migration 0009 and the names of 0010: one rebuild from the loaded rows
+    // instead of a trigger grouping each COPY's rows (the 9M-run load of the bench is one
+    // statement) and 0010's marking every loaded run pending.
     let mut sql = Sql::new(
         "SELECT format('ALTER TABLE %I.%I DISABLE TRIGGER %I', n.nspname, t.relname, g.tgname), \
          format('ALTER TABLE %I.%I ENABLE TRIGGER %I', n.nspname, t.relname, g.tgname) \
          FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE NOT g.tgisinternal AND g.tgname LIKE 'proofdesk\\_tallies\\_%' \
+         WHERE NOT g.tgisinternal AND (g.tgname LIKE 'proofdesk\\_tallies\\_%' \
+         OR g.tgname LIKE 'proofdesk\\_names\\_%') \
          AND n.nspname = current_schema() AND t.relname IN ",
     );
     sql.bind_list(table_args(tables)).push(" ORDER BY g.tgname");
-    let tallies: Vec<(String, String)> = tx.fetch_all(&sql).await?;
+    let triggers: Vec<(String, String)> = tx.fetch_all(&sql).await?;
 
-    for (drop, _) in keys.iter().chain(&indexes).chain(&tallies) {
+    for (drop, _) in keys.iter().chain(&indexes).chain(&triggers) {
         tx.execute(&Sql::new(drop)).await?;
     }
     // Indexes first: the constraints' validation then runs against complete tables. Each
@@ -365,10 +371,14 @@ pub(super) async fn set_aside_indexes_and_keys(tx: &mut Tx, tables: &[&str]) -> 
     // million-row sort to disk); `SET LOCAL` gives it more until the commit.
     let mut out = vec![format!("SET LOCAL maintenance_work_mem = '{REBUILD_MEM_MIB}MB'")];
     out.extend(indexes.into_iter().chain(keys).map(|(_, create)| create));
-    if !tallies.is_empty() {
-        out.push("SELECT proofdesk_tally_rebuild()".to_owned());
-        out.extend(tallies.into_iter().map(|(_, enable)| enable));
+    for (kind, rebuild) in
+        [("proofdesk_tallies_", "proofdesk_tally_rebuild"), ("proofdesk_names_", "proofdesk_names_rebuild")]
+    {
+        if triggers.iter().any(|(drop, _)| drop.contains(kind)) {
+            out.push(format!("SELECT {rebuild}()"));
+        }
     }
+    out.extend(triggers.into_iter().map(|(_, enable)| enable));
     Ok(out)
 }
 

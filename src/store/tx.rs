@@ -45,15 +45,16 @@ impl Tx {
         }
     }
 
-    /// After rows inserted with explicit ids: the engine's generated ids continue after them
-    /// (PostgreSQL's identity sequences; SQLite's rowids need nothing).
+    /// After a load of rows inserted with explicit ids: the engine's generated ids continue
+    /// after them (PostgreSQL's identity sequences; SQLite's rowids need nothing), and
+    /// PostgreSQL folds the search names of the runs the load wrote (migration 0010).
     ///
     /// # Errors
     /// Driver errors, sorted into [`StoreError`].
-    pub async fn after_explicit_ids(&mut self) -> Result<(), StoreError> {
+    pub async fn after_load(&mut self) -> Result<(), StoreError> {
         match self.engine() {
             Engine::Sqlite => Ok(()),
-            Engine::Postgres => postgres::resync_identities(self).await,
+            Engine::Postgres => postgres::after_load(self).await,
         }
     }
 

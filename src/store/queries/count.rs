@@ -166,15 +166,41 @@ fn tally_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQu
 
 /// `SELECT COUNT(*) …` of the runs the search terms name (by id or by an item's policy name)
 /// in the visible scopes the terms do not match by name: the other part of a search's count.
+/// Where the database keeps the names beside their runs (`names`, PostgreSQL's migration 0010)
+/// and `q` filters only on what they hold, from those rows ([`names_count`]).
+fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch, names: bool) {
+    if names && !s.names.is_empty() && q.ids.is_empty() && q.stale_before.is_none() {
+        names_count(sql, dialect, operator_id, q, s);
+    } else {
+        candidates(sql, dialect, operator_id, q, s, Candidates::Count);
+    }
+}
+
+/// What [`candidates`] selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidates {
+    /// `COUNT(*)` of all of them.
+    Count,
+    /// Their run ids, only the runs migration 0010 marks pending among an item's (a run named
+    /// by id always).
+    PendingIds,
+}
+
+/// `SELECT …` the runs the search terms name, in the visible scopes the terms do not match by
+/// name, read from the items, restores and runs.
 ///
 /// The candidates are (run, workspace, environment): an item's from its restore (read on the
 /// name index of migration 0006, which holds the restore, so no item row is read), a run
 /// named by id from the run. Only a candidate whose scope is the run's own passes, so a
 /// restore outside its run's scope names nothing (as `policy_match` says), and each run
 /// counts once (its passing candidates are one row after DISTINCT/UNION).
-fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch) {
+fn candidates(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch, what: Candidates) {
+    sql.push(match what {
+        Candidates::Count => "SELECT COUNT(*)",
+        Candidates::PendingIds => "SELECT o.id",
+    });
     sql.push(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT r.operation_run_id AS cid, r.workspace_id AS cws, \
+        " FROM (SELECT DISTINCT r.operation_run_id AS cid, r.workspace_id AS cws, \
          r.environment_id AS cenv FROM restore_items i JOIN restore_runs r ON r.id = i.restore_run_id \
          WHERE r.deleted_at IS NULL AND ",
     );
@@ -182,6 +208,9 @@ fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &R
         dialect.name_in(sql, s, true);
     } else {
         sql.push("1 = 0");
+    }
+    if what == Candidates::PendingIds {
+        sql.push(" AND r.operation_run_id IN (SELECT p.run_id FROM operation_run_names_pending p)");
     }
     if !s.ids.is_empty() {
         sql.push(" UNION SELECT n.id, n.workspace_id, n.environment_id FROM operation_runs n WHERE n.id IN ")
@@ -194,6 +223,25 @@ fn candidate_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &R
          AND o.workspace_id = v.ws AND o.environment_id = v.env",
     );
     run_filters(sql, q, "o.type");
+}
+
+/// `SELECT COUNT(*) …` of the runs the search terms name, in the visible scopes the terms do
+/// not match by name, from `operation_run_names` (migration 0010: a row per distinct name and
+/// run an item names, with the run's filter columns): the matched names' index range, no item,
+/// restore or run read. A run marked pending there (a write not folded yet) is read from its
+/// items instead, and a run named by id from the run ([`candidates`]).
+fn names_count(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch) {
+    sql.push("SELECT COUNT(*) FROM (SELECT o.run_id FROM operation_run_names o CROSS JOIN ");
+    visible_scopes(sql, operator_id, q, Scopes::Unmatched(s));
+    sql.push(" WHERE o.name IN ").bind_list(s.names.iter().map(|n| Arg::Text(n.clone())));
+    sql.push(" AND o.workspace_id = v.ws AND o.environment_id = v.env");
+    run_filters(sql, q, "o.type");
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM operation_run_names_pending p WHERE p.run_id = o.run_id) \
+         UNION ",
+    );
+    candidates(sql, dialect, operator_id, q, s, Candidates::PendingIds);
+    sql.push(") u");
 }
 
 /// The statement that counts the visible runs matching `q` whose search terms matched
@@ -233,7 +281,7 @@ fn count_statement(
                 sql.push(") + ");
             }
             sql.push("(");
-            candidate_count(&mut sql, dialect, operator_id, q, s);
+            candidate_count(&mut sql, dialect, operator_id, q, s, tallies && dialect.keeps_tallies());
             sql.push(")");
         }
     }
