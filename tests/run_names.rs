@@ -255,3 +255,42 @@ fn a_large_seed_sets_the_triggers_aside_and_rebuilds_the_names() {
         c.close().await.ok();
     });
 }
+
+#[test]
+fn a_platform_role_writes_without_rights_on_the_names_and_cannot_call_their_functions() {
+    let Some(db) = seeded("300") else { return };
+    rt().block_on(async {
+        let mut c = PgConnection::connect(&db.url).await.expect("connect");
+        let role = format!("pd_platform_{}", std::process::id());
+        exec(&mut c, &format!("DROP ROLE IF EXISTS {role}")).await;
+        exec(&mut c, &format!("CREATE ROLE {role}")).await;
+        exec(
+            &mut c,
+            &format!("GRANT SELECT, INSERT, UPDATE, DELETE ON operation_runs, restore_runs, restore_items TO {role}"),
+        )
+        .await;
+        let (run, item) = run_with_items(&mut c).await;
+        exec(&mut c, &format!("SET ROLE {role}")).await;
+        // The platform's writes go through (the triggers' functions run as their owner)…
+        exec(&mut c, &format!("UPDATE restore_items SET policy_name = 'Zq Platform' WHERE id = {item}")).await;
+        exec(&mut c, &format!("UPDATE operation_runs SET outcome = 'failed' WHERE id = {run}")).await;
+        // …but the role can neither mark, fold nor tally by hand.
+        for call in [
+            "SELECT proofdesk_names_mark(ARRAY[1]::bigint[])",
+            "SELECT proofdesk_names_fold(ARRAY[1]::bigint[])",
+            "SELECT proofdesk_names_fold_mine()",
+            "SELECT proofdesk_tally_apply(ARRAY[1]::bigint[], ARRAY[1]::bigint[], ARRAY['x'], ARRAY['x'], \
+             ARRAY['x'], ARRAY[now()], ARRAY[1]::bigint[])",
+        ] {
+            let err = sqlx::query(call).execute(&mut c).await.expect_err(call).to_string();
+            assert!(err.contains("permission denied"), "{call}: {err}");
+        }
+        exec(&mut c, "RESET ROLE").await;
+        exec(&mut c, FOLD_ALL).await;
+        assert_eq!(scalar(&mut c, MISMATCHES).await, 0);
+        assert_eq!(scalar(&mut c, PENDING).await, 0);
+        exec(&mut c, &format!("DROP OWNED BY {role}")).await;
+        exec(&mut c, &format!("DROP ROLE {role}")).await;
+        c.close().await.ok();
+    });
+}

@@ -200,6 +200,13 @@ BEGIN
 END
 $$;
 
+-- The SECURITY DEFINER functions a trigger calls run as their owner, whoever writes; no one
+-- else calls them (one would mark every run pending, or fold counts of their own making into
+-- the tallies of 0009, whose apply function this closes too).
+REVOKE EXECUTE ON FUNCTION proofdesk_names_fold(bigint[]), proofdesk_names_mark(bigint[]),
+    proofdesk_names_fold_mine(),
+    proofdesk_tally_apply(bigint[], bigint[], text[], text[], text[], timestamptz[], bigint[]) FROM PUBLIC;
+
 CREATE TRIGGER proofdesk_names_items_insert AFTER INSERT ON restore_items
     REFERENCING NEW TABLE AS proofdesk_changed_items
     FOR EACH STATEMENT EXECUTE FUNCTION proofdesk_names_items();
