@@ -54,10 +54,12 @@ CREATE FUNCTION proofdesk_names_rebuild() RETURNS void LANGUAGE sql AS $$
                           AND o.environment_id = r.environment_id;
 $$;
 
--- One run's rows again, and its marks gone, in one statement (one snapshot).
-CREATE FUNCTION proofdesk_names_refresh(run bigint) RETURNS void LANGUAGE sql AS $$
-    WITH done AS (DELETE FROM operation_run_names_pending WHERE run_id = run),
-    old AS (DELETE FROM operation_run_names WHERE run_id = run)
+-- One run's rows again, and its marks gone, in one statement (one snapshot). PL/pgSQL, so
+-- each session plans the statement once (a SQL function's is planned at every call).
+CREATE FUNCTION proofdesk_names_refresh(run bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    WITH done AS (DELETE FROM operation_run_names_pending p WHERE p.run_id = run),
+    old AS (DELETE FROM operation_run_names n WHERE n.run_id = run)
     INSERT INTO operation_run_names
     SELECT DISTINCT lower(i.policy_name), o.id, o.workspace_id, o.environment_id, o.type, o.status,
            o.outcome, o.created_at
@@ -66,6 +68,7 @@ CREATE FUNCTION proofdesk_names_refresh(run bigint) RETURNS void LANGUAGE sql AS
                         AND r.environment_id = o.environment_id AND r.deleted_at IS NULL
     JOIN restore_items i ON i.restore_run_id = r.id
     WHERE o.id = run;
+END
 $$;
 
 -- Folds each of `runs` that no other transaction is folding (a try-lock, never a wait), in
@@ -88,20 +91,31 @@ END
 $$;
 
 -- Marks the runs a write may have changed (once per run and transaction), then folds up to
--- four of the oldest marks other transactions left, and one more for each run it marked.
+-- four of the oldest marks other transactions left, and one more for each run it marked: the
+-- folds keep pace with the marks.
 CREATE FUNCTION proofdesk_names_mark(runs bigint[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     me     bigint := txid_current();
-    marked bigint;
+    marked bigint := 0;
+    run    bigint;
 BEGIN
-    INSERT INTO operation_run_names_pending (run_id, tx)
-    SELECT DISTINCT u.run_id, me FROM unnest(runs) AS u(run_id)
-    WHERE u.run_id IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM operation_run_names_pending p WHERE p.run_id = u.run_id AND p.tx = me);
-    GET DIAGNOSTICS marked = ROW_COUNT;
-    PERFORM proofdesk_names_fold(ARRAY(SELECT DISTINCT o.run_id FROM (
-        SELECT p.run_id FROM operation_run_names_pending p WHERE p.tx <> me ORDER BY p.seq LIMIT 4 + marked) o));
+    -- One look-up per run on the pending index: a set-wise anti join is planned from the
+    -- table's statistics, and a small or never analyzed table drew a scan of the whole index.
+    FOREACH run IN ARRAY runs LOOP
+        CONTINUE WHEN run IS NULL;
+        PERFORM 1 FROM operation_run_names_pending p WHERE p.run_id = run AND p.tx = me;
+        IF NOT FOUND THEN
+            INSERT INTO operation_run_names_pending (run_id, tx) VALUES (run, me);
+            marked := marked + 1;
+        END IF;
+    END LOOP;
+    -- A write that marked nothing new (its runs marked already, or none) folds nothing: the
+    -- walk to the oldest marks passes the dead ones VACUUM has not removed yet.
+    IF marked > 0 THEN
+        PERFORM proofdesk_names_fold(ARRAY(SELECT DISTINCT o.run_id FROM (
+            SELECT p.run_id FROM operation_run_names_pending p WHERE p.tx <> me ORDER BY p.seq LIMIT 4 + marked) o));
+    END IF;
 END
 $$;
 
