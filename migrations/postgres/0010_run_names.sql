@@ -38,6 +38,7 @@ CREATE TABLE operation_run_names_pending (
     tx     BIGINT NOT NULL
 );
 CREATE INDEX operation_run_names_pending_run ON operation_run_names_pending (run_id, tx);
+CREATE INDEX operation_run_names_pending_tx ON operation_run_names_pending (tx, seq);
 
 -- Every row again (the migration's first fill, a bulk load that set the triggers aside, a
 -- TRUNCATE). It locks the table against folds first, so no fold's rows mix with its own.
@@ -91,7 +92,7 @@ END
 $$;
 
 -- Marks the runs a write may have changed (once per run and transaction), then folds up to
--- four of the oldest marks other transactions left, and one more for each run it marked: the
+-- two of the oldest marks other transactions left, and one more for each run it marked: the
 -- folds keep pace with the marks.
 CREATE FUNCTION proofdesk_names_mark(runs bigint[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER AS $$
@@ -99,6 +100,7 @@ DECLARE
     me     bigint := txid_current();
     marked bigint := 0;
     run    bigint;
+    mine   bigint;
 BEGIN
     -- One look-up per run on the pending index: a set-wise anti join is planned from the
     -- table's statistics, and a small or never analyzed table drew a scan of the whole index.
@@ -110,11 +112,14 @@ BEGIN
             marked := marked + 1;
         END IF;
     END LOOP;
-    -- A write that marked nothing new (its runs marked already, or none) folds nothing: the
-    -- walk to the oldest marks passes the dead ones VACUUM has not removed yet.
+    -- A write that marked nothing new (its runs marked already, or none) folds nothing. The
+    -- oldest marks are looked for before this transaction's first one, so a statement that
+    -- marks many runs row by row never walks its own marks again and again.
     IF marked > 0 THEN
+        SELECT MIN(p.seq) INTO mine FROM operation_run_names_pending p WHERE p.tx = me;
         PERFORM proofdesk_names_fold(ARRAY(SELECT DISTINCT o.run_id FROM (
-            SELECT p.run_id FROM operation_run_names_pending p WHERE p.tx <> me ORDER BY p.seq LIMIT 4 + marked) o));
+            SELECT p.run_id FROM operation_run_names_pending p WHERE p.seq < mine AND p.tx <> me
+            ORDER BY p.seq LIMIT 2 + marked) o));
     END IF;
 END
 $$;
