@@ -107,7 +107,8 @@ pub struct SearchMatch {
     /// planner sees how common each one is.
     pub names: Vec<String>,
     /// Start from the matching items: no environment or workspace matches and at most
-    /// [`SEARCH_FROM_ITEMS_MAX`] items carry a matching name.
+    /// [`SEARCH_FROM_ITEMS_MAX`] items carry a matching name (PostgreSQL: names kept beside
+    /// their runs, plus runs pending there).
     pub from_items: bool,
 }
 
@@ -234,10 +235,22 @@ pub async fn resolve_search(
 
     if m.environments.is_empty() && m.workspaces.is_empty() {
         m.from_items = if m.any_name() {
-            let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM restore_items i WHERE ");
-            dialect.name_in(&mut sql, &m, true);
-            sql.push(dialect.items_in_name_order());
-            sql.push(" LIMIT ").bind(Arg::I64(SEARCH_FROM_ITEMS_MAX + 1)).push(") AS t");
+            let limit = Arg::I64(SEARCH_FROM_ITEMS_MAX + 1);
+            let mut sql;
+            if dialect.keeps_tallies() {
+                // The names kept beside their runs (migration 0010), index only, instead of
+                // the items (whose expression index reads each item's row): a name and run
+                // per item or fewer, plus the runs still pending there, read the old way.
+                sql = Sql::new("SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM operation_run_names n WHERE n.name IN ");
+                sql.bind_list(m.names.iter().map(|n| Arg::Text(n.clone())));
+                sql.push(" LIMIT ").bind(limit.clone()).push(") AS a) + (SELECT COUNT(*) FROM ");
+                sql.push("(SELECT 1 FROM operation_run_names_pending p LIMIT ").bind(limit).push(") AS b)");
+            } else {
+                sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM restore_items i WHERE ");
+                dialect.name_in(&mut sql, &m, true);
+                sql.push(dialect.items_in_name_order());
+                sql.push(" LIMIT ").bind(limit).push(") AS t");
+            }
             note(&sql);
             let n = store.fetch_optional::<(i64,)>(&sql).await?.map_or(0, |r| r.0);
             n <= SEARCH_FROM_ITEMS_MAX
