@@ -376,11 +376,12 @@ pub(super) async fn set_aside_indexes_and_keys(tx: &mut Tx, tables: &[&str]) -> 
     // million-row sort to disk); `SET LOCAL` gives it more until the commit.
     let mut out = vec![format!("SET LOCAL maintenance_work_mem = '{REBUILD_MEM_MIB}MB'")];
     out.extend(indexes.into_iter().chain(keys).map(|(_, create)| create));
-    for (kind, rebuild) in
-        [("proofdesk_tallies_", "proofdesk_tally_rebuild"), ("proofdesk_names_", "proofdesk_names_rebuild")]
-    {
+    for (kind, rebuild) in [
+        ("proofdesk_tallies_", "SELECT proofdesk_tally_rebuild()"),
+        ("proofdesk_names_", "SELECT proofdesk_names_rebuild()"),
+    ] {
         if triggers.iter().any(|(drop, _)| drop.contains(kind)) {
-            out.push(format!("SELECT {rebuild}()"));
+            out.push(rebuild.to_owned());
         }
     }
     out.extend(triggers.into_iter().map(|(_, enable)| enable));
