@@ -31,10 +31,17 @@ enum Scopes<'a> {
 }
 
 /// `(SELECT e.workspace_id AS ws, e.id AS env FROM environments e … ) v`: the scopes that
+/// `operator_id` may see, as [`scope_list`] selects them.
+fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+    scope_list(sql, operator_id, q, which);
+    sql.push(" v");
+}
+
+/// `(SELECT e.workspace_id AS ws, e.id AS env FROM environments e … )`: the scopes that
 /// `operator_id` may see (as `domain::access` says: a membership in the environment's own
 /// workspace with a role of the vocabulary, and the entitlement unless that role is owner),
 /// narrowed by the workspace and environment filters of `q` and by `which`.
-fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
+fn scope_list(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'_>) {
     sql.push(
         "(SELECT e.workspace_id AS ws, e.id AS env FROM environments e \
          LEFT JOIN workspaces w ON w.id = e.workspace_id \
@@ -66,7 +73,7 @@ fn visible_scopes(sql: &mut Sql, operator_id: i64, q: &RunQuery, which: Scopes<'
             matched(sql, s);
         }
     }
-    sql.push(") v");
+    sql.push(")");
 }
 
 /// `SELECT …` the number of visible runs matching `q` in the scopes `which` selects: from the
@@ -194,6 +201,12 @@ enum Candidates {
 /// named by id from the run. Only a candidate whose scope is the run's own passes, so a
 /// restore outside its run's scope names nothing (as `policy_match` says), and each run
 /// counts once (its passing candidates are one row after DISTINCT/UNION).
+///
+/// The visible scopes are tested on the candidates, before any run is read: the run's scope
+/// must be the candidate's, so a candidate outside them names no run that counts. (A common
+/// name's count at 1M on SQLite: 304 ms reading every candidate's run and testing the run's
+/// scope, 191 ms so; a third of that name's candidates are in scopes the on-call operator does
+/// not see.)
 fn candidates(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQuery, s: &SearchMatch, what: Candidates) {
     sql.push(match what {
         Candidates::Count => "SELECT COUNT(*)",
@@ -209,18 +222,20 @@ fn candidates(sql: &mut Sql, dialect: &dyn Dialect, operator_id: i64, q: &RunQue
     } else {
         sql.push("1 = 0");
     }
+    sql.push(" AND (r.workspace_id, r.environment_id) IN ");
+    scope_list(sql, operator_id, q, Scopes::Unmatched(s));
     if what == Candidates::PendingIds {
         sql.push(" AND r.operation_run_id IN (SELECT p.run_id FROM operation_run_names_pending p)");
     }
     if !s.ids.is_empty() {
         sql.push(" UNION SELECT n.id, n.workspace_id, n.environment_id FROM operation_runs n WHERE n.id IN ")
-            .bind_list(s.ids.iter().map(|i| Arg::I64(*i)));
+            .bind_list(s.ids.iter().map(|i| Arg::I64(*i)))
+            .push(" AND (n.workspace_id, n.environment_id) IN ");
+        scope_list(sql, operator_id, q, Scopes::Unmatched(s));
     }
-    sql.push(") c CROSS JOIN operation_runs o CROSS JOIN ");
-    visible_scopes(sql, operator_id, q, Scopes::Unmatched(s));
     sql.push(
-        " WHERE o.id = c.cid AND o.workspace_id = c.cws AND o.environment_id = c.cenv \
-         AND o.workspace_id = v.ws AND o.environment_id = v.env",
+        ") c CROSS JOIN operation_runs o \
+         WHERE o.id = c.cid AND o.workspace_id = c.cws AND o.environment_id = c.cenv",
     );
     run_filters(sql, q, "o.type");
 }
