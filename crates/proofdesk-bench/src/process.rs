@@ -251,6 +251,9 @@ pub async fn idle_figures(ctx: &Ctx<'_>, url: &str, seconds: u64) -> Result<Vec<
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
         .ok_or_else(|| eyre!("{ref_program} is missing: the idle figures compare with an idle {ref_program}"))?;
     let tmux = Tmux::new();
+    // A session that outlives both windows: killing the last session ends the tmux server, and
+    // a new session asked for while it exits fails ("server exited unexpectedly").
+    tmux.spawn("keep", &PathBuf::from("sleep"), &["86400"])?;
     let ref_args: Vec<&str> = ref_args.iter().map(String::as_str).collect();
     let ref_pid = tmux.spawn("reference", &ref_path, &ref_args)?;
     tokio::time::sleep(IDLE_WARMUP).await;
